@@ -1,0 +1,1 @@
+"""FastAPI app: HTTP routes, WebSocket hub, auth."""

@@ -1,0 +1,25 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from copilot import __version__
+from copilot.api.errors import install_error_handlers
+from copilot.api.routes import languagetool, lint
+from copilot.config import Settings, get_settings
+from copilot.rulebook import RuleBook
+from copilot.text.tokenize import warm_up
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; rule packs load here, so a broken pack stops start-up instead of serving half the rules."""
+    settings = settings or get_settings()
+    app = FastAPI(title="Kefu Copilot 客服副驾", version=__version__)
+    app.state.settings = settings
+    app.state.rulebook = RuleBook(settings.rules_dir)
+    warm_up()
+    install_error_handlers(app)
+    app.include_router(lint.router)
+    app.include_router(languagetool.router)
+    return app

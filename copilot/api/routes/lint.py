@@ -1,0 +1,32 @@
+"""POST /v1/lint: lint a draft against the shop's rules."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from copilot.api.deps import LinterDep, SettingsDep, require_text
+
+router = APIRouter()
+
+
+class LintRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    scope: Literal["presale", "aftersale"] | None = None
+
+
+@router.post("/v1/lint")
+def lint(body: LintRequest, linter: LinterDep, settings: SettingsDep) -> dict[str, Any]:
+    """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied."""
+    text = require_text(body.text, settings)
+    return linter.lint(text, body.scope).as_dict()
+
+
+@router.get("/healthz")
+def healthz(linter: LinterDep) -> dict[str, Any]:
+    """Liveness, with how many rules are loaded."""
+    return {"status": "ok", "rules": len(linter.rules)}

@@ -1,0 +1,107 @@
+"""The `kefu-copilot` command: serve, lint (more subcommands join as features land)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Sequence
+
+from copilot.config import get_settings
+from copilot.lint import LintResult, Linter, RulePackError, load_rules
+from copilot.textcheck import TextError, check_text
+
+_VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_result(text: str, result: LintResult) -> str:
+    """Human output: each diagnostic under its line with a caret underline and the fix."""
+    lines = [f"{_VERDICT_ZH[result.verdict]} ({result.verdict}): {len(result.diagnostics)} 个问题"]
+    for d in result.diagnostics:
+        line_start = text.rfind("\n", 0, d.start) + 1
+        line_end = text.find("\n", d.start)
+        line_end = len(text) if line_end < 0 else line_end
+        line_no = text.count("\n", 0, d.start) + 1
+        fix = f" → {d.replacements[0]}" if d.replacements else ""
+        lines.append(
+            f"\n{line_no}:{d.start - line_start + 1}  {_SEVERITY_ZH[d.severity.value]}  "
+            f"[{d.rule}] {d.message}"
+        )
+        lines.append("  " + text[line_start:line_end])
+        underline = _width(text[line_start : d.start]) * " " + "^" * max(1, _width(d.text))
+        lines.append("  " + underline + fix)
+    if result.fixed != text:
+        lines.append(f"\n修正后: {result.fixed}")
+    return "\n".join(lines)
+
+
+def _load_linter() -> Linter:
+    return Linter(load_rules([get_settings().rules_dir]))
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text in (None, "-") else args.text
+    if args.text in (None, "-") and text.endswith("\n"):
+        text = text[:-1]
+    try:
+        check_text(text, get_settings().max_text_chars)
+    except TextError as exc:
+        print(f"kefu-copilot lint: {exc.message}", file=sys.stderr)
+        return 2
+    result = _load_linter().lint(text, args.scope)
+    if args.json:
+        print(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        print(format_result(text, result))
+    failing = {"block"} | ({"warn"} if args.strict else set())
+    return 1 if result.verdict in failing else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _load_linter()  # refuse to start on a broken rule pack, with the pack's own message
+    settings = get_settings()
+    uvicorn.run(
+        "copilot.api.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port if args.port is not None else settings.port,
+        workers=args.workers,
+        log_level="info",
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kefu-copilot", description="客服副驾: 话术推荐与发送前检查")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="启动服务 (默认只监听 127.0.0.1)")
+    serve.add_argument("--host", help="监听地址 (默认 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="端口 (默认 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="工作进程数")
+    serve.set_defaults(func=cmd_serve)
+
+    lint = sub.add_parser("lint", help="检查一段回复是否违反店铺规则")
+    lint.add_argument("text", nargs="?", help="要检查的文本;省略或 - 表示从标准输入读取")
+    lint.add_argument("--json", action="store_true", help="输出与 /v1/lint 相同的 JSON")
+    lint.add_argument("--strict", action="store_true", help="有警告也以退出码 1 结束")
+    lint.add_argument("--scope", choices=["presale", "aftersale"], help="只用售前或售后的规则")
+    lint.set_defaults(func=cmd_lint)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RulePackError as exc:
+        print(f"kefu-copilot: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,37 @@
+"""One typed settings object; every field can be set as COPILOT_<NAME> in the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Kefu Copilot settings (documented in the README's settings table)."""
+
+    model_config = SettingsConfigDict(env_prefix="COPILOT_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'copilot.db'}",
+        description="SQLAlchemy URL; the default is one SQLite file under var/",
+    )
+    rules_dir: Path = Field(default=PROJECT_ROOT / "rules", description="folder of default rule packs")
+    phrasebank_dir: Path = Field(
+        default=PROJECT_ROOT / "phrasebank", description="folder of the default phrasebank, loaded on first start"
+    )
+    max_text_chars: int = Field(default=8000, ge=1, description="longest text lint/suggest accept")
+    host: str = Field(default="127.0.0.1", description="address `serve` binds to")
+    port: int = Field(default=8000, ge=0, le=65535, description="port `serve` listens on")
+    integration_token: str | None = Field(
+        default=None, description="bearer token the chat platform uses to push messages"
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,13 @@
+"""contact: off-platform contact or payment (QQ/微信 ids, other shops' links, 线下打款)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from copilot.lint.diagnostic import Severity
+from copilot.lint.kinds.patterns import TermsAndPatternsRule
+
+
+class ContactRule(TermsAndPatternsRule):
+    kind: Literal["contact"] = "contact"
+    severity: Severity = Severity.ERROR

@@ -1,0 +1,35 @@
+"""curt: a whole reply that is only a brush-off particle (哦 / 嗯 / 知道了 / 随便)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from copilot.lint.diagnostic import Diagnostic, Severity
+from copilot.lint.draft import Draft
+from copilot.lint.kinds.base import Rule, normalized_terms
+
+_NOT_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]")
+
+
+class CurtRule(Rule):
+    kind: Literal["curt"] = "curt"
+    severity: Severity = Severity.ERROR
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    def scans(self, draft: Draft) -> bool:
+        return True
+
+    def check(self, draft: Draft, index: int) -> list[Diagnostic]:
+        core = _NOT_WORD.sub("", draft.text)
+        if not core or len(core) > 8:
+            return []
+        for term in normalized_terms(self.terms):
+            # 哦哦哦 is as curt as 哦
+            if term and len(core) % len(term) == 0 and core == term * (len(core) // len(term)):
+                words = [m.start() for m in _WORD.finditer(draft.text)]
+                return [self.diagnostic(draft, words[0], words[-1] + 1)]
+        return []

@@ -1,0 +1,13 @@
+"""promise: delivery or arrival guarantees the shop cannot keep (保证今天收到, 明天一定到)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from copilot.lint.diagnostic import Severity
+from copilot.lint.kinds.patterns import TermsAndPatternsRule
+
+
+class PromiseRule(TermsAndPatternsRule):
+    kind: Literal["promise"] = "promise"
+    severity: Severity = Severity.ERROR

@@ -1,0 +1,35 @@
+"""substitute: a wording with its preferred replacements (不好意思 → 非常抱歉)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from copilot.lint.diagnostic import Diagnostic
+from copilot.lint.draft import Draft
+from copilot.lint.kinds.base import Rule, normalized_terms
+
+
+class SubstituteRule(Rule):
+    kind: Literal["substitute"] = "substitute"
+    # term -> its replacements, best first
+    swap: dict[str, tuple[str, ...]] = Field(min_length=1)
+
+    @field_validator("swap", mode="before")
+    @classmethod
+    def _single_replacement(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    def literals(self) -> list[str]:
+        return normalized_terms(list(self.swap))
+
+    def check(self, draft: Draft, index: int) -> list[Diagnostic]:
+        replacements = list(self.swap.values())
+        return [
+            self.diagnostic(draft, start, end, replacements[term])
+            for term, start, end in draft.hits.get(index, ())
+            if not draft.is_allowed(index, start, end)
+        ]

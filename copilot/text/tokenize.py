@@ -1,0 +1,66 @@
+"""jieba tokens for the places where word boundaries matter; one tokenizer for lint and suggest."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+Token = tuple[str, int, int]
+
+_tokenizer = jieba.Tokenizer()
+_lock = threading.Lock()
+_ready = False
+# Clause boundaries: tokenizing a clause instead of a whole draft keeps jieba's cost to where it is needed.
+_CLAUSE_BREAK = re.compile(r"[,.!?;:,。!?;:、\n()()\[\]【】《》<>\"'“”‘’~\s]")
+
+
+def _ensure_ready() -> None:
+    global _ready
+    if not _ready:
+        with _lock:
+            if not _ready:
+                _tokenizer.initialize()
+                _ready = True
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second) instead of on the first request."""
+    _ensure_ready()
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach the tokenizer domain words (花呗, 七天无理由) so they stay whole."""
+    _ensure_ready()
+    for word in words:
+        if word and not _CLAUSE_BREAK.search(word):
+            _tokenizer.add_word(word, freq=None)
+            _tokenizer.suggest_freq(word, tune=True)
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Tokens of text as (word, start, end), offsets shifted by offset."""
+    _ensure_ready()
+    return [(word, start + offset, end + offset) for word, start, end in _tokenizer.tokenize(text)]
+
+
+def cut(text: str) -> list[str]:
+    """Words of text, for retrieval."""
+    _ensure_ready()
+    return _tokenizer.lcut(text)
+
+
+def clause_bounds(text: str, pos: int) -> tuple[int, int]:
+    """The [start, end) of the clause of text that holds position pos."""
+    start = pos
+    while start > 0 and not _CLAUSE_BREAK.match(text, start - 1):
+        start -= 1
+    end = pos
+    while end < len(text) and not _CLAUSE_BREAK.match(text, end):
+        end += 1
+    return start, end

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install the test extras (and Debian's chromium for the browser tests), then run the whole suite.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k lint
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+exec .venv/bin/python -m pytest "$@"
