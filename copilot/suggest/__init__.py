@@ -1,0 +1,1 @@
+"""Suggest: phrase index, intent detection, ranking, template rendering."""

@@ -1,0 +1,28 @@
+"""The intent ids of DESIGN.md: the contract every phrase and every /v1/suggest answer uses."""
+
+from __future__ import annotations
+
+INTENTS: dict[str, str] = {
+    "greeting": "问候/在吗",
+    "product_info": "商品咨询",
+    "stock": "库存",
+    "bargain": "议价",
+    "promotion": "优惠活动/赠品/包邮",
+    "payment_method": "支付方式",
+    "payment_issue": "付款问题/催付",
+    "invoice": "发票",
+    "ship_time": "发货时间/催发货",
+    "delivery_time": "到货时间/快递选择",
+    "logistics": "物流查询/未收到",
+    "address_change": "改地址/订单备注",
+    "return_exchange": "退换货",
+    "refund": "退款进度",
+    "quality_issue": "质量问题",
+    "authenticity": "正品",
+    "review": "评价/好评返现",
+    "complaint": "投诉/情绪",
+    "thanks_bye": "感谢/结束",
+    "other": "其他",
+}
+
+GROUPS: tuple[str, ...] = ("售前", "售中", "售后")
