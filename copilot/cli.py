@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from copilot.config import get_settings
-from copilot.lint import LintResult, Linter, RulePackError, load_rules
+from copilot.lint import Linter, LintResult, RulePackError, load_rules
 from copilot.textcheck import TextError, check_text
 
 _VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}

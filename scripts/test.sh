@@ -7,4 +7,5 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check --quiet copilot tests bench
 exec .venv/bin/python -m pytest "$@"

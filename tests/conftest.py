@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx2 as httpx
 import pytest
@@ -59,26 +60,30 @@ class LiveServer:
             **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = tmp_path / f"server-{self.port}.log"
+        self._log: IO[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> LiveServer:
-        log = open(self.tmp_path / f"server-{self.port}.log", "ab")  # noqa: SIM115 - lives as long as the process
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
             [sys.executable, "-m", "copilot", "serve", "--port", str(self.port)],
             env=self.env,
-            stdout=log,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.tmp_path / f'server-{self.port}.log').read_text()}")
+                self.stop()
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("server did not come up")
+        self.stop()
+        raise RuntimeError(f"server did not come up: {self.log_path.read_text()}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -88,10 +93,14 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path).start()
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server per test module (starting one costs about two seconds)."""
+    server = LiveServer(tmp_path_factory.mktemp("live")).start()
     yield server
     server.stop()

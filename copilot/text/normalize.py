@@ -18,7 +18,10 @@ import opencc
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # Invisible characters that never carry meaning in a chat reply.
-_INVISIBLE = "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+_INVISIBLE = (
+    "\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+)
 # Separators that people wedge between characters to get past a filter (raw and full-width forms).
 _SEPARATORS = r"\s\u3000*＊·•・._＿\-－~～|｜/／\\＼+＋#＃^＾`'\"‘’“”"
 _STRIP = re.compile(f"[{_INVISIBLE}]+|(?<=[{_HAN}])[{_SEPARATORS}{_INVISIBLE}]+(?=[{_HAN}])")
@@ -31,10 +34,9 @@ class _FoldTable(dict[int, str]):
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
-        if 0xD800 <= code <= 0xDFFF:  # lone surrogate: keep one slot, but make it harmless
-            folded = "\ufffd"
-        else:
-            folded = unicodedata.normalize("NFKC", char).lower() or char
+        # A lone surrogate keeps its one slot but becomes harmless for opencc and the automaton.
+        surrogate = 0xD800 <= code <= 0xDFFF
+        folded = "\ufffd" if surrogate else unicodedata.normalize("NFKC", char).lower() or char
         self[code] = folded
         return folded
 

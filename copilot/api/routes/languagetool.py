@@ -85,7 +85,8 @@ def _text_from_annotation(data: str) -> tuple[str, str, list[tuple[int, int]]]:
         if not isinstance(parts, list):
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        raise ApiError(400, "invalid_data", 'data 应为 {"annotation": [{"text": …}, {"markup": …}]} 格式的 JSON') from None
+        expected = 'data 应为 {"annotation": [{"text": …}, {"markup": …}]} 格式的 JSON'
+        raise ApiError(400, "invalid_data", expected) from None
     plain: list[str] = []
     full: list[str] = []
     slices: list[tuple[int, int]] = []  # (plain start, full-text start)
