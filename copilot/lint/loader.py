@@ -22,7 +22,11 @@ class RulePackError(Exception):
         super().__init__("规则包有误,未加载:\n" + "\n".join(f"- {p}" for p in problems))
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when it is there: a 100,000-term pack parses in a fraction of the pure-Python time.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """A safe YAML loader that records the line each mapping starts on."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from copilot.lint.diagnostic import Diagnostic, Severity
-from copilot.text.normalize import normalize_term
+from copilot.text.normalize import normalize_terms
 
 if TYPE_CHECKING:
     from copilot.lint.draft import Draft
@@ -69,7 +69,7 @@ class Rule(BaseModel):
 
 
 def normalized_terms(terms: tuple[str, ...] | list[str]) -> list[str]:
-    return [normalize_term(term) for term in terms]
+    return normalize_terms(list(terms))
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

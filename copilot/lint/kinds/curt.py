@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Literal
 
 from pydantic import Field
@@ -20,6 +21,10 @@ class CurtRule(Rule):
     severity: Severity = Severity.ERROR
     terms: tuple[str, ...] = Field(min_length=1)
 
+    @cached_property
+    def forms(self) -> list[str]:
+        return [term for term in normalized_terms(self.terms) if term]
+
     def scans(self, draft: Draft) -> bool:
         return True
 
@@ -27,9 +32,9 @@ class CurtRule(Rule):
         core = _NOT_WORD.sub("", draft.text)
         if not core or len(core) > 8:
             return []
-        for term in normalized_terms(self.terms):
+        for term in self.forms:
             # 哦哦哦 is as curt as 哦
-            if term and len(core) % len(term) == 0 and core == term * (len(core) // len(term)):
+            if len(core) % len(term) == 0 and core == term * (len(core) // len(term)):
                 words = [m.start() for m in _WORD.finditer(draft.text)]
                 return [self.diagnostic(draft, words[0], words[-1] + 1)]
         return []
