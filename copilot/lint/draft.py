@@ -9,6 +9,9 @@ from copilot.text.normalize import NormalizedText
 from copilot.text.tokenize import Token, clause_bounds, tokenize
 
 
+_WINDOW = 6
+
+
 @dataclass(slots=True)
 class Draft:
     norm: NormalizedText
@@ -16,6 +19,8 @@ class Draft:
     hits: dict[int, list[tuple[int, int, int]]] = field(default_factory=lambda: defaultdict(list))
     # rule index (or -1 for shop-wide allow terms) -> allowed [start, end) spans in the view
     allowed: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    # raw spans (with severity weight) already flagged by more specific rules; token rules skip them
+    claimed: list[tuple[int, int, int]] = field(default_factory=list)
     _clauses: dict[tuple[int, int], list[Token]] = field(default_factory=dict)
 
     @property
@@ -30,9 +35,17 @@ class Draft:
                     return True
         return False
 
+    def is_claimed(self, pos: int, weight: int) -> bool:
+        """True when a more specific rule at least this severe already flagged view position pos."""
+        raw_start, raw_end = self.norm.raw_span(pos, pos + 1)
+        return any(start < raw_end and raw_start < end and w >= weight for start, end, w in self.claimed)
+
     def token_at(self, pos: int) -> Token:
-        """The jieba token holding view position pos (only that clause is tokenized, once)."""
-        bounds = clause_bounds(self.norm.text, pos)
+        """The jieba token holding view position pos; only a window of its clause is tokenized, once."""
+        clause_start, clause_end = clause_bounds(self.norm.text, pos)
+        # jieba's segmentation is local: a few characters either side decide the word at pos,
+        # and tokenizing a window instead of a long clause keeps the cost flat.
+        bounds = (max(clause_start, pos - _WINDOW), min(clause_end, pos + _WINDOW + 1))
         tokens = self._clauses.get(bounds)
         if tokens is None:
             start, end = bounds

@@ -49,11 +49,13 @@ class Linter:
             if pattern_ids
             else None
         )
-        self._by_scope = {
-            scope: [slot for slot, rule in enumerate(self.rules) if rule.scope in ("all", scope)]
+        # Most specific kinds first, so token-based kinds can skip what a listed phrase already flagged.
+        order = sorted(range(len(self.rules)), key=lambda slot: -self.rules[slot].specificity)
+        self._by_scope: dict[str | None, list[int]] = {
+            scope: [slot for slot in order if self.rules[slot].scope in ("all", scope)]
             for scope in ("presale", "aftersale")
         }
-        self._by_scope[None] = list(range(len(self.rules)))  # type: ignore[index]
+        self._by_scope[None] = order
 
     def lint(self, text: str, scope: str | None = None) -> LintResult:
         """Lint raw text for a scope (presale, aftersale, or None for every rule)."""
@@ -67,10 +69,12 @@ class Linter:
                     else:
                         draft.hits[slot].append((term_slot, start, end))
         found = []
-        for slot in self._by_scope[scope]:  # type: ignore[index]
+        for slot in self._by_scope[scope]:
             rule = self.rules[slot]
             if slot in draft.hits or rule.scans(draft):
-                found.extend(rule.check(draft, slot))
+                for diagnostic in rule.check(draft, slot):
+                    found.append(diagnostic)
+                    draft.claimed.append((diagnostic.start, diagnostic.end, diagnostic.severity.weight))
         diagnostics = resolve_overlaps(found)
         return LintResult(
             verdict=verdict(diagnostics),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 from collections.abc import Iterable
 
 import jieba
@@ -41,12 +42,25 @@ def add_words(words: Iterable[str]) -> None:
         if word and not _CLAUSE_BREAK.search(word):
             _tokenizer.add_word(word, freq=None)
             _tokenizer.suggest_freq(word, tune=True)
+    clear_cache()
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
     """Tokens of text as (word, start, end), offsets shifted by offset."""
+    return [(word, start + offset, end + offset) for word, start, end in _clause_tokens(text)]
+
+
+@lru_cache(maxsize=8192)
+def _clause_tokens(text: str) -> tuple[Token, ...]:
+    # Cached: an agent's draft changes one clause per keystroke, the rest repeat. HMM stays on: it
+    # joins words the dictionary lacks (不太), which is what no_bu must see whole.
     _ensure_ready()
-    return [(word, start + offset, end + offset) for word, start, end in _tokenizer.tokenize(text)]
+    return tuple(_tokenizer.tokenize(text))
+
+
+def clear_cache() -> None:
+    """Forget cached clause tokens (after new words are added, and for cold-cache benchmarks)."""
+    _clause_tokens.cache_clear()
 
 
 def cut(text: str) -> list[str]:

@@ -23,7 +23,7 @@ class NoBuRule(Rule):
         text = draft.text
         pos = text.find(self.char)
         while pos >= 0:
-            if not draft.is_allowed(index, pos, pos + 1):
+            if not (draft.is_allowed(index, pos, pos + 1) or draft.is_claimed(pos, self.severity.weight)):
                 _, start, end = draft.token_at(pos)
                 if (start, end) not in seen_tokens:
                     seen_tokens.add((start, end))

@@ -26,10 +26,13 @@ class PronounRule(Rule):
         pos = text.find(self.pronoun)
         while pos >= 0:
             end = pos + len(self.pronoun)
+            if draft.is_allowed(index, pos, end) or draft.is_claimed(pos, self.severity.weight):
+                pos = text.find(self.pronoun, end)
+                continue
             word, start, _ = draft.token_at(pos)
             inside_word = start != pos  # 迷你: the character is not the pronoun here
             plural = word.startswith(self.pronoun + "们")
-            if not (inside_word or (plural and self.plural_ok) or draft.is_allowed(index, pos, end)):
+            if not (inside_word or (plural and self.plural_ok)):
                 found.append(self.diagnostic(draft, pos, end, self.replacements or (self.polite,)))
             pos = text.find(self.pronoun, end)
         return found
