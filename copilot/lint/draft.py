@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from copilot.text.normalize import NormalizedText
 from copilot.text.tokenize import Token, clause_bounds, tokenize
 
-
 _WINDOW = 6
 
 
