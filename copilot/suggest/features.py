@@ -10,7 +10,7 @@ from copilot.text.tokenize import cut, cut_many
 STOPWORDS = frozenset(
     [
         *"亲 吗 呢 啊 吧 了 的 呀 哦 嘛 么 哈 啦 噢 喔 呗 哇 咯 滴 我 你 您 他 她 它".split(),
-        *"这 那 个 是 请 呃 额 嗯 恩".split(),
+        *"这 那 个 是 请 呃 额 嗯 恩 能 可以".split(),
         *"就 也 都 还 又 哎 诶 我们 你们 这个 那个 一下 请问 麻烦".split(),
     ]
 )

@@ -24,6 +24,8 @@ from copilot.text.tokenize import add_words
 
 # How much each signal counts in a phrase's score (they are each scaled to 0..1 first).
 WEIGHTS = {"words": 0.35, "chars": 0.2, "fuzzy": 0.25, "cue": 0.35}
+# BM25 scores at which a match counts as a full match (see _unit).
+FLOORS = {"words": 0.0, "chars": 10.0}
 CANDIDATES = 40  # phrases that get the (costlier) fuzzy comparison
 # Customers separate questions with punctuation, spaces or a connective; split the raw text, since
 # normalising drops spaces between Chinese characters.
@@ -151,9 +153,9 @@ class SuggestIndex:
         grams = char_grams(text)
         fused = np.zeros(len(self.phrases), dtype=np.float32)
         if query_words:
-            fused += WEIGHTS["words"] * _unit(self._words_bm25.get_scores(query_words))
+            fused += WEIGHTS["words"] * _unit(self._words_bm25.get_scores(query_words), FLOORS["words"])
         if grams:
-            fused += WEIGHTS["chars"] * _unit(self._chars_bm25.get_scores(grams))
+            fused += WEIGHTS["chars"] * _unit(self._chars_bm25.get_scores(grams), FLOORS["chars"])
         cues = self.cue_intents(text)
         if cues:
             strongest = max(cues.values())
@@ -209,9 +211,11 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     return scored[np.argpartition(-scores[scored], k - 1)[:k]]
 
 
-def _unit(scores: np.ndarray) -> np.ndarray:
+def _unit(scores: np.ndarray, floor: float) -> np.ndarray:
+    """Scores scaled so the best is 1, unless even the best is weaker than floor (an absolute BM25
+    score): then it stays below 1, so a message the phrasebank barely touches scores low."""
     top = float(scores.max()) if len(scores) else 0.0
-    return scores / top if top > 0 else scores
+    return scores / max(top, floor) if top > 0 else scores
 
 
 MAX_CLAUSES = 4

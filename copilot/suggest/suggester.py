@@ -13,7 +13,7 @@ from copilot.suggest.render import render
 
 MAX_SCORE = sum(WEIGHTS.values())
 # Below this fused score nothing in the phrasebank fits: the message is `other`.
-OTHER_BELOW = 0.46
+OTHER_BELOW = 0.42
 # A second intent must score this share of the first (and lead its own clause) to be reported.
 SECOND_INTENT_SHARE = 0.6
 INTENT_BOOST = 0.25  # a phrase of a detected intent outranks a look-alike of another intent
