@@ -1,4 +1,4 @@
-"""The `kefu-copilot` command: serve, lint (more subcommands join as features land)."""
+"""The `kefu-copilot` command: serve, lint, import, export (more subcommands join as features land)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import json
 import sys
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
 from copilot.config import get_settings
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
+from copilot.store import Store, StoreError, open_store
 from copilot.textcheck import TextError, check_text
 
 _VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
@@ -63,10 +65,64 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if result.verdict in failing else 0
 
 
+def _open_store() -> Store:
+    settings = get_settings()
+    return open_store(settings.database_url, settings.phrasebank_dir)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from copilot.store.importer import import_phrases
+    from copilot.store.io import format_for
+
+    path = Path(args.file)
+    fmt = format_for(filename=path.name)  # refuse a wrong extension before touching the database
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"kefu-copilot import: 无法读取 {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    rows, errors = fmt.read(data, "")
+    store = _open_store()
+    try:
+        with store.begin() as session:
+            report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli")
+    finally:
+        store.dispose()
+    if report.errors:
+        print(f"kefu-copilot import: {path.name} 有 {len(report.errors)} 处错误,未做任何修改:", file=sys.stderr)
+        for error in report.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from copilot.store.io import format_for
+    from copilot.store.phrases import list_phrases
+
+    path = Path(args.file)
+    fmt = format_for(filename=path.name)
+    store = _open_store()
+    try:
+        with store.begin() as session:
+            found = list_phrases(session)
+    finally:
+        store.dispose()
+    try:
+        path.write_bytes(fmt.write(found))
+    except OSError as exc:
+        print(f"kefu-copilot export: 无法写入 {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"已导出 {len(found)} 条短语到 {path}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     _load_linter()  # refuse to start on a broken rule pack, with the pack's own message
+    _open_store().dispose()  # migrate and seed once here, and refuse to start on a broken phrasebank
     settings = get_settings()
     uvicorn.run(
         "copilot.api.app:create_app",
@@ -95,6 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--strict", action="store_true", help="有警告也以退出码 1 结束")
     lint.add_argument("--scope", choices=["presale", "aftersale"], help="只用售前或售后的规则")
     lint.set_defaults(func=cmd_lint)
+
+    imp = sub.add_parser(
+        "import", help="从 .yaml/.csv/.xlsx 文件导入话术(按 ID 或快捷编码更新;有错误的文件整份不导入)"
+    )
+    imp.add_argument("file", help="要导入的文件,格式由扩展名决定")
+    imp.add_argument("--dry-run", action="store_true", help="只显示将新增/更新多少条,不写入")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="把话术库导出为 .yaml/.csv/.xlsx 文件")
+    exp.add_argument("file", help="导出到的文件,格式由扩展名决定")
+    exp.set_defaults(func=cmd_export)
     return parser
 
 
@@ -105,3 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RulePackError as exc:
         print(f"kefu-copilot: {exc}", file=sys.stderr)
         return 2
+    except StoreError as exc:
+        # ImportRefused (unreadable file, wrong extension) is a refused import; the rest stop the command.
+        print(f"kefu-copilot {args.command}: {exc.message}", file=sys.stderr)
+        return 1 if args.command == "import" else 2

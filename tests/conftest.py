@@ -104,3 +104,73 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = LiveServer(tmp_path_factory.mktemp("live")).start()
     yield server
     server.stop()
+
+
+_NO_POSTGRES = pytest.mark.skipif(
+    not os.environ.get("COPILOT_TEST_DATABASE_URL"), reason="COPILOT_TEST_DATABASE_URL is not set (.ci/run sets it)"
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, _NO_POSTGRES])])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file in tmp_path, or (when COPILOT_TEST_DATABASE_URL is set) a
+    PostgreSQL schema of its own, dropped afterwards, so parallel runs never collide."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    base = os.environ["COPILOT_TEST_DATABASE_URL"]
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    schema = f"test_{uuid4().hex[:16]}"
+    admin = create_engine(base, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+TINY_PHRASEBANK = """\
+phrases:
+  - id: invoice-01
+    title: 可以开发票
+    intent: invoice
+    group: 售前
+    shortcut: fp1
+    keywords: [发票, 开票]
+    body: 亲,我们可以为您提供正规发票的,请在订单备注里留下抬头和税号~
+    examples: [能开发票吗, 亲 可以开票不, 發票怎麼開]
+  - id: ship-01
+    title: 发货时间
+    intent: ship_time
+    group: 售中
+    shortcut: fh1
+    keywords: [发货, 什么时候发]
+    body: 亲,付款后48小时内为您安排发货,请您耐心等待~
+    examples: [什么时候发货, 怎么还没发]
+  - id: refund-01
+    title: 退款进度
+    intent: refund
+    group: 售后
+    keywords: [退款]
+    body: 亲,退款审核通过后1-3个工作日原路退回,请您留意~
+    examples: [退款什么时候到账]
+    enabled: false
+"""
+
+
+@pytest.fixture
+def phrasebank_dir(tmp_path: Path) -> Path:
+    """A three-phrase default phrasebank (one per group, the last disabled) in the real file layout."""
+    folder = tmp_path / "phrasebank"
+    folder.mkdir()
+    (folder / "tiny.yaml").write_text(TINY_PHRASEBANK, encoding="utf-8")
+    return folder

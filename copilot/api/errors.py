@@ -46,7 +46,8 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 def describe_request_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     details = []
     for item in errors:
-        where = ".".join(str(part) for part in item["loc"] if part != "body") or "请求体"
+        loc = item["loc"][1:] if item["loc"][:1] == ("body",) else item["loc"]  # a field may be named body too
+        where = ".".join(str(part) for part in loc) or "请求体"
         reason = _REASONS.get(item["type"], item["msg"])
         if item["type"] in ("literal_error", "enum"):
             reason += f"(可选: {item.get('ctx', {}).get('expected', '')})"

@@ -1,0 +1,76 @@
+"""Failures the store reports, each with a stable code and a Chinese message the user can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base class; `code` is stable, `message` is for people, `details` for programs."""
+
+    code = "store_error"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message, self.details = message, details
+
+
+class PhraseNotFound(StoreError):
+    code = "phrase_not_found"
+
+    def __init__(self, phrase_id: str) -> None:
+        super().__init__(f"没有 ID 为 {phrase_id} 的短语", {"id": phrase_id})
+
+
+class Conflict(StoreError):
+    """The change clashes with what is stored (a stale version, a taken id or shortcut)."""
+
+    code = "conflict"
+
+
+class VersionConflict(Conflict):
+    code = "version_conflict"
+
+    def __init__(self, current: dict[str, Any], sent: int) -> None:
+        super().__init__(
+            f"短语 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请刷新后重试",
+            {"current": current},
+        )
+
+
+class IdTaken(Conflict):
+    code = "id_taken"
+
+    def __init__(self, phrase_id: str) -> None:
+        super().__init__(f"ID {phrase_id} 已被占用", {"field": "id", "phrase_id": phrase_id})
+
+
+class ShortcutTaken(Conflict):
+    code = "shortcut_taken"
+
+    def __init__(self, shortcut: str, phrase_id: str) -> None:
+        super().__init__(
+            f"快捷编码 {shortcut} 已被短语 {phrase_id} 使用", {"field": "shortcut", "phrase_id": phrase_id}
+        )
+
+
+class InvalidPhrase(StoreError):
+    """The phrase as it would be after the change breaks a rule; details list field and reason."""
+
+    code = "invalid_phrase"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        details = [{"field": field, "reason": reason} for field, reason in problems]
+        super().__init__("短语有误 — " + ";".join(f"{f}: {r}" for f, r in problems), details)
+
+
+class ImportRefused(StoreError):
+    """A file we cannot read at all (encoding, format, layout); rows with errors go in ImportReport."""
+
+    code = "import_invalid"
+
+
+class SeedError(StoreError):
+    """The default phrasebank could not be loaded on first start."""
+
+    code = "seed_failed"

@@ -1,0 +1,245 @@
+"""Data access for phrases: list, get, create, update, delete, each change recorded in history."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Select, String, cast, func, or_, select, update
+from sqlalchemy.orm import Session, contains_eager
+
+from copilot.store.errors import IdTaken, InvalidPhrase, PhraseNotFound, ShortcutTaken, VersionConflict
+from copilot.store.models import Group, Phrase, PhraseHistory, StoreMeta
+from copilot.store.schemas import ID_RE, PhraseBase, PhraseCreate, PhrasePublic, PhraseUpdate, describe_errors
+
+
+def lock_phrasebank(session: Session) -> None:
+    """Serialise writers on the meta row, so version checks and shortcut checks cannot race."""
+    # A no-op UPDATE takes PostgreSQL's row lock and SQLite's write lock before anything is read.
+    session.execute(update(StoreMeta).where(StoreMeta.id == 1).values(phrasebank_version=StoreMeta.phrasebank_version))
+
+
+def bump_version(session: Session) -> None:
+    """Count one committed phrasebank change (workers compare this number to learn of edits)."""
+    session.execute(
+        update(StoreMeta).where(StoreMeta.id == 1).values(phrasebank_version=StoreMeta.phrasebank_version + 1)
+    )
+
+
+def phrasebank_version(session: Session) -> int:
+    """The number of committed phrasebank changes so far."""
+    return int(session.scalar(select(StoreMeta.phrasebank_version).where(StoreMeta.id == 1)) or 0)
+
+
+def to_public(row: Phrase) -> PhrasePublic:
+    """The stored phrase as the API shows it (not re-validated: stored data was checked on the way in)."""
+    return PhrasePublic.model_construct(
+        id=row.id, title=row.title, body=row.body, intent=row.intent, group=row.group.name,
+        shortcut=row.shortcut, keywords=list(row.keywords), examples=list(row.examples),
+        enabled=row.enabled, version=row.version,
+    )
+
+
+def _filtered(q: str | None, intent: str | None, group: str | None, enabled: bool | None) -> Select[Any]:
+    query = select(Phrase).join(Phrase.group).options(contains_eager(Phrase.group))
+    if intent:
+        query = query.where(Phrase.intent == intent)
+    if group:
+        query = query.where(Group.name == group)
+    if enabled is not None:
+        query = query.where(Phrase.enabled == enabled)
+    # Only printable characters: PostgreSQL refuses NUL, and nothing stored holds lone surrogates.
+    needle = "".join(ch for ch in (q or "") if ch.isprintable()).strip()
+    if needle:
+        query = query.where(
+            or_(
+                Phrase.title.icontains(needle, autoescape=True),
+                Phrase.body.icontains(needle, autoescape=True),
+                Phrase.shortcut.icontains(needle, autoescape=True),
+                cast(Phrase.keywords, String).icontains(needle, autoescape=True),
+                cast(Phrase.examples, String).icontains(needle, autoescape=True),
+            )
+        )
+    return query
+
+
+def list_phrases(
+    session: Session,
+    *,
+    q: str | None = None,
+    intent: str | None = None,
+    group: str | None = None,
+    enabled: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[PhrasePublic]:
+    """Phrases matching every filter given, ordered by id; `q` searches text, shortcut and word lists."""
+    query = _filtered(q, intent, group, enabled).order_by(Phrase.id).offset(offset or None).limit(limit)
+    return [to_public(row) for row in session.scalars(query).unique()]
+
+
+def count_phrases(
+    session: Session, *, q: str | None = None, intent: str | None = None, group: str | None = None,
+    enabled: bool | None = None,
+) -> int:
+    """How many phrases list_phrases would return without limit and offset."""
+    query = _filtered(q, intent, group, enabled).with_only_columns(func.count(Phrase.id))
+    return int(session.scalar(query) or 0)
+
+
+def load_enabled_phrases(session: Session) -> list[PhrasePublic]:
+    """Every enabled phrase: what the suggest engine indexes."""
+    return list_phrases(session, enabled=True)
+
+
+def base_fields(phrase: PhrasePublic) -> dict[str, Any]:
+    """The editable fields of a phrase, to compare with a PhraseBase dump."""
+    return phrase.model_dump(exclude={"id", "version"})
+
+
+def _row(session: Session, phrase_id: str) -> Phrase:
+    # An id no phrase can have never reaches the database (PostgreSQL refuses NUL bytes with an error).
+    row = session.get(Phrase, phrase_id) if ID_RE.match(phrase_id) else None
+    if row is None:
+        raise PhraseNotFound(phrase_id)
+    return row
+
+
+def get_phrase(session: Session, *, phrase_id: str) -> PhrasePublic:
+    """One phrase, or PhraseNotFound."""
+    return to_public(_row(session, phrase_id))
+
+
+def shortcut_owner(session: Session, *, shortcut: str | None, besides: str | None = None) -> str | None:
+    """The id of the phrase (other than `besides`) that already uses this shortcut."""
+    if not shortcut:
+        return None
+    query = select(Phrase.id).where(Phrase.shortcut == shortcut.lower())
+    if besides is not None:
+        query = query.where(Phrase.id != besides)
+    return session.scalar(query)
+
+
+def group_id(session: Session, name: str) -> int:
+    """The id of the named group, created on first use (the migration made the original three)."""
+    found = session.scalar(select(Group.id).where(Group.name == name))
+    if found is not None:
+        return found
+    position = session.scalar(select(func.coalesce(func.max(Group.position), -1) + 1))
+    group = Group(name=name, position=position)
+    session.add(group)
+    session.flush()
+    return group.id
+
+
+def new_phrase_id(session: Session) -> str:
+    """A fresh `p-` + 8 hex id."""
+    while True:
+        candidate = f"p-{secrets.token_hex(4)}"
+        if session.get(Phrase, candidate) is None:
+            return candidate
+
+
+def record(
+    session: Session, *, phrase_id: str, action: str, version: int, before: PhrasePublic | None,
+    after: PhrasePublic | None, actor: str | None, source: str,
+) -> None:
+    """Append one history row with the phrase before and after the change."""
+    session.add(
+        PhraseHistory(
+            phrase_id=phrase_id, action=action, version=version,
+            before=before.model_dump(mode="json") if before else None,
+            after=after.model_dump(mode="json") if after else None,
+            source=source, changed_at=datetime.now(UTC), changed_by=actor,
+        )
+    )
+
+
+def write_phrase(session: Session, *, row: Phrase | None, phrase_id: str, data: PhraseBase) -> Phrase:
+    """Insert or overwrite the stored phrase with validated data (no checks, no history, no bump)."""
+    now = datetime.now(UTC)
+    group = group_id(session, data.group)  # before the new row joins the session, or autoflush inserts it
+    if row is None:
+        row = Phrase(id=phrase_id, version=0, created_at=now)
+        session.add(row)
+    row.title, row.body, row.intent, row.group_id = data.title, data.body, data.intent, group
+    row.shortcut, row.keywords, row.examples = data.shortcut, list(data.keywords), list(data.examples)
+    row.enabled, row.version, row.updated_at = data.enabled, row.version + 1, now
+    session.flush()
+    session.refresh(row, ["group"])
+    return row
+
+
+def create_phrase(
+    session: Session, *, data: PhraseCreate, actor: str | None = None, source: str = "api"
+) -> PhrasePublic:
+    """Add a phrase; IdTaken or ShortcutTaken when it clashes."""
+    lock_phrasebank(session)
+    if data.id is not None and session.get(Phrase, data.id) is not None:
+        raise IdTaken(data.id)
+    owner = shortcut_owner(session, shortcut=data.shortcut)
+    if owner is not None:
+        raise ShortcutTaken(data.shortcut or "", owner)
+    phrase_id = data.id or new_phrase_id(session)
+    created = to_public(write_phrase(session, row=None, phrase_id=phrase_id, data=data))
+    record(session, phrase_id=phrase_id, action="create", version=created.version, before=None, after=created,
+           actor=actor, source=source)
+    bump_version(session)
+    return created
+
+
+def update_phrase(
+    session: Session, *, phrase_id: str, data: PhraseUpdate, actor: str | None = None, source: str = "api"
+) -> PhrasePublic:
+    """Change the fields given; VersionConflict (with the current phrase) when `data.version` is stale."""
+    lock_phrasebank(session)
+    row = _row(session, phrase_id)
+    before = to_public(row)
+    if data.version != row.version:
+        raise VersionConflict(before.model_dump(mode="json"), data.version)
+    merged = base_fields(before) | data.model_dump(exclude_unset=True, exclude={"version"})
+    try:
+        valid = PhraseBase.model_validate(merged)  # an explicit null for a required field lands here
+    except ValidationError as exc:
+        raise InvalidPhrase(describe_errors(exc)) from None
+    if valid.model_dump() == base_fields(before):
+        return before  # nothing changed: no new version, no history row
+    owner = shortcut_owner(session, shortcut=valid.shortcut, besides=phrase_id)
+    if owner is not None:
+        raise ShortcutTaken(valid.shortcut or "", owner)
+    after = to_public(write_phrase(session, row=row, phrase_id=phrase_id, data=valid))
+    record(session, phrase_id=phrase_id, action="update", version=after.version, before=before, after=after,
+           actor=actor, source=source)
+    bump_version(session)
+    return after
+
+
+def delete_phrase(
+    session: Session, *, phrase_id: str, version: int | None = None, actor: str | None = None,
+    source: str = "api",
+) -> PhrasePublic:
+    """Remove a phrase (history stays); with `version`, only if nobody changed it since."""
+    lock_phrasebank(session)
+    row = _row(session, phrase_id)
+    before = to_public(row)
+    if version is not None and version != row.version:
+        raise VersionConflict(before.model_dump(mode="json"), version)
+    session.delete(row)
+    record(session, phrase_id=phrase_id, action="delete", version=before.version + 1, before=before, after=None,
+           actor=actor, source=source)
+    bump_version(session)
+    return before
+
+
+def phrase_history(session: Session, *, phrase_id: str) -> list[dict[str, Any]]:
+    """Every recorded change of one phrase, oldest first."""
+    rows = session.scalars(
+        select(PhraseHistory).where(PhraseHistory.phrase_id == phrase_id).order_by(PhraseHistory.id)
+    )
+    return [
+        {"action": h.action, "version": h.version, "before": h.before, "after": h.after, "source": h.source,
+         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by}
+        for h in rows
+    ]
