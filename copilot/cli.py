@@ -8,10 +8,12 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from copilot.config import get_settings
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
 from copilot.store import Store, StoreError, open_store
+from copilot.suggest.intents import INTENTS
 from copilot.textcheck import TextError, check_text
 
 _VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
@@ -118,6 +120,48 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def format_suggestions(answer: dict[str, Any]) -> str:
+    """Human output of a /v1/suggest answer."""
+    intents = "、".join(f"{INTENTS.get(i['id'], i['id'])} ({i['score']:.2f})" for i in answer["intents"]) or "无"
+    lines = [f"意图: {intents}"]
+    if answer["complaint_type"]:
+        lines.append(f"投诉类型: {answer['complaint_type']}")
+        lines.extend(f"  - {hint}" for hint in answer["hints"])
+    for number, s in enumerate(answer["suggestions"], 1):
+        code = f" /{s['shortcut']}" if s["shortcut"] else ""
+        lines.append(f"\n{number}. {s['title']}{code}  [{INTENTS.get(s['intent'], s['intent'])}] {s['score']:.2f}")
+        lines.append(f"   {s['text']}")
+    if not answer["suggestions"]:
+        lines.append("(没有合适的话术)")
+    return "\n".join(lines)
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from copilot.store import load_enabled_phrases
+    from copilot.suggest.index import SuggestIndex
+    from copilot.suggest.lexicon import load_lexicon
+    from copilot.suggest.suggester import Suggester
+
+    settings = get_settings()
+    message = sys.stdin.read().strip() if args.message in (None, "-") else args.message
+    try:
+        check_text(message, settings.max_text_chars, "message")
+    except TextError as exc:
+        print(f"kefu-copilot suggest: {exc.message}", file=sys.stderr)
+        return 2
+    store = _open_store()
+    try:
+        with store.begin() as session:
+            phrases = load_enabled_phrases(session)
+    finally:
+        store.dispose()
+    defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
+    suggester = Suggester(SuggestIndex(phrases, load_lexicon(settings.lexicon_dir)), defaults)
+    answer = suggester.suggest(message, limit=args.limit)
+    print(json.dumps(answer, ensure_ascii=False) if args.json else format_suggestions(answer))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -131,6 +175,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port if args.port is not None else settings.port,
         workers=args.workers,
         log_level="info",
+        ws_max_size=settings.ws_max_frame_bytes,  # larger frames close with 1009
     )
     return 0
 
@@ -158,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="要导入的文件,格式由扩展名决定")
     imp.add_argument("--dry-run", action="store_true", help="只显示将新增/更新多少条,不写入")
     imp.set_defaults(func=cmd_import)
+
+    sug = sub.add_parser("suggest", help="为一条顾客消息推荐话术")
+    sug.add_argument("message", nargs="?", help="顾客消息;省略或 - 表示从标准输入读取")
+    sug.add_argument("--json", action="store_true", help="输出与 /v1/suggest 相同的 JSON")
+    sug.add_argument("--limit", type=int, default=5, help="最多几条话术 (默认 5)")
+    sug.set_defaults(func=cmd_suggest)
 
     exp = sub.add_parser("export", help="把话术库导出为 .yaml/.csv/.xlsx 文件")
     exp.add_argument("file", help="导出到的文件,格式由扩展名决定")

@@ -24,11 +24,26 @@ class Settings(BaseSettings):
     phrasebank_dir: Path = Field(
         default=PROJECT_ROOT / "phrasebank", description="folder of the default phrasebank, loaded on first start"
     )
+    lexicon_dir: Path = Field(
+        default=PROJECT_ROOT / "phrasebank" / "lexicon", description="intent cue words and complaint types"
+    )
+    static_dir: Path = Field(default=PROJECT_ROOT / "static", description="the sidebar and editor pages")
     max_text_chars: int = Field(default=8000, ge=1, description="longest text lint/suggest accept")
     host: str = Field(default="127.0.0.1", description="address `serve` binds to")
     port: int = Field(default=8000, ge=0, le=65535, description="port `serve` listens on")
     integration_token: str | None = Field(
         default=None, description="bearer token the chat platform uses to push messages"
+    )
+    shop_name: str = Field(default="本店", description="fills {shop} in phrases")
+    agent_no: str = Field(default="01", description="fills {agent_no} until an agent sets their own number")
+    customer_name: str = Field(default="亲", description="fills {customer} when the platform gives no name")
+    conversation_turns: int = Field(default=20, ge=1, le=200, description="turns remembered per conversation")
+    conversation_idle_seconds: float = Field(
+        default=1800, gt=0, description="a conversation idle this long is forgotten"
+    )
+    ws_max_frame_bytes: int = Field(default=65536, ge=1024, description="largest WebSocket frame accepted (1009 above)")
+    suggest_refresh_seconds: float = Field(
+        default=1.0, gt=0, description="how often a worker checks the store for phrasebank edits"
     )
 
 

@@ -53,6 +53,7 @@ class IndexedPhrase:
     group: str
     shortcut: str | None
     terms: frozenset[str]  # words of its title, keywords and examples: what `matched` reports
+    searchable: str  # normalised title and keywords, for the sidebar's text search
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class SuggestIndex:
         self._cues = ahocorasick_rs.AhoCorasick(cue_terms, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST)
         self.complaint_cues = [(t, tuple(c for c in normalize_terms(list(t.cues)) if c))
                                for t in lexicon.complaint_types]
+        self.by_id = {p.id: p for p in self.phrases}
         self._by_shortcut = sorted(((p.shortcut.lower(), i) for i, p in enumerate(self.phrases) if p.shortcut))
         self._shortcut_keys = [key for key, _ in self._by_shortcut]
 
@@ -189,9 +191,10 @@ def _indexed_phrases(
     terms: list[set[str]] = [set() for _ in enabled]
     for doc, owner in zip(doc_words, doc_phrase, strict=True):
         terms[owner].update(doc)
+    searchable = normalize_terms([" ".join([p.title, *p.keywords]) for p in enabled])
     return tuple(
         IndexedPhrase(id=p.id, title=p.title, body=p.body, intent=p.intent, group=p.group,
-                      shortcut=p.shortcut, terms=frozenset(terms[i]))
+                      shortcut=p.shortcut, terms=frozenset(terms[i]), searchable=searchable[i])
         for i, p in enumerate(enabled)
     )
 

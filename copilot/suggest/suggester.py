@@ -127,6 +127,25 @@ class Suggester:
             "hints": hints,
         }
 
+    def search(self, query: str, limit: int = 9, values: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """Phrases for the sidebar's `/` search: shortcut codes starting with query, then titles and
+        keywords containing it."""
+        fill = {**self.defaults, **(values or {})}
+        query = query.strip().removeprefix("/")
+        if not query:
+            return []
+        found = list(self.index.by_shortcut(query))
+        needle = normalized(query)
+        if len(found) < limit:
+            found += [p for p in self.index.phrases if p not in found and needle in p.searchable]
+        return [self._suggestion(p, 1.0, [query], fill) for p in found[:limit]]
+
+    def rerender(self, suggestions: list[dict[str, Any]], values: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The same suggestions rendered for another agent (their own number, shop, customer)."""
+        fill = {**self.defaults, **values}
+        by_id = self.index.by_id
+        return [{**s, "text": render(by_id[s["id"]].body, fill)} if s["id"] in by_id else s for s in suggestions]
+
     def _by_shortcut(self, prefix: str, limit: int, fill: Mapping[str, str]) -> dict[str, Any]:
         found = self.index.by_shortcut(prefix) if prefix else []
         return {

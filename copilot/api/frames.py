@@ -1,0 +1,101 @@
+"""The WebSocket frames an agent's sidebar may send, validated; anything else gets a Chinese error frame."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from copilot.api.errors import describe_request_errors
+
+ConversationId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class CustomerFrame(_Frame):
+    type: Literal["customer"]
+    conversation: ConversationId
+    text: str
+
+
+class DraftFrame(_Frame):
+    type: Literal["draft"]
+    conversation: ConversationId | None = None
+    seq: int = Field(ge=0)
+    text: str
+
+
+class WatchFrame(_Frame):
+    type: Literal["watch", "unwatch"]
+    conversation: ConversationId
+
+
+class SearchFrame(_Frame):
+    type: Literal["search"]
+    seq: int = Field(default=0, ge=0)
+    q: str = Field(max_length=200)
+
+
+class UsedFrame(_Frame):
+    type: Literal["used"]
+    phrase: str = Field(min_length=1, max_length=200)
+
+
+class SentFrame(_Frame):
+    type: Literal["sent"]
+    conversation: ConversationId
+    text: str
+
+
+class ProfileFrame(_Frame):
+    type: Literal["profile"]
+    agent_no: str = Field(max_length=20)
+
+
+class PingFrame(_Frame):
+    type: Literal["ping"]
+
+
+Frame = Annotated[
+    CustomerFrame | DraftFrame | WatchFrame | SearchFrame | UsedFrame | SentFrame | ProfileFrame | PingFrame,
+    Field(discriminator="type"),
+]
+_frame = TypeAdapter(Frame)
+FRAME_TYPES = ("customer", "draft", "watch", "unwatch", "search", "used", "sent", "profile", "ping")
+
+
+class FrameError(ValueError):
+    """A frame we cannot act on: a stable code and a Chinese message saying what and where."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_frame(self) -> dict[str, Any]:
+        return {"type": "error", "code": self.code, "message": self.message}
+
+
+def parse_frame(raw: str) -> Any:
+    """The validated frame object for one incoming text frame, or FrameError."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise FrameError("invalid_json", f"消息不是合法的 JSON: {exc.msg}(第 {exc.pos} 个字符)") from None
+    if not isinstance(data, dict):
+        raise FrameError("invalid_frame", "消息应为 JSON 对象,例如 {\"type\": \"ping\"}")
+    kind = data.get("type")
+    if kind is None:
+        raise FrameError("missing_type", f"消息缺少 type 字段;可用: {', '.join(FRAME_TYPES)}")
+    if kind not in FRAME_TYPES:
+        raise FrameError("unknown_type", f"未知的消息类型 {kind!r};可用: {', '.join(FRAME_TYPES)}")
+    try:
+        return _frame.validate_python(data)
+    except ValidationError as exc:
+        errors = [{**e, "loc": e["loc"][1:]} for e in exc.errors()]  # drop the union tag from the path
+        message, _ = describe_request_errors(errors)
+        raise FrameError("invalid_field", f"{kind} 消息有误 — {message.removeprefix('请求有误 — ')}") from None

@@ -1,0 +1,218 @@
+"""The WebSocket hub: agent connections, draft coalescing, conversation watching and platform pushes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from copilot.api.frames import (
+    CustomerFrame,
+    DraftFrame,
+    FrameError,
+    PingFrame,
+    ProfileFrame,
+    SearchFrame,
+    SentFrame,
+    UsedFrame,
+    WatchFrame,
+    parse_frame,
+)
+from copilot.config import Settings
+from copilot.conversations import ConversationBook
+from copilot.lint import Linter
+from copilot.live import LiveIndex
+from copilot.rulebook import RuleBook
+from copilot.textcheck import TextError, check_text
+
+log = logging.getLogger(__name__)
+
+OUTBOX_FRAMES = 64  # frames queued for one connection before it counts as not reading
+CLOSE_TOO_BIG = 1009
+CLOSE_NOT_READING = 1008
+
+
+class AgentConnection:
+    """One sidebar: a bounded outbox drained by its own sender, and the newest unlinted draft."""
+
+    def __init__(self, websocket: WebSocket, hub: Hub) -> None:
+        self.websocket = websocket
+        self.hub = hub
+        self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(OUTBOX_FRAMES)
+        self.values: dict[str, str] = {}
+        self.watching: set[str] = set()
+        self.pending_draft: DraftFrame | None = None
+        self.draft_ready = asyncio.Event()
+        self.newest_seq = -1  # newest draft seq received
+        self.answered_seq = -1  # newest draft seq answered; answers never go backwards
+        self.closing = False
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Queue a frame; a client that stopped reading is disconnected instead of growing our memory."""
+        if self.closing:
+            return
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.closing = True
+            log.warning("closing an agent connection that stopped reading")
+            self.outbox = asyncio.Queue(1)
+            self.outbox.put_nowait(None)  # tells the sender to close
+
+    async def sender(self) -> None:
+        while True:
+            frame = await self.outbox.get()
+            if frame is None:
+                with contextlib.suppress(Exception):
+                    await self.websocket.close(CLOSE_NOT_READING, "客户端未读取消息")
+                return
+            await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def linter_loop(self) -> None:
+        """Lint only the newest draft: drafts that arrived while one was linted are skipped."""
+        while True:
+            await self.draft_ready.wait()
+            self.draft_ready.clear()
+            draft, self.pending_draft = self.pending_draft, None
+            if draft is None or draft.seq <= self.answered_seq:
+                continue
+            self.answered_seq = draft.seq
+            result = self.hub.linter.lint(draft.text).as_dict()
+            self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
+            await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
+
+    def handle(self, frame: Any) -> None:
+        hub = self.hub
+        if isinstance(frame, DraftFrame):
+            hub.check_text(frame.text, "text")
+            if frame.seq > self.newest_seq:
+                self.newest_seq = frame.seq
+                self.pending_draft = frame
+                self.draft_ready.set()
+        elif isinstance(frame, CustomerFrame):
+            hub.check_text(frame.text, "text")
+            self.send(hub.customer_message(frame.conversation, frame.text, self.values))
+        elif isinstance(frame, WatchFrame):
+            if frame.type == "watch":
+                hub.watch(frame.conversation, self)
+                self.send({"type": "watching", "conversation": frame.conversation})
+            else:
+                hub.unwatch(frame.conversation, self)
+                self.send({"type": "unwatched", "conversation": frame.conversation})
+        elif isinstance(frame, SearchFrame):
+            answer = hub.live.suggester.search(frame.q, values=self.values)
+            self.send({"type": "search", "seq": frame.seq, "q": frame.q, "suggestions": answer})
+        elif isinstance(frame, UsedFrame):
+            hub.record("used", frame.phrase)
+            self.send({"type": "recorded", "what": "used"})
+        elif isinstance(frame, SentFrame):
+            hub.check_text(frame.text, "text")
+            hub.conversations.append(frame.conversation, "agent", frame.text)
+            hub.record("sent", frame.conversation)
+            self.send({"type": "recorded", "what": "sent"})
+        elif isinstance(frame, ProfileFrame):
+            self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
+            self.send({"type": "profile", "agent_no": frame.agent_no})
+        elif isinstance(frame, PingFrame):
+            self.send({"type": "pong"})
+
+
+class Hub:
+    """Everything the sidebars of one worker share."""
+
+    def __init__(self, settings: Settings, rulebook: RuleBook, live: LiveIndex) -> None:
+        self.settings = settings
+        self.rulebook = rulebook
+        self.live = live
+        self.conversations = ConversationBook(settings.conversation_turns, settings.conversation_idle_seconds)
+        self.watchers: dict[str, set[AgentConnection]] = {}
+        self.counts: dict[str, int] = {"used": 0, "sent": 0}
+
+    @property
+    def linter(self) -> Linter:
+        return self.rulebook.linter
+
+    def check_text(self, text: str, field: str) -> None:
+        try:
+            check_text(text, self.settings.max_text_chars, field)
+        except TextError as exc:
+            raise FrameError(exc.code, exc.message) from None
+
+    def customer_message(self, conversation: str, text: str, values: dict[str, str] | None = None) -> dict[str, Any]:
+        """Remember a customer message and answer it with a suggestions frame."""
+        history = self.conversations.history(conversation)
+        self.conversations.append(conversation, "customer", text)
+        answer = self.live.suggester.suggest(text, history=history, values=values)
+        return {
+            "type": "suggestions",
+            "conversation": conversation,
+            "message": text,
+            "received_at": int(time.time() * 1000),
+            **answer,
+        }
+
+    def push(self, conversation: str, role: str, text: str) -> dict[str, Any] | None:
+        """A message from the chat platform: remembered, and for a customer message pushed to watchers."""
+        if role != "customer":
+            self.conversations.append(conversation, role, text)
+            return None
+        watchers = list(self.watchers.get(conversation, ()))
+        frame = self.customer_message(conversation, text)
+        for connection in watchers:
+            if connection.values:  # the agent's own number in the rendered phrases
+                suggestions = self.live.suggester.rerender(frame["suggestions"], connection.values)
+                connection.send({**frame, "suggestions": suggestions})
+            else:
+                connection.send(frame)
+        return {**frame, "delivered": len(watchers)}
+
+    def watch(self, conversation: str, connection: AgentConnection) -> None:
+        self.watchers.setdefault(conversation, set()).add(connection)
+        connection.watching.add(conversation)
+
+    def unwatch(self, conversation: str, connection: AgentConnection) -> None:
+        watchers = self.watchers.get(conversation)
+        if watchers is not None:
+            watchers.discard(connection)
+            if not watchers:
+                del self.watchers[conversation]
+        connection.watching.discard(conversation)
+
+    def record(self, what: str, _subject: str) -> None:
+        # Counted here; the lead's stats (a later issue) store them per agent and phrase.
+        self.counts[what] += 1
+
+    async def serve(self, websocket: WebSocket) -> None:
+        """Run one agent connection until it closes."""
+        await websocket.accept()
+        connection = AgentConnection(websocket, self)
+        tasks = [asyncio.create_task(connection.sender()), asyncio.create_task(connection.linter_loop())]
+        try:
+            while not connection.closing:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                raw = message.get("text")
+                if raw is None:
+                    raw_bytes = message.get("bytes") or b""
+                    raw = raw_bytes.decode("utf-8", errors="replace")
+                if len(raw.encode("utf-8")) > self.settings.ws_max_frame_bytes:
+                    await websocket.close(CLOSE_TOO_BIG, "消息超过 64 KiB")
+                    break
+                try:
+                    connection.handle(parse_frame(raw))
+                except FrameError as exc:
+                    connection.send(exc.as_frame())
+        except WebSocketDisconnect:
+            pass
+        finally:
+            for conversation in list(connection.watching):
+                self.unwatch(conversation, connection)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)

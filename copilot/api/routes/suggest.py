@@ -1,0 +1,41 @@
+"""POST /v1/suggest: intents, complaint type, ranked and rendered phrases for a customer message."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from copilot.api.deps import SettingsDep, require_text
+from copilot.suggest.suggester import Turn
+
+router = APIRouter()
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["customer", "agent"]
+    text: str = Field(max_length=8000)
+
+
+class SuggestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str
+    history: list[HistoryTurn] = Field(default_factory=list, max_length=50)
+    limit: int = Field(default=5, ge=1, le=50)
+    # per-agent placeholder values ({agent_no}, {shop}, {customer}); settings fill what is missing
+    values: dict[Literal["agent_no", "shop", "customer"], str] = Field(default_factory=dict)
+
+
+@router.post("/v1/suggest")
+def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
+    """What the customer wants and the phrases that answer it, best first."""
+    require_text(body.message, settings, "message")
+    for position, turn in enumerate(body.history):
+        require_text(turn.text, settings, f"history.{position}.text")
+    suggester = request.app.state.live.suggester
+    history = [Turn(turn.role, turn.text) for turn in body.history]
+    return suggester.suggest(body.message, history=history, limit=body.limit, values=body.values)
