@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from bench.phrasebank import BenchPhrase, default_lexicon, default_phrases
+from copilot.config import PROJECT_ROOT
+from copilot.store import PhrasePublic, load_enabled_phrases, open_store
 from copilot.suggest.index import SuggestIndex
 from copilot.suggest.intents import INTENTS
+from copilot.suggest.lexicon import Lexicon, load_lexicon
 from copilot.suggest.suggester import Suggester, Turn
 
 VALUES = {"agent_no": "8", "shop": "小熊旗舰店", "customer": "小王"}
 
 
 @pytest.fixture(scope="module")
-def phrases() -> list[BenchPhrase]:
-    return default_phrases()
+def phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('suggest') / 's.db'}", PROJECT_ROOT / "phrasebank")
+    try:
+        with store.begin() as session:
+            return load_enabled_phrases(session)
+    finally:
+        store.dispose()
 
 
 @pytest.fixture(scope="module")
-def suggester(phrases: list[BenchPhrase]) -> Suggester:
-    return Suggester(SuggestIndex(phrases, default_lexicon()), VALUES)
+def lexicon() -> Lexicon:
+    return load_lexicon(PROJECT_ROOT / "phrasebank" / "lexicon")
+
+
+@pytest.fixture(scope="module")
+def suggester(phrases: list[PhrasePublic], lexicon: Lexicon) -> Suggester:
+    return Suggester(SuggestIndex(phrases, lexicon), VALUES)
 
 
 def intents_of(answer: dict) -> list[str]:
@@ -73,7 +83,7 @@ def test_traditional_characters_and_typos_still_match(suggester: Suggester) -> N
     assert intents_of(suggester.suggest("退款啥时候到帐"))[0] == "refund"
 
 
-def test_shortcut_prefix_lists_the_phrases_with_that_code(suggester: Suggester, phrases: list[BenchPhrase]) -> None:
+def test_shortcut_prefix_lists_the_phrases_with_that_code(suggester: Suggester) -> None:
     answer = suggester.suggest("/fp")
     codes = [s["shortcut"] for s in answer["suggestions"]]
     assert codes and all(code.startswith("fp") for code in codes)
@@ -129,10 +139,10 @@ def test_limit_caps_the_suggestions(suggester: Suggester) -> None:
     assert len(suggester.suggest("什么时候发货", limit=2)["suggestions"]) == 2
 
 
-def test_disabled_phrases_never_appear(phrases: list[BenchPhrase]) -> None:
+def test_disabled_phrases_never_appear(phrases: list[PhrasePublic], lexicon: Lexicon) -> None:
     invoice_ids = {p.id for p in phrases if p.intent == "invoice"}
-    without = [replace(p, enabled=p.id not in invoice_ids) for p in phrases]
-    answer = Suggester(SuggestIndex(without, default_lexicon()), VALUES).suggest("能开发票吗", limit=10)
+    without = [p.model_copy(update={"enabled": p.id not in invoice_ids}) for p in phrases]
+    answer = Suggester(SuggestIndex(without, lexicon), VALUES).suggest("能开发票吗", limit=10)
     assert not {s["id"] for s in answer["suggestions"]} & invoice_ids
 
 

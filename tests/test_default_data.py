@@ -1,0 +1,54 @@
+"""Consistency of the shipped data: the default phrasebank is complete and lints clean; the lexicon is valid."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from copilot.config import PROJECT_ROOT
+from copilot.lint import Linter
+from copilot.store import PhrasePublic, load_enabled_phrases, open_store
+from copilot.suggest.intents import INTENTS
+from copilot.suggest.lexicon import load_lexicon
+from copilot.suggest.render import PLACEHOLDERS, render
+
+
+@pytest.fixture(scope="module")
+def phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
+    folder: Path = tmp_path_factory.mktemp("data")
+    store = open_store(f"sqlite:///{folder / 'data.db'}", PROJECT_ROOT / "phrasebank")
+    try:
+        with store.begin() as session:
+            return load_enabled_phrases(session)
+    finally:
+        store.dispose()
+
+
+def test_the_phrasebank_has_at_least_150_phrases_over_every_intent(phrases: list[PhrasePublic]) -> None:
+    assert len(phrases) >= 150
+    assert set(Counter(p.intent for p in phrases)) == set(INTENTS) - {"other"}
+
+
+def test_every_phrase_has_three_examples_and_keywords(phrases: list[PhrasePublic]) -> None:
+    assert all(len(p.examples) >= 3 and p.keywords for p in phrases)
+
+
+def test_every_default_phrase_lints_clean(phrases: list[PhrasePublic], linter: Linter) -> None:
+    values = {name: "8" for name in PLACEHOLDERS}
+    dirty = {p.id: [d.rule for d in linter.lint(render(p.body, values)).diagnostics] for p in phrases}
+    assert {pid: rules for pid, rules in dirty.items() if rules} == {}
+
+
+def test_bodies_use_only_known_placeholders(phrases: list[PhrasePublic]) -> None:
+    values = {name: "" for name in PLACEHOLDERS}
+    assert not [p.id for p in phrases if "{" in render(p.body, values)]
+
+
+def test_the_lexicon_loads_and_names_six_complaint_types() -> None:
+    lexicon = load_lexicon(PROJECT_ROOT / "phrasebank" / "lexicon")
+    assert set(lexicon.cues) <= set(INTENTS)
+    six = ["全面否定型", "缺乏信任型", "喋喋不休型", "立竿见影型", "推卸责任型", "发泄情绪型"]
+    assert [t.id for t in lexicon.complaint_types] == six
+    assert all(t.steps for t in lexicon.complaint_types)
