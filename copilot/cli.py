@@ -6,9 +6,12 @@ import argparse
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from copilot.config import get_settings
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
@@ -72,6 +75,17 @@ def _open_store() -> Store:
     return open_store(settings.database_url, settings.phrasebank_dir)
 
 
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database (migrated and seeded like `serve` does)."""
+    store = _open_store()
+    try:
+        with store.begin() as session:
+            yield session
+    finally:
+        store.dispose()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from copilot.store.importer import import_phrases
     from copilot.store.io import format_for
@@ -84,12 +98,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"kefu-copilot import: 无法读取 {path}: {exc.strerror}", file=sys.stderr)
         return 2
     rows, errors = fmt.read(data, "")
-    store = _open_store()
-    try:
-        with store.begin() as session:
-            report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli")
-    finally:
-        store.dispose()
+    with _session() as session:
+        report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli")
     if report.errors:
         print(f"kefu-copilot import: {path.name} 有 {len(report.errors)} 处错误,未做任何修改:", file=sys.stderr)
         for error in report.errors:
@@ -105,12 +115,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     fmt = format_for(filename=path.name)
-    store = _open_store()
-    try:
-        with store.begin() as session:
-            found = list_phrases(session)
-    finally:
-        store.dispose()
+    with _session() as session:
+        found = list_phrases(session)
     try:
         path.write_bytes(fmt.write(found))
     except OSError as exc:
@@ -149,12 +155,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     except TextError as exc:
         print(f"kefu-copilot suggest: {exc.message}", file=sys.stderr)
         return 2
-    store = _open_store()
-    try:
-        with store.begin() as session:
-            phrases = load_enabled_phrases(session)
-    finally:
-        store.dispose()
+    with _session() as session:
+        phrases = load_enabled_phrases(session)
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
     suggester = Suggester(SuggestIndex(phrases, load_lexicon(settings.lexicon_dir)), defaults)
     answer = suggester.suggest(message, limit=args.limit)

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from copilot.api.app import create_app
 from copilot.config import PROJECT_ROOT, Settings
 from copilot.lint import Linter, load_rules
+from copilot.store import PhrasePublic, load_enabled_phrases, open_store
 
 RULES_DIR = PROJECT_ROOT / "rules"
 DATA = Path(__file__).parent / "data"
@@ -33,6 +34,17 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 @pytest.fixture(scope="session")
 def linter() -> Linter:
     return Linter(load_rules([RULES_DIR]))
+
+
+@pytest.fixture(scope="session")
+def default_phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
+    """The shipped phrasebank, loaded the way a first start loads it."""
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('default') / 'default.db'}", PROJECT_ROOT / "phrasebank")
+    try:
+        with store.begin() as session:
+            return load_enabled_phrases(session)
+    finally:
+        store.dispose()
 
 
 @pytest.fixture

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from copilot.config import PROJECT_ROOT
 from copilot.lint import Linter
-from copilot.store import PhrasePublic, load_enabled_phrases, open_store
+from copilot.store import PhrasePublic
 from copilot.suggest.intents import INTENTS
 from copilot.suggest.lexicon import load_lexicon
 from copilot.suggest.render import PLACEHOLDERS, render
 
 
 @pytest.fixture(scope="module")
-def phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
-    folder: Path = tmp_path_factory.mktemp("data")
-    store = open_store(f"sqlite:///{folder / 'data.db'}", PROJECT_ROOT / "phrasebank")
-    try:
-        with store.begin() as session:
-            return load_enabled_phrases(session)
-    finally:
-        store.dispose()
+def phrases(default_phrases: list[PhrasePublic]) -> list[PhrasePublic]:
+    return default_phrases
 
 
 def test_the_phrasebank_has_at_least_150_phrases_over_every_intent(phrases: list[PhrasePublic]) -> None:

@@ -10,8 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from copilot.lint.kinds import KINDS, Rule
-
-_LINE = "__line__"
+from copilot.yamllines import LINE, error_line, load_with_lines, without_lines
 
 
 class RulePackError(Exception):
@@ -20,20 +19,6 @@ class RulePackError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("规则包有误,未加载:\n" + "\n".join(f"- {p}" for p in problems))
-
-
-# libyaml's parser when it is there: a 100,000-term pack parses in a fraction of the pure-Python time.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(_SafeLoader):  # type: ignore[misc,valid-type]
-    """A safe YAML loader that records the line each mapping starts on."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        if any(getattr(key, "value", None) == "kind" for key, _ in node.value):  # rule mappings only
-            mapping[_LINE] = node.start_mark.line + 1
-        return mapping
 
 
 _PYDANTIC_ZH = {
@@ -70,7 +55,7 @@ def describe_validation_error(error: ValidationError) -> list[str]:
 
 def build_rule(data: dict[str, Any], pack: str | None = None) -> Rule:
     """Validate one rule mapping into its kind's class; raises ValueError with Chinese reasons."""
-    data = {k: v for k, v in data.items() if k != _LINE}
+    data = without_lines(data)
     kind = data.get("kind")
     if kind not in KINDS:
         valid = ", ".join(KINDS)
@@ -87,12 +72,12 @@ def load_pack(path: Path) -> tuple[list[Rule], list[str]]:
     """Rules of one pack file and the problems found in it."""
     pack = path.stem
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - safe loader subclass
+        document = load_with_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         return [], [f"{path}: 无法读取: {exc}"]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        line = error_line(exc)
+        where = f"{path}:{line}" if line else str(path)
         return [], [f"{where}: YAML 格式错误: {getattr(exc, 'problem', exc)}"]
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
         return [], [f"{path}: 规则包应为含 rules: 列表的映射"]
@@ -102,7 +87,7 @@ def load_pack(path: Path) -> tuple[list[Rule], list[str]]:
         if not isinstance(item, dict):
             problems.append(f"{path}: 第 {position} 条规则应为映射")
             continue
-        line = item.get(_LINE, "?")
+        line = item.get(LINE, "?")
         label = f"{pack}.{item['id']}" if isinstance(item.get("id"), str) else f"第 {position} 条规则(缺少 id)"
         try:
             rules.append(build_rule(item, pack))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -78,32 +79,33 @@ def _strip(raw: str) -> tuple[str, list[int] | None]:
     return "".join(pieces), index
 
 
+def _per_character(
+    text: str, index: list[int] | None, convert: Callable[[str], str]
+) -> tuple[str, list[int]]:
+    """Convert one character at a time, so a character that becomes several keeps pointing at its source."""
+    out: list[str] = []
+    new_index: list[int] = []
+    for pos, char in enumerate(text):
+        piece = convert(char) or char
+        out.append(piece)
+        new_index.extend([index[pos] if index is not None else pos] * len(piece))
+    return "".join(out), new_index
+
+
 def _fold(text: str, index: list[int] | None) -> tuple[str, list[int] | None]:
     folded = text.translate(_fold_table)
     if len(folded) == len(text):
         return folded, index
-    # Some character expanded (㈠ → (一), ﬁ → fi): rebuild the map one character at a time.
-    out: list[str] = []
-    new_index: list[int] = []
-    for pos, char in enumerate(text):
-        piece = _fold_table[ord(char)]
-        out.append(piece)
-        new_index.extend([index[pos] if index is not None else pos] * len(piece))
-    return "".join(out), new_index
+    # Some character expanded (㈠ → (一), ﬁ → fi).
+    return _per_character(text, index, lambda char: _fold_table[ord(char)])
 
 
 def _to_simplified(text: str, index: list[int] | None) -> tuple[str, list[int] | None]:
     simplified = _t2s.convert(text)
     if len(simplified) == len(text):
         return simplified, index
-    # A phrase conversion changed the length: convert character by character to keep offsets.
-    out: list[str] = []
-    new_index: list[int] = []
-    for pos, char in enumerate(text):
-        piece = _t2s.convert(char) or char
-        out.append(piece)
-        new_index.extend([index[pos] if index is not None else pos] * len(piece))
-    return "".join(out), new_index
+    # A phrase conversion changed the length.
+    return _per_character(text, index, _t2s.convert)
 
 
 def normalize(raw: str) -> NormalizedText:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from copilot.config import PROJECT_ROOT
-from copilot.store import PhrasePublic, load_enabled_phrases, open_store
+from copilot.store import PhrasePublic
 from copilot.suggest.index import SuggestIndex
 from copilot.suggest.intents import INTENTS
 from copilot.suggest.lexicon import Lexicon, load_lexicon
@@ -15,13 +15,8 @@ VALUES = {"agent_no": "8", "shop": "小熊旗舰店", "customer": "小王"}
 
 
 @pytest.fixture(scope="module")
-def phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('suggest') / 's.db'}", PROJECT_ROOT / "phrasebank")
-    try:
-        with store.begin() as session:
-            return load_enabled_phrases(session)
-    finally:
-        store.dispose()
+def phrases(default_phrases: list[PhrasePublic]) -> list[PhrasePublic]:
+    return default_phrases
 
 
 @pytest.fixture(scope="module")

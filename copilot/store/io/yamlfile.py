@@ -9,24 +9,7 @@ import yaml
 from copilot.store.errors import ImportRefused
 from copilot.store.io.rows import LIST_FIELDS, YAML_KEYS, Row, RowError, cell_value
 from copilot.store.schemas import PhrasePublic
-
-_LINE, _KEY_LINES = "__line__", "__key_lines__"
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line each mapping starts on, for error messages."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping[_LINE] = node.start_mark.line + 1
-    mapping[_KEY_LINES] = {
-        key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)
-    }
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+from copilot.yamllines import KEY_LINES, LINE, error_line, load_with_lines
 
 
 def _scalar_text(value: Any) -> Any:
@@ -43,10 +26,10 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
     except UnicodeDecodeError as exc:
         raise ImportRefused(f"{source} 不是 UTF-8 编码的 YAML 文件(第 {exc.start} 个字节无法解码)".strip()) from None
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass: no arbitrary objects
+        document = load_with_lines(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark else ""
+        line = error_line(exc)
+        where = f"第 {line} 行" if line else ""
         raise ImportRefused(f"{source} YAML 格式错误 {where}: {getattr(exc, 'problem', exc)}".strip()) from None
     items = document.get("phrases") if isinstance(document, dict) else document
     if not isinstance(items, list):
@@ -56,7 +39,7 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
         if not isinstance(item, dict):
             errors.append(RowError(0, "", f"phrases 第 {index} 项不是短语(应为 key: value 形式)", source))
             continue
-        line, key_lines = item.pop(_LINE, 0), item.pop(_KEY_LINES, {})
+        line, key_lines = item.pop(LINE, 0), item.pop(KEY_LINES, {})
         unknown = [str(key) for key in item if key not in YAML_KEYS]
         if unknown:
             where = key_lines.get(unknown[0], line)
