@@ -1,0 +1,160 @@
+"""WebSocket load: N agents on one worker, each typing a draft every 300 ms and getting a customer
+message every 5 s, for a fixed time. Prints one JSON line per N.
+
+Run: .venv/bin/python -m bench.ws_load [--agents 200,500] [--seconds 60]
+Budgets (issue #4, 2-core machine, this load client included): N=200 lint p99 <= 10 ms,
+suggestions p99 <= 20 ms, zero errors; N=500 lint p99 <= 25 ms, no errors or dropped connections;
+server RSS growth over a run <= 50 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import websockets
+import yaml
+
+from bench.common import percentile
+from copilot.config import PROJECT_ROOT
+
+DRAFT_EVERY = 0.3
+CUSTOMER_EVERY = 5.0
+REPLIES = (PROJECT_ROOT / "tests" / "data" / "good_replies.txt").read_text(encoding="utf-8").splitlines()
+MESSAGES = [m["text"] for m in yaml.safe_load(
+    (PROJECT_ROOT / "bench" / "data" / "suggest_dev.yaml").read_text(encoding="utf-8"))["messages"]]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lint_ms: list[float] = []
+        self.suggest_ms: list[float] = []
+        self.messages = 0
+        self.errors = 0
+        self.dropped = 0
+
+
+async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
+    rng = random.Random(number)
+    sent_at: dict[int, float] = {}
+    customer_at: list[float] = []
+    try:
+        async with websockets.connect(url, max_size=2**20, open_timeout=30) as ws:
+
+            async def reader() -> None:
+                async for raw in ws:
+                    now = time.perf_counter()
+                    frame = json.loads(raw)
+                    stats.messages += 1
+                    if frame["type"] == "lint":
+                        stats.lint_ms.append((now - sent_at.pop(frame["seq"])) * 1000)
+                        for seq in [s for s in sent_at if s < frame["seq"]]:
+                            del sent_at[seq]  # skipped by the server: only the newest is answered
+                    elif frame["type"] == "suggestions":
+                        stats.suggest_ms.append((now - customer_at.pop(0)) * 1000)
+                    elif frame["type"] == "error":
+                        stats.errors += 1
+
+            reading = asyncio.create_task(reader())
+            await asyncio.sleep(rng.random() * DRAFT_EVERY)  # agents do not all type in step
+            started = time.perf_counter()
+            reply, seq, next_customer = rng.choice(REPLIES), 0, started + rng.random() * CUSTOMER_EVERY
+            while time.perf_counter() - started < seconds:
+                now = time.perf_counter()
+                if now >= next_customer:
+                    customer_at.append(time.perf_counter())
+                    text = rng.choice(MESSAGES)
+                    await ws.send(json.dumps({"type": "customer", "conversation": f"c{number}", "text": text}))
+                    stats.messages += 1
+                    next_customer += CUSTOMER_EVERY
+                seq += 1
+                typed = reply[: 1 + seq % len(reply)]
+                sent_at[seq] = time.perf_counter()
+                await ws.send(json.dumps({"type": "draft", "conversation": f"c{number}", "seq": seq, "text": typed}))
+                stats.messages += 1
+                await asyncio.sleep(DRAFT_EVERY)
+            await asyncio.sleep(1.0)  # collect the last answers
+            reading.cancel()
+    except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+        stats.dropped += 1
+
+
+async def run_load(url: str, agents: int, seconds: float) -> Stats:
+    stats = Stats()
+    await asyncio.gather(*(agent(url, n, seconds, stats) for n in range(agents)))
+    return stats
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "COPILOT_DATABASE_URL": f"sqlite:///{folder / 'load.db'}"}
+    process = subprocess.Popen([sys.executable, "-m", "copilot", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/healthz"
+    import urllib.request
+
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return process, f"ws://127.0.0.1:{port}/ws/agent"
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--agents", default="200,500")
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url = start_server(Path(tmp))
+        try:
+            for agents in (int(n) for n in args.agents.split(",")):
+                rss_before = rss_mb(process.pid)
+                started = time.perf_counter()
+                stats = asyncio.run(run_load(url, agents, args.seconds))
+                elapsed = time.perf_counter() - started
+                print(json.dumps({
+                    "agents": agents,
+                    "seconds": args.seconds,
+                    "lint_rtt_ms": {"p50": round(percentile(stats.lint_ms, 50), 2),
+                                    "p99": round(percentile(stats.lint_ms, 99), 2), "answers": len(stats.lint_ms)},
+                    "suggest_rtt_ms": {"p50": round(percentile(stats.suggest_ms, 50), 2),
+                                       "p99": round(percentile(stats.suggest_ms, 99), 2),
+                                       "answers": len(stats.suggest_ms)},
+                    "messages_per_s": round(stats.messages / elapsed),
+                    "errors": stats.errors,
+                    "dropped_connections": stats.dropped,
+                    "server_rss_mb": {"before": rss_before, "after": rss_mb(process.pid)},
+                }), flush=True)
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+if __name__ == "__main__":
+    main()
