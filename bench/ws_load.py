@@ -97,7 +97,7 @@ async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
                 await asyncio.sleep(DRAFT_EVERY)
             await asyncio.sleep(1.0)  # collect the last answers
             reading.cancel()
-    except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+    except (TimeoutError, OSError, websockets.WebSocketException):
         stats.dropped += 1
 
 
