@@ -43,7 +43,7 @@ class AgentConnection:
     def __init__(self, websocket: WebSocket, hub: Hub) -> None:
         self.websocket = websocket
         self.hub = hub
-        self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(OUTBOX_FRAMES)
+        self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_FRAMES)
         self.values: dict[str, str] = {}
         self.watching: set[str] = set()
         self.pending_draft: DraftFrame | None = None
@@ -51,6 +51,7 @@ class AgentConnection:
         self.newest_seq = -1  # newest draft seq received
         self.answered_seq = -1  # newest draft seq answered; answers never go backwards
         self.closing = False
+        self.overflowed = asyncio.Event()  # set when the client stopped reading
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame; a client that stopped reading is disconnected instead of growing our memory."""
@@ -61,16 +62,11 @@ class AgentConnection:
         except asyncio.QueueFull:
             self.closing = True
             log.warning("closing an agent connection that stopped reading")
-            self.outbox = asyncio.Queue(1)
-            self.outbox.put_nowait(None)  # tells the sender to close
+            self.overflowed.set()
 
     async def sender(self) -> None:
         while True:
             frame = await self.outbox.get()
-            if frame is None:
-                with contextlib.suppress(Exception):
-                    await self.websocket.close(CLOSE_NOT_READING, "客户端未读取消息")
-                return
             await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
 
     async def linter_loop(self) -> None:
@@ -188,31 +184,44 @@ class Hub:
         self.counts[what] += 1
 
     async def serve(self, websocket: WebSocket) -> None:
-        """Run one agent connection until it closes."""
+        """Run one agent connection until it closes, or until it stops reading what we send."""
         await websocket.accept()
         connection = AgentConnection(websocket, self)
-        tasks = [asyncio.create_task(connection.sender()), asyncio.create_task(connection.linter_loop())]
+        helpers = [asyncio.create_task(connection.sender()), asyncio.create_task(connection.linter_loop())]
+        receiving = asyncio.create_task(self._receive(connection))
+        overflow = asyncio.create_task(connection.overflowed.wait())
         try:
-            while not connection.closing:
+            await asyncio.wait({receiving, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            if connection.overflowed.is_set():
+                receiving.cancel()
+                for task in helpers:
+                    task.cancel()  # the sender may be stuck writing to a full socket
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(websocket.close(CLOSE_NOT_READING, "客户端未读取消息"), 2)
+        finally:
+            for conversation in list(connection.watching):
+                self.unwatch(conversation, connection)
+            for task in [*helpers, receiving, overflow]:
+                task.cancel()
+            await asyncio.gather(*helpers, receiving, overflow, return_exceptions=True)
+
+    async def _receive(self, connection: AgentConnection) -> None:
+        """Read frames until the client leaves or sends one over the size limit."""
+        websocket = connection.websocket
+        try:
+            while True:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
-                    break
+                    return
                 raw = message.get("text")
                 if raw is None:
-                    raw_bytes = message.get("bytes") or b""
-                    raw = raw_bytes.decode("utf-8", errors="replace")
+                    raw = (message.get("bytes") or b"").decode("utf-8", errors="replace")
                 if len(raw.encode("utf-8")) > self.settings.ws_max_frame_bytes:
                     await websocket.close(CLOSE_TOO_BIG, "消息超过 64 KiB")
-                    break
+                    return
                 try:
                     connection.handle(parse_frame(raw))
                 except FrameError as exc:
                     connection.send(exc.as_frame())
         except WebSocketDisconnect:
-            pass
-        finally:
-            for conversation in list(connection.watching):
-                self.unwatch(conversation, connection)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            return
