@@ -1,0 +1,1128 @@
+// The agent sidebar: latest customer message, suggestions, and a live-linted draft.
+// Every piece of data (customer text, phrases, lint messages) reaches the DOM as text nodes only.
+
+import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
+import { ReconnectingSocket } from "./socket.js";
+
+const INTENT_NAMES = {
+  greeting: "问候",
+  product_info: "商品咨询",
+  stock: "库存",
+  bargain: "议价",
+  promotion: "优惠活动",
+  payment_method: "支付方式",
+  payment_issue: "付款问题",
+  invoice: "发票",
+  ship_time: "发货时间",
+  delivery_time: "到货时间",
+  logistics: "物流",
+  address_change: "改地址/备注",
+  return_exchange: "退换货",
+  refund: "退款",
+  quality_issue: "质量问题",
+  authenticity: "正品",
+  review: "评价",
+  complaint: "投诉/情绪",
+  thanks_bye: "感谢/结束",
+  other: "其他",
+};
+const SEVERITY_NAMES = { error: "错误", warning: "警告", info: "提示" };
+const VERDICTS = {
+  ok: "可发送",
+  warn: "建议修改",
+  block: "禁止发送",
+  pending: "检查中…",
+  empty: "待输入",
+};
+const CONNECTION_TEXT = {
+  connected: "已连接",
+  connecting: "连接中…",
+  disconnected: "已断开,正在重连",
+};
+const TIMER_AMBER_S = 20;
+const TIMER_RED_S = 120;
+const DRAFT_DEBOUNCE_MS = 30;
+const MAX_KEYED = 9;
+const CLOSE_LOGIN_REQUIRED = 4401; // the server closes the socket of a browser without a login
+
+// ---------------------------------------------------------------- small helpers
+
+const $ = (id) => document.getElementById(id);
+
+/** Build an element; string children become text nodes (never parsed as HTML). */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+const storage = {
+  get(key, fallback = null) {
+    try {
+      const value = localStorage.getItem(key);
+      return value === null ? fallback : value;
+    } catch {
+      return fallback;
+    }
+  },
+  set(key, value) {
+    try {
+      if (value === null) localStorage.removeItem(key);
+      else localStorage.setItem(key, value);
+    } catch {
+      // storage full or disabled: the page still works, it just forgets on reload
+    }
+  },
+};
+
+function isTextField(el) {
+  if (!el || !(el instanceof Element)) return false;
+  if (el.isContentEditable) return true;
+  if (el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+  if (el.tagName !== "INPUT") return false;
+  return !["button", "checkbox", "radio", "submit", "reset", "range", "color", "file"].includes(el.type);
+}
+
+function digitOf(event) {
+  const match = /^(?:Digit|Numpad)([1-9])$/.exec(event.code);
+  return match ? Number(match[1]) : null;
+}
+
+// ---------------------------------------------------------------- state
+
+const params = new URLSearchParams(location.search);
+const conversation = (params.get("c") || "").trim().slice(0, 128) || "default";
+const KEY_DRAFT = `kefu.draft.${conversation}`;
+const KEY_LAST = `kefu.last.${conversation}`;
+const KEY_AGENT = "kefu.agentNo";
+const KEY_HINTS_OPEN = "kefu.hintsOpen";
+
+const el = {
+  conv: $("conv"),
+  conn: $("conn"),
+  settingsBtn: $("settings-btn"),
+  settings: $("settings"),
+  settingsForm: $("settings-form"),
+  agentNo: $("agent-no"),
+  helpBtn: $("help-btn"),
+  help: $("help"),
+  pasteForm: $("paste-form"),
+  paste: $("paste"),
+  intents: $("intents"),
+  timer: $("timer"),
+  msg: $("msg"),
+  suggestWrap: $("suggest-wrap"),
+  hints: $("hints"),
+  complaintType: $("complaint-type"),
+  hintList: $("hint-list"),
+  suggestions: $("suggestions"),
+  suggestEmpty: $("suggest-empty"),
+  slash: $("slash"),
+  verdict: $("verdict"),
+  fixAll: $("fix-all"),
+  copy: $("copy"),
+  editor: $("editor"),
+  backdrop: $("backdrop"),
+  backdropText: $("backdrop-text"),
+  draft: $("draft"),
+  diags: $("diags"),
+  tip: $("tip"),
+  toast: $("toast"),
+  confirm: $("confirm"),
+  confirmList: $("confirm-list"),
+};
+
+const state = {
+  customer: null, // the last suggestions frame for this conversation, plus `replied`
+  waiting: false, // a pasted customer message awaits its suggestions
+  outbox: [], // customer frames typed while offline
+  draftSeq: 0,
+  sent: { seq: 0, text: null }, // the newest draft sent for lint
+  lint: null, // {seq, text, verdict, diagnostics, fixed} for sent.seq or older
+  view: [], // diagnostics placed on the current text: {d, start, end, u0, u1}
+  current: false, // the lint answers exactly the current text
+  composing: false,
+  draftTimer: null,
+  slash: null, // {start, end, q, items, active, seq}
+  slashDismissed: -1,
+  searchSeq: 0,
+  tipFor: null,
+  tipHideTimer: null,
+  profileAnnounce: false,
+  waiters: [], // resolve() calls waiting for a current lint (copy waits briefly)
+};
+
+// ---------------------------------------------------------------- connection
+
+const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/agent`;
+const socket = new ReconnectingSocket(wsUrl, {
+  onState: showConnection,
+  onOpen() {
+    const agentNo = storage.get(KEY_AGENT, "");
+    if (agentNo) socket.send({ type: "profile", agent_no: agentNo });
+    socket.send({ type: "watch", conversation });
+    for (const frame of state.outbox.splice(0)) socket.send(frame);
+    // rules may have changed while we were away: lint the draft again
+    sendDraft();
+    if (state.slash && state.slash.q) runSearch(state.slash.q);
+  },
+  onFrame: handleFrame,
+  onClose(event) {
+    if (event.code !== CLOSE_LOGIN_REQUIRED) return true;
+    el.conn.dataset.state = "unauthorized";
+    el.conn.textContent = "未登录";
+    el.conn.title = event.reason || "";
+    toast("登录已失效,请重新登录(草稿已保存在本机)", {
+      kind: "error",
+      action: "去登录",
+      onAction: () => location.reload(),
+      ms: 60_000,
+    });
+    refreshLint();
+    return false;
+  },
+});
+
+let retryTicker = null;
+function showConnection(connState, retryAt) {
+  el.conn.dataset.state = connState;
+  el.conn.textContent = CONNECTION_TEXT[connState];
+  clearInterval(retryTicker);
+  el.conn.title = "";
+  if (connState === "disconnected" && retryAt) {
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      el.conn.title = `${left} 秒后重连`;
+    };
+    tick();
+    retryTicker = setInterval(tick, 500);
+  }
+  if (connState !== "connected") refreshLint();
+}
+
+function handleFrame(frame) {
+  switch (frame.type) {
+    case "suggestions":
+      if (frame.conversation === undefined || frame.conversation === conversation) showCustomer(frame);
+      break;
+    case "lint":
+      onLint(frame);
+      break;
+    case "search":
+      onSearch(frame);
+      break;
+    case "profile":
+      if (state.profileAnnounce) toast(`工号已设置为 ${frame.agent_no}`);
+      state.profileAnnounce = false;
+      break;
+    case "error":
+      toast(frame.message || "服务器拒绝了这条消息", { kind: "error" });
+      break;
+    default:
+      // watching, recorded, pong: nothing to show
+      break;
+  }
+}
+
+// ---------------------------------------------------------------- customer message and suggestions
+
+function showCustomer(frame) {
+  const previous = state.customer;
+  const same = previous && previous.message === frame.message && previous.received_at === frame.received_at;
+  state.customer = {
+    message: String(frame.message ?? ""),
+    received_at: frame.received_at,
+    started: same ? previous.started : timerStart(frame.received_at),
+    intents: Array.isArray(frame.intents) ? frame.intents : [],
+    complaint_type: frame.complaint_type || null,
+    hints: Array.isArray(frame.hints) ? frame.hints.map(String) : [],
+    suggestions: Array.isArray(frame.suggestions) ? frame.suggestions : [],
+    replied: same ? previous.replied : false,
+  };
+  state.waiting = false;
+  storage.set(KEY_LAST, JSON.stringify(state.customer));
+  renderCustomer();
+  if (!same) el.suggestWrap.scrollTop = 0;
+}
+
+/** When the reply timer starts: the server's receipt time, unless the clocks plainly disagree. */
+function timerStart(receivedAt) {
+  const now = Date.now();
+  const t = Number(receivedAt);
+  if (!Number.isFinite(t) || t > now + 5_000 || now - t > 12 * 3_600_000) return now;
+  return Math.min(t, now);
+}
+
+function renderCustomer() {
+  const c = state.customer;
+  el.msg.dataset.empty = String(!c && !state.waiting);
+  el.intents.replaceChildren();
+  if (!c) {
+    if (!state.waiting) el.msg.textContent = "还没有顾客消息";
+    renderSuggestions([]);
+    el.hints.hidden = true;
+    renderTimer();
+    return;
+  }
+  el.msg.textContent = c.message;
+  el.msg.title = c.message;
+  for (const intent of c.intents) {
+    const name = INTENT_NAMES[intent.id] || intent.id;
+    const score = typeof intent.score === "number" ? `置信度 ${Math.round(intent.score * 100)}%` : "";
+    el.intents.append(h("span", { class: "chip", title: score, dataset: { intent: intent.id } }, name));
+  }
+  if (c.complaint_type) {
+    el.intents.append(h("span", { class: "chip complaint", title: "顾客情绪类型" }, c.complaint_type));
+  }
+  el.hints.hidden = !(c.complaint_type || c.hints.length);
+  el.complaintType.textContent = c.complaint_type || "处理提示";
+  el.hintList.replaceChildren(...c.hints.map((step) => h("li", {}, step)));
+  renderSuggestions(c.suggestions);
+  renderTimer();
+}
+
+function renderSuggestions(list) {
+  el.suggestions.classList.toggle("waiting", state.waiting);
+  el.suggestions.replaceChildren(
+    ...list.map((s, i) => {
+      const n = i + 1;
+      const keyed = n <= MAX_KEYED;
+      return h(
+        "li",
+        {},
+        h(
+          "button",
+          {
+            type: "button",
+            class: "card",
+            dataset: { n: String(n), phrase: String(s.id ?? "") },
+            "aria-keyshortcuts": keyed ? `${n} Alt+${n}` : null,
+            title: keyed ? `按 ${n}(或 Alt+${n})插入` : "点击插入",
+            onclick: () => insertSuggestion(n),
+          },
+          h(
+            "span",
+            { class: "card-head" },
+            keyed ? h("kbd", { class: "key" }, String(n)) : null,
+            h("span", { class: "card-title" }, String(s.title ?? "")),
+            h("span", { class: "chip", dataset: { intent: String(s.intent ?? "") } }, INTENT_NAMES[s.intent] || String(s.intent ?? "")),
+            s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
+          ),
+          h("span", { class: "card-text" }, String(s.text ?? "")),
+        ),
+      );
+    }),
+  );
+  const empty = list.length === 0;
+  el.suggestEmpty.hidden = !empty;
+  if (empty) {
+    if (state.waiting) el.suggestEmpty.textContent = "正在分析顾客消息…";
+    else if (state.customer) el.suggestEmpty.textContent = "没有合适的短语,请手动回复。";
+    else {
+      el.suggestEmpty.replaceChildren("等待顾客消息…", h("br"), "也可以把顾客的话粘贴到上方输入框。");
+    }
+  }
+}
+
+function submitCustomer(text) {
+  const message = text.trim();
+  if (!message) return;
+  const frame = { type: "customer", conversation, text: message };
+  state.waiting = true;
+  el.msg.dataset.empty = "false";
+  el.msg.textContent = message;
+  el.suggestions.classList.add("waiting");
+  if (!state.customer) renderSuggestions([]);
+  if (!socket.send(frame)) {
+    state.outbox = [frame];
+    toast("尚未连接,连接后自动获取建议");
+  }
+}
+
+// ---------------------------------------------------------------- reply timer
+
+function renderTimer() {
+  const c = state.customer;
+  if (!c) {
+    el.timer.dataset.level = "idle";
+    el.timer.textContent = "";
+    return;
+  }
+  if (c.replied) {
+    el.timer.dataset.level = "done";
+    el.timer.textContent = "已回复";
+    return;
+  }
+  const seconds = Math.max(0, Math.floor((Date.now() - c.started) / 1000));
+  el.timer.dataset.level = seconds >= TIMER_RED_S ? "red" : seconds >= TIMER_AMBER_S ? "amber" : "green";
+  const m = Math.floor(seconds / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  el.timer.textContent = m >= 60 ? "待回复 >1小时" : `待回复 ${m}:${s}`;
+}
+
+function markReplied() {
+  if (!state.customer || state.customer.replied) return;
+  state.customer.replied = true;
+  storage.set(KEY_LAST, JSON.stringify(state.customer));
+  renderTimer();
+}
+
+// ---------------------------------------------------------------- draft editing
+
+/** Replace UTF-16 range [u0, u1) of the draft, through the editing stack so Ctrl+Z undoes it. */
+function replaceRange(u0, u1, replacement) {
+  const ta = el.draft;
+  ta.focus();
+  ta.setSelectionRange(u0, u1);
+  const done = replacement === ""
+    ? document.execCommand("delete")
+    : document.execCommand("insertText", false, replacement);
+  if (!done) {
+    ta.setRangeText(replacement, u0, u1, "end");
+    ta.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+}
+
+function insertSuggestion(n) {
+  const s = state.customer?.suggestions?.[n - 1];
+  if (!s) return false;
+  insertPhrase(s, el.draft.selectionStart, el.draft.selectionEnd);
+  return true;
+}
+
+function insertPhrase(phrase, u0, u1) {
+  replaceRange(u0, u1, String(phrase.text ?? ""));
+  if (phrase.id) socket.send({ type: "used", phrase: String(phrase.id) });
+}
+
+function onDraftInput() {
+  storage.set(KEY_DRAFT, el.draft.value || null);
+  autoGrow();
+  refreshLint();
+  updateSlash();
+  hideTip();
+  if (!state.composing) scheduleDraft();
+}
+
+function scheduleDraft() {
+  clearTimeout(state.draftTimer);
+  state.draftTimer = setTimeout(sendDraft, DRAFT_DEBOUNCE_MS);
+}
+
+function sendDraft() {
+  clearTimeout(state.draftTimer);
+  const text = el.draft.value;
+  const seq = ++state.draftSeq;
+  state.sent = { seq, text };
+  if (text === "") {
+    // nothing to check: an empty draft needs no round trip
+    state.lint = { seq, text, verdict: "ok", diagnostics: [], fixed: "" };
+  } else {
+    socket.send({ type: "draft", conversation, seq, text });
+  }
+  refreshLint();
+}
+
+function onLint(frame) {
+  // an answer to an older draft says nothing about the current one
+  if (frame.seq !== state.sent.seq) return;
+  state.lint = {
+    seq: frame.seq,
+    text: state.sent.text,
+    verdict: frame.verdict,
+    diagnostics: Array.isArray(frame.diagnostics) ? frame.diagnostics : [],
+    fixed: typeof frame.fixed === "string" ? frame.fixed : null,
+  };
+  refreshLint();
+}
+
+/** Recompute what the draft shows from the newest lint and the current text. */
+function refreshLint() {
+  const text = el.draft.value;
+  const lint = state.lint;
+  state.current = Boolean(lint && lint.seq === state.sent.seq && lint.text === text);
+  const carried = lint ? remapDiagnostics(lint.diagnostics, lint.text, text) : [];
+  const cpText = new CodePointText(text);
+  state.view = placeable(carried, cpText).map((d) => ({
+    d,
+    start: d.start,
+    end: d.end,
+    u0: cpText.unit(d.start),
+    u1: cpText.unit(d.end),
+  }));
+
+  let verdict;
+  if (text === "") verdict = "empty";
+  else if (state.current && VERDICTS[lint.verdict]) verdict = lint.verdict;
+  else verdict = "pending";
+  el.verdict.dataset.verdict = verdict;
+  const problems = state.current ? state.view.length : 0;
+  el.verdict.textContent = problems && verdict !== "ok" ? `${VERDICTS[verdict]} · ${problems}` : VERDICTS[verdict];
+  el.verdict.title = verdict === "pending" && !socket.isOpen ? "连接恢复后自动检查" : "";
+  el.fixAll.disabled = !(state.current && lint.fixed !== null && lint.fixed !== text);
+
+  renderBackdrop(text);
+  renderDiagList();
+  if (state.current) for (const resolve of state.waiters.splice(0)) resolve(true);
+}
+
+function renderBackdrop(text) {
+  const parts = [];
+  let at = 0;
+  state.view.forEach((v, i) => {
+    if (v.u0 > at) parts.push(text.slice(at, v.u0));
+    parts.push(h("mark", { class: `sev-${v.d.severity}`, dataset: { i: String(i) } }, text.slice(v.u0, v.u1)));
+    at = v.u1;
+  });
+  parts.push(text.slice(at));
+  // a trailing newline only gets a line box when something follows it
+  if (text.endsWith("\n") || text === "") parts.push(" ");
+  el.backdropText.replaceChildren(...parts);
+  syncScroll();
+}
+
+function renderDiagList() {
+  el.diags.replaceChildren(
+    ...state.view.map((v, i) => {
+      const first = Array.isArray(v.d.replacements) ? v.d.replacements[0] : undefined;
+      return h(
+        "li",
+        {
+          class: `diag sev-${v.d.severity}`,
+          tabindex: "0",
+          dataset: { i: String(i) },
+          "aria-label": `${SEVERITY_NAMES[v.d.severity] || ""}:${v.d.text ?? ""},${v.d.message ?? ""}`,
+          onmouseenter: () => setHot(i),
+          onmouseleave: () => setHot(null),
+          onfocus: () => setHot(i),
+          onblur: () => setHot(null),
+          onclick: (e) => {
+            if (!e.target.closest("button")) selectDiagnostic(i);
+          },
+          onkeydown: (e) => {
+            if (e.key === "Enter" && !e.target.closest("button")) {
+              e.preventDefault();
+              if (first !== undefined) applyFix(i, first);
+              else selectDiagnostic(i);
+            }
+          },
+        },
+        h("span", { class: "sev-dot", "aria-hidden": "true" }),
+        h("span", { class: "diag-text" }, String(v.d.text ?? "")),
+        first !== undefined
+          ? h("button", { type: "button", class: "fix", title: "按建议修改", onclick: () => applyFix(i, first) }, `→ ${first || "(删除)"}`)
+          : null,
+        h("span", { class: "diag-msg" }, String(v.d.message ?? "")),
+      );
+    }),
+  );
+}
+
+function setHot(i) {
+  for (const mark of el.backdropText.querySelectorAll("mark.hot")) mark.classList.remove("hot");
+  if (i !== null) el.backdropText.querySelector(`mark[data-i="${i}"]`)?.classList.add("hot");
+}
+
+function applyFix(i, replacement) {
+  const v = state.view[i];
+  if (!v) return;
+  hideTip();
+  replaceRange(v.u0, v.u1, String(replacement));
+}
+
+function fixAll() {
+  const lint = state.lint;
+  if (!state.current || lint.fixed === null || lint.fixed === el.draft.value) return;
+  hideTip();
+  replaceRange(0, el.draft.value.length, lint.fixed);
+}
+
+function selectDiagnostic(i) {
+  const v = state.view[i];
+  if (!v) return;
+  el.draft.focus();
+  el.draft.setSelectionRange(v.u0, v.u1);
+  scrollCaretIntoView(v.u0);
+  showTip(i, "caret");
+}
+
+function diagnosticAtCaret() {
+  const caret = el.draft.selectionStart;
+  return state.view.findIndex((v) => caret >= v.u0 && caret <= v.u1 && el.draft.selectionEnd <= v.u1);
+}
+
+function jumpDiagnostic(step) {
+  if (!state.view.length) return;
+  const caret = el.draft.selectionStart;
+  let i;
+  if (step > 0) {
+    i = state.view.findIndex((v) => v.u0 > caret || (v.u0 === caret && el.draft.selectionEnd === caret));
+    if (i < 0) i = 0;
+  } else {
+    i = state.view.findLastIndex((v) => v.u0 < caret);
+    if (i < 0) i = state.view.length - 1;
+  }
+  selectDiagnostic(i);
+}
+
+// ---------------------------------------------------------------- editor geometry
+
+function autoGrow() {
+  const ta = el.draft;
+  ta.style.height = "auto";
+  const max = Math.max(96, Math.round(window.innerHeight * 0.32));
+  ta.style.height = `${Math.min(ta.scrollHeight, max)}px`;
+  // a scrollbar narrows the textarea's text; narrow the backdrop by as much
+  el.backdrop.style.right = `${ta.offsetWidth - ta.clientWidth}px`;
+  syncScroll();
+}
+
+function syncScroll() {
+  el.backdrop.scrollTop = el.draft.scrollTop;
+  el.backdrop.scrollLeft = el.draft.scrollLeft;
+}
+
+function scrollCaretIntoView(u) {
+  const mark = [...el.backdropText.querySelectorAll("mark")].find((m) => state.view[m.dataset.i]?.u0 === u);
+  if (!mark) return;
+  const top = mark.offsetTop;
+  const ta = el.draft;
+  if (top < ta.scrollTop || top > ta.scrollTop + ta.clientHeight - 24) ta.scrollTop = Math.max(0, top - 24);
+  syncScroll();
+}
+
+function markAt(x, y) {
+  for (const mark of el.backdropText.querySelectorAll("mark")) {
+    for (const r of mark.getClientRects()) {
+      if (x >= r.left && x <= r.right && y >= r.top - 2 && y <= r.bottom + 3) return mark;
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- diagnostic tooltip
+
+function showTip(i, how) {
+  const v = state.view[i];
+  const mark = el.backdropText.querySelector(`mark[data-i="${i}"]`);
+  if (!v || !mark) return hideTip();
+  clearTimeout(state.tipHideTimer);
+  state.tipFor = { i, how };
+  setHot(i);
+  const replacements = Array.isArray(v.d.replacements) ? v.d.replacements : [];
+  el.tip.className = `tip sev-${v.d.severity}`;
+  el.tip.replaceChildren(
+    h(
+      "div",
+      { class: "tip-head" },
+      h("span", { class: "tip-sev" }, SEVERITY_NAMES[v.d.severity] || v.d.severity),
+      h("span", { class: "tip-rule" }, String(v.d.rule ?? "")),
+    ),
+    h("div", { class: "tip-msg" }, String(v.d.message ?? "")),
+    replacements.length
+      ? h(
+          "div",
+          { class: "tip-fixes" },
+          ...replacements.map((r, k) =>
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn fix",
+                title: k === 0 ? "Alt+Enter" : null,
+                // keep the caret where it is: the click must not blur the draft first
+                onmousedown: (e) => e.preventDefault(),
+                onclick: () => applyFix(i, r),
+              },
+              `改为「${r || "(删除)"}」`,
+            ),
+          ),
+        )
+      : h("div", { class: "tip-none muted" }, "没有自动修改,请手动调整"),
+  );
+  el.tip.hidden = false;
+  // above the span when there is room (the suggestions are up there), else below
+  const rect = [...mark.getClientRects()][0] || mark.getBoundingClientRect();
+  const tipRect = el.tip.getBoundingClientRect();
+  const margin = 6;
+  let top = rect.top - tipRect.height - margin;
+  if (top < margin) top = rect.bottom + margin;
+  const left = Math.max(margin, Math.min(rect.left, window.innerWidth - tipRect.width - margin));
+  el.tip.style.top = `${Math.round(top)}px`;
+  el.tip.style.left = `${Math.round(left)}px`;
+}
+
+function hideTip() {
+  clearTimeout(state.tipHideTimer);
+  if (el.tip.hidden) return;
+  el.tip.hidden = true;
+  state.tipFor = null;
+  setHot(null);
+}
+
+function hideTipSoon() {
+  clearTimeout(state.tipHideTimer);
+  state.tipHideTimer = setTimeout(hideTip, 300);
+}
+
+function tipForCaret() {
+  const i = diagnosticAtCaret();
+  if (i >= 0) showTip(i, "caret");
+  else if (state.tipFor?.how === "caret") hideTip();
+}
+
+// ---------------------------------------------------------------- slash search
+
+/** The `/code` token ending at the caret, or null. */
+function slashToken() {
+  const ta = el.draft;
+  const caret = ta.selectionStart;
+  if (caret !== ta.selectionEnd) return null;
+  const text = ta.value;
+  for (let i = caret - 1; i >= 0 && caret - i <= 24; i--) {
+    const ch = text[i];
+    if (ch === "/") {
+      // "http://" or "a/b" is not a code
+      if (i > 0 && /[A-Za-z0-9/:._-]/.test(text[i - 1])) return null;
+      return { start: i, end: caret, q: text.slice(i + 1, caret) };
+    }
+    if (/[\s,，。.!！?？;；、:：]/.test(ch)) return null;
+  }
+  return null;
+}
+
+function updateSlash() {
+  const token = state.composing ? null : slashToken();
+  if (!token || token.start === state.slashDismissed) {
+    if (!token) state.slashDismissed = -1;
+    closeSlash();
+    return;
+  }
+  const old = state.slash;
+  state.slash = { ...token, items: old?.items ?? [], active: old?.active ?? 0, seq: old?.seq ?? 0, loading: false };
+  if (!old || old.q !== token.q) {
+    state.slash.active = 0;
+    if (token.q) runSearch(token.q);
+    else state.slash.items = [];
+  }
+  renderSlash();
+}
+
+function runSearch(q) {
+  const seq = ++state.searchSeq;
+  state.slash.seq = seq;
+  state.slash.loading = socket.send({ type: "search", seq, q });
+}
+
+function onSearch(frame) {
+  const slash = state.slash;
+  if (!slash || frame.seq !== slash.seq) return;
+  slash.items = Array.isArray(frame.suggestions) ? frame.suggestions : [];
+  slash.loading = false;
+  slash.active = 0;
+  renderSlash();
+}
+
+function renderSlash() {
+  const slash = state.slash;
+  if (!slash) return;
+  const rows = [];
+  if (!slash.q) {
+    rows.push(h("div", { class: "slash-note" }, "输入短语编码或关键词,如 /fp"));
+  } else if (slash.items.length === 0) {
+    rows.push(h("div", { class: "slash-note" }, slash.loading ? "搜索中…" : `没有匹配"${slash.q}"的短语`));
+  }
+  slash.items.forEach((s, i) => {
+    const n = i + 1;
+    rows.push(
+      h(
+        "div",
+        {
+          class: "slash-item",
+          role: "option",
+          id: `slash-${i}`,
+          "aria-selected": String(i === slash.active),
+          dataset: { n: String(n) },
+          onmousedown: (e) => e.preventDefault(),
+          onclick: () => pickSlash(i),
+          onmousemove: () => {
+            if (slash.active !== i) {
+              slash.active = i;
+              renderSlash();
+            }
+          },
+        },
+        h(
+          "span",
+          { class: "card-head" },
+          n <= MAX_KEYED ? h("kbd", { class: "key" }, String(n)) : null,
+          h("span", { class: "card-title" }, String(s.title ?? "")),
+          s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
+        ),
+        h("span", { class: "slash-text" }, String(s.text ?? "")),
+      ),
+    );
+  });
+  el.slash.replaceChildren(...rows);
+  el.slash.hidden = false;
+  el.draft.setAttribute("aria-expanded", "true");
+  el.draft.setAttribute("aria-activedescendant", slash.items.length ? `slash-${slash.active}` : "");
+  el.slash.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: "nearest" });
+}
+
+function closeSlash() {
+  state.slash = null;
+  el.slash.hidden = true;
+  el.draft.removeAttribute("aria-expanded");
+  el.draft.removeAttribute("aria-activedescendant");
+}
+
+function pickSlash(i) {
+  const slash = state.slash;
+  const item = slash?.items[i];
+  if (!item) return false;
+  closeSlash();
+  insertPhrase(item, slash.start, slash.end);
+  return true;
+}
+
+/** Keys while the slash list is open; true when the key was used. */
+function slashKey(e) {
+  const slash = state.slash;
+  if (!slash) return false;
+  const count = slash.items.length;
+  if (e.key === "ArrowDown" && count) {
+    slash.active = (slash.active + 1) % count;
+  } else if (e.key === "ArrowUp" && count) {
+    slash.active = (slash.active - 1 + count) % count;
+  } else if ((e.key === "Enter" || e.key === "Tab") && !e.shiftKey && count) {
+    pickSlash(slash.active);
+    return true;
+  } else if (e.key === "Escape") {
+    state.slashDismissed = slash.start;
+    closeSlash();
+    return true;
+  } else {
+    const n = digitOf(e);
+    if (n === null || e.ctrlKey || e.metaKey || n > count) return false;
+    // codes carry digits (fp1): a digit that continues a listed code is typed, any other one picks
+    const extended = (slash.q + String(n)).toLowerCase();
+    const continues = slash.items.some((s) => String(s.shortcut ?? "").toLowerCase().startsWith(extended));
+    if (continues && !e.altKey) return false;
+    pickSlash(n - 1);
+    return true;
+  }
+  renderSlash();
+  return true;
+}
+
+// ---------------------------------------------------------------- copy
+
+async function copyDraft() {
+  if (el.confirm.open) return;
+  const text = el.draft.value;
+  if (!text.trim()) {
+    toast("草稿是空的");
+    return;
+  }
+  if (!state.current) {
+    // a verdict for this exact text may be a few milliseconds away
+    await new Promise((resolve) => {
+      state.waiters.push(resolve);
+      setTimeout(() => resolve(false), 1200);
+    });
+  }
+  if (el.draft.value !== text) return; // the agent kept typing; let them press again
+  if (!state.current) {
+    const ok = await confirmCopy("草稿还没检查完", ["暂时无法检查草稿(可能已断开连接)。"]);
+    if (!ok) return el.draft.focus();
+  } else if (state.lint.verdict === "block") {
+    const errors = state.view.filter((v) => v.d.severity === "error").map((v) => `「${v.d.text}」${v.d.message}`);
+    const ok = await confirmCopy("草稿含有禁止发送的内容", errors);
+    if (!ok) return el.draft.focus(); // 返回修改
+  }
+  if (!(await writeClipboard(text))) {
+    toast("复制失败,请手动选中草稿复制", { kind: "error" });
+    return;
+  }
+  socket.send({ type: "sent", conversation, text });
+  markReplied();
+  storage.set(`${KEY_DRAFT}.sent`, text);
+  // the reply is on its way: empty the box for the next one (Ctrl+Z or 恢复 brings it back)
+  replaceRange(0, el.draft.value.length, "");
+  el.draft.blur();
+  toast("已复制,请粘贴到聊天窗口发送", {
+    action: "恢复草稿",
+    onAction: () => {
+      if (el.draft.value === "") replaceRange(0, 0, text);
+    },
+  });
+}
+
+async function writeClipboard(text) {
+  try {
+    // a pending permission prompt can leave writeText unsettled: don't wait on it for long
+    await Promise.race([
+      navigator.clipboard.writeText(text),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("clipboard timeout")), 1500)),
+    ]);
+    return true;
+  } catch {
+    // not a secure context, or permission refused: the old way still works from a user gesture
+    const active = document.activeElement;
+    const scratch = h("textarea", { class: "offscreen", readonly: true, "aria-hidden": "true" });
+    scratch.value = text;
+    document.body.append(scratch);
+    scratch.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    scratch.remove();
+    active?.focus?.();
+    return ok;
+  }
+}
+
+let settleConfirm = null;
+
+function confirmCopy(title, lines) {
+  return new Promise((resolve) => {
+    const dialog = el.confirm;
+    dialog.querySelector("h2").textContent = title;
+    el.confirmList.replaceChildren(...lines.map((line) => h("li", {}, line)));
+    settleConfirm = resolve;
+    dialog.showModal();
+    $("confirm-cancel").focus();
+  });
+}
+
+// The answer is taken from the button press itself, not the dialog's `close` event: that event is
+// queued, so the close of one confirmation could otherwise be read as the answer to the next.
+function answerConfirm(ok) {
+  const resolve = settleConfirm;
+  settleConfirm = null;
+  resolve?.(ok);
+}
+
+// ---------------------------------------------------------------- toasts
+
+let toastTimer = null;
+function toast(message, { kind = "info", action = null, onAction = null, ms = 5000 } = {}) {
+  clearTimeout(toastTimer);
+  el.toast.className = `toast ${kind}`;
+  const parts = [h("span", { class: "toast-msg" }, message)];
+  if (action) {
+    parts.push(
+      h("button", { type: "button", class: "btn link", onclick: () => { el.toast.hidden = true; onAction(); } }, action),
+    );
+  }
+  parts.push(h("button", { type: "button", class: "toast-close", "aria-label": "关闭", onclick: () => (el.toast.hidden = true) }, "×"));
+  el.toast.replaceChildren(...parts);
+  el.toast.hidden = false;
+  toastTimer = setTimeout(() => (el.toast.hidden = true), action ? ms + 3000 : ms);
+}
+
+// ---------------------------------------------------------------- keyboard
+
+function onKeydown(e) {
+  if (e.isComposing || e.keyCode === 229) return; // the IME owns this key
+  if (el.confirm.open) return;
+  const target = e.target;
+  const inText = isTextField(target);
+  const inDraft = target === el.draft;
+
+  if (inDraft && slashKey(e)) {
+    e.preventDefault();
+    return;
+  }
+  const n = digitOf(e);
+  if (n !== null && e.altKey && !e.ctrlKey && !e.metaKey) {
+    e.preventDefault();
+    insertSuggestion(n);
+    return;
+  }
+  if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    copyDraft();
+    return;
+  }
+  if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyF") {
+    e.preventDefault();
+    fixAll();
+    return;
+  }
+  if (inDraft && e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+    e.preventDefault();
+    jumpDiagnostic(e.key === "ArrowDown" ? 1 : -1);
+    return;
+  }
+  if (inDraft && e.altKey && e.key === "Enter") {
+    const i = diagnosticAtCaret();
+    const first = state.view[i]?.d.replacements?.[0];
+    if (first !== undefined) {
+      e.preventDefault();
+      applyFix(i, first);
+    }
+    return;
+  }
+  if (e.key === "Escape") {
+    if (!el.tip.hidden) hideTip();
+    else if (inText) target.blur();
+    else if (!el.help.hidden) togglePanel(el.help, el.helpBtn, false);
+    else if (!el.settings.hidden) togglePanel(el.settings, el.settingsBtn, false);
+    return;
+  }
+  if (inText || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (n !== null) {
+    if (insertSuggestion(n)) e.preventDefault();
+  } else if (e.key === "/") {
+    e.preventDefault();
+    el.draft.focus();
+    replaceRange(el.draft.selectionStart, el.draft.selectionEnd, "/");
+  } else if (e.key === "e" || e.key === "E") {
+    e.preventDefault();
+    el.draft.focus();
+  } else if (e.key === "m" || e.key === "M") {
+    e.preventDefault();
+    el.paste.focus();
+  } else if (e.key === "?") {
+    e.preventDefault();
+    togglePanel(el.help, el.helpBtn);
+  }
+}
+
+function togglePanel(panel, button, open = panel.hidden) {
+  panel.hidden = !open;
+  button.setAttribute("aria-expanded", String(open));
+}
+
+// ---------------------------------------------------------------- wiring
+
+function wire() {
+  el.conv.textContent = conversation === "default" ? "默认会话" : `会话 ${conversation}`;
+  el.conv.title = `会话 ID:${conversation}`;
+  document.addEventListener("keydown", onKeydown);
+
+  const ta = el.draft;
+  ta.addEventListener("input", onDraftInput);
+  ta.addEventListener("compositionstart", () => (state.composing = true));
+  ta.addEventListener("compositionend", () => {
+    state.composing = false;
+    updateSlash();
+    scheduleDraft();
+  });
+  ta.addEventListener("scroll", syncScroll);
+  ta.addEventListener("keyup", (e) => {
+    if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].includes(e.key)) {
+      if (!state.slash || (e.key !== "ArrowUp" && e.key !== "ArrowDown")) updateSlash();
+      tipForCaret();
+    }
+  });
+  ta.addEventListener("click", () => {
+    updateSlash();
+    tipForCaret();
+  });
+  ta.addEventListener("blur", () => {
+    if (state.tipFor?.how === "caret") hideTipSoon();
+    setTimeout(() => {
+      if (document.activeElement !== el.draft) closeSlash();
+    }, 150);
+  });
+  let pending = false;
+  ta.addEventListener("mousemove", (e) => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const mark = markAt(e.clientX, e.clientY);
+      if (mark) {
+        if (state.tipFor?.i !== Number(mark.dataset.i) || el.tip.hidden) showTip(Number(mark.dataset.i), "hover");
+        else clearTimeout(state.tipHideTimer);
+      } else if (state.tipFor?.how === "hover") hideTipSoon();
+    });
+  });
+  ta.addEventListener("mouseleave", () => {
+    if (state.tipFor?.how === "hover") hideTipSoon();
+  });
+  el.tip.addEventListener("mouseenter", () => clearTimeout(state.tipHideTimer));
+  el.tip.addEventListener("mouseleave", () => {
+    if (state.tipFor?.how === "hover") hideTipSoon();
+  });
+  new ResizeObserver(() => autoGrow()).observe(el.editor);
+
+  el.confirm.querySelector("form").addEventListener("submit", (e) => answerConfirm(e.submitter?.value === "ok"));
+  el.confirm.addEventListener("cancel", () => answerConfirm(false)); // Esc
+  el.confirm.addEventListener("close", () => {
+    if (!el.confirm.open) answerConfirm(false); // closed some other way (a stale event finds it open again)
+  });
+  el.fixAll.addEventListener("click", fixAll);
+  el.copy.addEventListener("click", copyDraft);
+
+  el.pasteForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitCustomer(el.paste.value);
+    el.paste.value = "";
+    growPaste();
+  });
+  el.paste.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      el.pasteForm.requestSubmit();
+    }
+  });
+  const growPaste = () => {
+    el.paste.style.height = "auto";
+    el.paste.style.height = `${Math.min(el.paste.scrollHeight, 96)}px`;
+  };
+  el.paste.addEventListener("input", growPaste);
+
+  el.settingsBtn.addEventListener("click", () => {
+    togglePanel(el.settings, el.settingsBtn);
+    if (!el.settings.hidden) el.agentNo.focus();
+  });
+  el.helpBtn.addEventListener("click", () => togglePanel(el.help, el.helpBtn));
+  // an agent who knows the handling steps by heart may fold them away for good
+  el.hints.open = storage.get(KEY_HINTS_OPEN, "1") === "1";
+  el.hints.addEventListener("toggle", () => storage.set(KEY_HINTS_OPEN, el.hints.open ? "1" : "0"));
+  el.agentNo.value = storage.get(KEY_AGENT, "");
+  el.settingsForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const agentNo = el.agentNo.value.trim();
+    storage.set(KEY_AGENT, agentNo || null);
+    togglePanel(el.settings, el.settingsBtn, false);
+    if (agentNo && socket.send({ type: "profile", agent_no: agentNo })) state.profileAnnounce = true;
+    else toast(agentNo ? `工号 ${agentNo} 已保存,连接后生效` : "已清除工号");
+  });
+
+  // restore what the agent had before a reload
+  ta.value = storage.get(KEY_DRAFT, "");
+  try {
+    const last = JSON.parse(storage.get(KEY_LAST, "null"));
+    if (last && typeof last.message === "string") state.customer = { ...last, suggestions: last.suggestions || [] };
+  } catch {
+    storage.set(KEY_LAST, null);
+  }
+  renderCustomer();
+  autoGrow();
+  refreshLint();
+  setInterval(renderTimer, 250);
+  socket.start();
+}
+
+wire();
+
+// for tests and debugging in the console
+window.kefu = { state, conversation, socket };

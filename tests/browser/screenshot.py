@@ -1,0 +1,53 @@
+"""Make docs/sidebar.png: the sidebar at 360×800 in a realistic moment, for the README.
+
+Run from the repository root: .venv/bin/python -m tests.browser.screenshot
+(Chinese text needs a CJK font: apt-get install fonts-noto-cjk fonts-noto-color-emoji.)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from copilot.config import PROJECT_ROOT
+from tests.browser.test_sidebar import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import LiveServer
+
+CUSTOMER = "你好,我前天拍的那件羊毛外套怎么还没发货?能开发票吗"
+DRAFT = "亲,不好意思让你久等了😊 您的外套明天一定到哦"
+
+
+def main(out: Path = PROJECT_ROOT / "docs" / "sidebar.png") -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = LiveServer(Path(tmp)).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                context = browser.new_context(viewport={"width": 360, "height": 800}, device_scale_factor=2)
+                context.clock.install()
+                page = context.new_page()
+                page.add_init_script("localStorage.setItem('kefu.agentNo', '8')")
+                page.goto(f"{server.url}/?c=tb-20261125-0931")
+                expect(page.locator("#conn")).to_have_attribute("data-state", "connected")
+                page.fill("#paste", CUSTOMER)
+                page.press("#paste", "Enter")
+                expect(page.locator("#suggestions .card").first).to_be_visible()
+                page.clock.fast_forward("00:24")  # the reply timer has turned amber
+                page.click("#draft")
+                page.keyboard.insert_text(DRAFT)
+                expect(page.locator("#verdict")).to_have_attribute("data-verdict", "block")
+                page.keyboard.press("Home")
+                page.keyboard.press("Escape")
+                page.mouse.move(0, 0)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(out))
+                browser.close()
+        finally:
+            server.stop()
+    print(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,358 @@
+"""The agent sidebar in a real browser (Debian's chromium) against a real `kefu-copilot serve`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from copilot.config import PROJECT_ROOT
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+expect.set_options(timeout=5_000)
+
+# A phrase a careless (or hostile) team lead could save: it must show as text and run nothing.
+HOSTILE_BODY = '亲,<script>window.__pwned = "phrase"</script><img src=x onerror="window.__pwned = 1">请查收~'
+HOSTILE_PHRASEBANK = f"""\
+phrases:
+  - id: hostile-01
+    title: "<b>标题</b>"
+    intent: other
+    group: 售前
+    shortcut: xss1
+    keywords: [脚本测试]
+    body: '{HOSTILE_BODY}'
+    examples: [脚本测试一下]
+"""
+
+OpenSidebar = Callable[..., Page]
+
+
+def launch_chromium(playwright) -> Browser:  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for the module, seeded with the default phrasebank plus one hostile phrase."""
+    tmp = tmp_path_factory.mktemp("sidebar")
+    phrasebank = tmp / "phrasebank"
+    shutil.copytree(PROJECT_ROOT / "phrasebank", phrasebank)
+    (phrasebank / "hostile.yaml").write_text(HOSTILE_PHRASEBANK, encoding="utf-8")
+    live = LiveServer(tmp, env={"COPILOT_PHRASEBANK_DIR": str(phrasebank)}).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One chromium for the whole module; each test gets its own context (fresh localStorage)."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(
+        viewport={"width": 360, "height": 800},
+        locale="zh-CN",
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.set_default_timeout(5_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def open_sidebar(context: BrowserContext, server: LiveServer) -> Iterator[OpenSidebar]:
+    """Open the sidebar for a conversation and wait until it is connected; fail on any page error."""
+    errors: list[str] = []
+
+    def open_page(conversation: str, live: LiveServer = server, page: Page | None = None) -> Page:
+        if page is None:
+            page = context.new_page()
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{live.url}/?c={conversation}")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "connected")
+        return page
+
+    yield open_page
+    assert errors == []
+
+
+def paste_customer(page: Page, text: str) -> None:
+    page.fill("#paste", text)
+    page.press("#paste", "Enter")
+    expect(page.locator("#suggestions .card").first).to_be_visible()
+
+
+def type_draft(page: Page, text: str) -> None:
+    page.click("#draft")
+    page.keyboard.insert_text(text)
+
+
+def marks(page: Page) -> list[list[str]]:
+    """The underlined spans of the draft: [severity class, text]."""
+    return page.eval_on_selector_all("#backdrop mark", "ms => ms.map(m => [m.className.split(' ')[0], m.textContent])")
+
+
+def test_pasted_customer_message_shows_intents_and_numbered_suggestions(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("paste")
+    paste_customer(page, "能开发票吗")
+
+    expect(page.locator("#msg")).to_have_text("能开发票吗")
+    expect(page.locator("#intents .chip").first).to_have_text("发票")
+    first = page.locator("#suggestions .card").first
+    expect(first.locator("kbd")).to_have_text("1")
+    expect(first.locator(".chip")).to_have_text("发票")
+    assert "发票" in first.locator(".card-text").inner_text()
+    expect(page.locator("#timer")).to_contain_text("待回复 0:0")
+    expect(page.locator("#paste")).to_have_value("")
+
+
+def test_angry_customer_gets_complaint_type_and_handling_steps(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("angry")
+    paste_customer(page, "你们这什么破东西,气死我了,我要投诉!")
+
+    expect(page.locator("#intents .chip.complaint")).to_be_visible()
+    expect(page.locator("#hints")).to_be_visible()
+    assert page.locator("#hint-list li").count() >= 2
+
+
+def test_underlined_draft_is_fixed_whole_by_fix_all(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("fixall")
+    type_draft(page, "不好意思,你的快递已经在路上了")
+
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+    expect(page.locator("#verdict")).to_contain_text("建议修改")
+    assert marks(page) == [["sev-warning", "不好意思"], ["sev-warning", "你"]]
+    page.click("#fix-all")
+
+    expect(page.locator("#draft")).to_have_value("非常抱歉,您的快递已经在路上了")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "ok")
+    expect(page.locator("#verdict")).to_have_text("可发送")
+    assert marks(page) == []
+
+
+def test_emoji_before_an_error_underlines_exactly_its_characters(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("emoji")
+    # 👍 and 😀 are two UTF-16 units each; the server's offsets count them once
+    type_draft(page, "👍😀不好意思,🙏你的订单到不了")
+
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+    assert marks(page) == [["sev-warning", "不好意思"], ["sev-warning", "你"], ["sev-warning", "到不了"]]
+    before = page.evaluate("document.getElementById('backdrop-text').firstChild.textContent")
+    assert before == "👍😀"
+
+    # hovering the underline shows its message and fixes; one click applies that fix alone
+    box = page.locator("#backdrop mark").first.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator("#tip")
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("警告")
+    tip.get_by_role("button", name="改为「非常抱歉」").click()
+    expect(page.locator("#draft")).to_have_value("👍😀非常抱歉,🙏你的订单到不了")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+    expect(page.locator("#backdrop mark")).to_have_count(2)
+    assert marks(page) == [["sev-warning", "你"], ["sev-warning", "到不了"]]
+
+
+def test_verdict_is_never_stale_while_a_newer_draft_is_unchecked(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("stale")
+    type_draft(page, "您好")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "ok")
+
+    # in the very tick the draft changes, the old 可发送 must be gone
+    verdict = page.evaluate(
+        """() => {
+            const draft = document.getElementById('draft');
+            draft.value = '您好,加我微信abc123线下打款';
+            draft.dispatchEvent(new Event('input', {bubbles: true}));
+            return document.getElementById('verdict').textContent;
+        }"""
+    )
+    assert verdict == "检查中…"
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "block")
+    expect(page.locator("#verdict")).to_contain_text("禁止发送")
+
+
+def test_number_keys_insert_suggestions(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("keys")
+    paste_customer(page, "什么时候发货")
+    texts = page.locator("#suggestions .card-text").all_inner_texts()
+    assert len(texts) >= 2
+
+    page.keyboard.press("Escape")  # out of the paste box: plain digits are shortcuts now
+    page.keyboard.press("2")
+    expect(page.locator("#draft")).to_have_value(texts[1])
+    expect(page.locator("#draft")).to_be_focused()
+
+    # inside the draft a plain digit is text; Alt+1 inserts suggestion 1 at the caret
+    page.keyboard.press("End")
+    page.keyboard.press("Alt+1")
+    expect(page.locator("#draft")).to_have_value(texts[1] + texts[0])
+
+    page.fill("#draft", "")
+    page.locator("#suggestions .card").nth(0).click()
+    expect(page.locator("#draft")).to_have_value(texts[0])
+
+
+def test_slash_code_searches_and_replaces_the_code_with_the_phrase(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("slash")
+    type_draft(page, "好的/fp")
+    items = page.locator("#slash .slash-item")
+    expect(items.first).to_be_visible()
+    codes = items.locator(".shortcut").all_inner_texts()
+    assert codes and all(code.startswith("/fp") for code in codes)
+    second = items.nth(1).get_attribute("data-n")
+    assert second == "2"
+
+    page.keyboard.press("ArrowDown")
+    expect(items.nth(1)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    expect(page.locator("#slash")).to_be_hidden()
+    value = page.input_value("#draft")
+    assert value.startswith("好的亲") and "/fp" not in value
+
+    # a keyword search: a digit that no code continues picks that row
+    page.fill("#draft", "")
+    page.keyboard.insert_text("/发票")
+    expect(items.nth(2)).to_be_visible()
+    third = items.nth(2).locator(".slash-text").inner_text()
+    page.keyboard.press("3")
+    expect(page.locator("#slash")).to_be_hidden()
+    assert page.input_value("#draft").startswith(third.rstrip("…")[:20])
+    assert "/" not in page.input_value("#draft")
+
+
+def test_slash_from_outside_the_draft_starts_a_code(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("slash-key")
+    page.locator("body").press("/")
+    expect(page.locator("#draft")).to_be_focused()
+    expect(page.locator("#draft")).to_have_value("/")
+    expect(page.locator("#slash")).to_contain_text("输入短语编码")
+
+
+def test_copy_of_a_blocked_draft_asks_first(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("copy")
+    paste_customer(page, "能便宜点吗")
+    type_draft(page, "加我微信abc123,线下打款更便宜")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "block")
+
+    page.keyboard.press("Control+Enter")
+    dialog = page.locator("#confirm")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("禁止发送")
+    expect(page.locator("#confirm-cancel")).to_be_focused()  # the safe answer is the default
+
+    # 返回修改, then 复制 again at once: the first dialog's queued `close` must not answer the second
+    page.evaluate("document.getElementById('confirm-cancel').click(); document.getElementById('copy').click()")
+    expect(dialog).to_be_visible()
+    page.click("#confirm-ok")
+    expect(page.locator("#timer")).to_have_text("已回复")
+    assert page.evaluate("navigator.clipboard.readText()") == "加我微信abc123,线下打款更便宜"
+    expect(page.locator("#draft")).to_have_value("")  # ready for the next reply …
+    page.get_by_role("button", name="恢复草稿").click()  # … and nothing is lost
+    expect(page.locator("#draft")).to_have_value("加我微信abc123,线下打款更便宜")
+
+
+def test_reply_timer_turns_amber_then_red(context: BrowserContext, open_sidebar: OpenSidebar) -> None:
+    context.clock.install()
+    page = open_sidebar("timer")
+    paste_customer(page, "在吗")
+    timer = page.locator("#timer")
+    expect(timer).to_have_attribute("data-level", "green")
+    page.clock.fast_forward("00:21")
+    expect(timer).to_have_attribute("data-level", "amber")
+    page.clock.fast_forward("01:40")
+    expect(timer).to_have_attribute("data-level", "red")
+    expect(timer).to_contain_text("待回复 2:0")
+
+
+def test_draft_survives_a_reload(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("reload")
+    type_draft(page, "亲,不好意思,")
+    page.keyboard.type("你好")  # real key presses, saved as typed
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+
+    open_sidebar("reload", page=page)  # goto again: a full reload
+    expect(page.locator("#draft")).to_have_value("亲,不好意思,你好")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+    assert marks(page) == [["sev-warning", "不好意思"], ["sev-warning", "你"]]
+
+
+def test_reconnects_after_a_server_restart_and_keeps_the_draft(tmp_path: Path, open_sidebar: OpenSidebar) -> None:
+    server = LiveServer(tmp_path).start()
+    try:
+        page = open_sidebar("restart", live=server)
+        type_draft(page, "不好意思")
+        expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+
+        server.stop()
+        expect(page.locator("#conn")).to_have_text("已断开,正在重连")
+        page.keyboard.insert_text("哦")  # typed while offline: no verdict can be current
+        expect(page.locator("#verdict")).to_have_text("检查中…")
+
+        server = LiveServer(tmp_path, port=server.port).start()
+        expect(page.locator("#conn")).to_have_text("已连接", timeout=15_000)
+        expect(page.locator("#draft")).to_have_value("不好意思哦")
+        # re-linted after the reconnect
+        expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
+        assert marks(page) == [["sev-warning", "不好意思"], ["sev-warning", "哦"]]
+    finally:
+        server.stop()
+
+
+def test_agent_number_is_kept_and_used_in_phrases(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("profile")
+    page.click("#settings-btn")
+    page.fill("#agent-no", "8")
+    page.press("#agent-no", "Enter")
+    expect(page.locator("#toast")).to_contain_text("工号已设置为 8")
+
+    open_sidebar("profile", page=page)  # the reload sends the kept number in its profile frame
+    expect(page.locator("#agent-no")).to_have_value("8")
+    paste_customer(page, "我要投诉,东西太差了")
+    texts = " ".join(page.locator("#suggestions .card-text").all_inner_texts())
+    assert "客服8号" in texts
+
+
+def test_customer_text_and_phrases_render_as_inert_text(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("xss")
+    hostile = "<img src=x onerror=\"window.__pwned = 'customer'\">发票<script>window.__pwned = 2</script>"
+    page.fill("#paste", hostile)
+    page.press("#paste", "Enter")
+    expect(page.locator("#msg")).to_have_text(hostile)
+
+    type_draft(page, "/xss1")
+    item = page.locator("#slash .slash-item").first
+    expect(item.locator(".card-title")).to_have_text("<b>标题</b>")
+    expect(item.locator(".slash-text")).to_have_text(HOSTILE_BODY)
+    page.keyboard.press("Enter")
+    expect(page.locator("#draft")).to_have_value(HOSTILE_BODY)
+    expect(page.locator("#verdict")).not_to_have_attribute("data-verdict", "pending")
+
+    assert page.evaluate("document.querySelectorAll('img, b, script:not([src])').length") == 0
+    assert page.evaluate("window.__pwned") is None
