@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
@@ -40,6 +41,7 @@ phrases:
 """
 
 OpenSidebar = Callable[..., Page]
+PUSH_TOKEN = "browser-push-token"
 
 
 def launch_chromium(playwright) -> Browser:  # type: ignore[no-untyped-def]
@@ -58,7 +60,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     phrasebank = tmp / "phrasebank"
     shutil.copytree(PROJECT_ROOT / "phrasebank", phrasebank)
     (phrasebank / "hostile.yaml").write_text(HOSTILE_PHRASEBANK, encoding="utf-8")
-    live = LiveServer(tmp, env={"COPILOT_PHRASEBANK_DIR": str(phrasebank)}).start()
+    env = {"COPILOT_PHRASEBANK_DIR": str(phrasebank), "COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN}
+    live = LiveServer(tmp, env=env).start()
     yield live
     live.stop()
 
@@ -129,6 +132,19 @@ def test_pasted_customer_message_shows_intents_and_numbered_suggestions(open_sid
     assert "发票" in first.locator(".card-text").inner_text()
     expect(page.locator("#timer")).to_contain_text("待回复 0:0")
     expect(page.locator("#paste")).to_have_value("")
+
+
+def test_a_platform_push_reaches_the_open_page(open_sidebar: OpenSidebar, server: LiveServer) -> None:
+    page = open_sidebar("order-77")
+    type_draft(page, "好的呢")
+    response = httpx.post(f"{server.url}/v1/conversations/order-77/messages",
+                          json={"role": "customer", "text": "亲 什么时候发货呀"},
+                          headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+    assert response.status_code == 200 and response.json()["delivered"] == 1
+    expect(page.locator("#msg")).to_have_text("亲 什么时候发货呀")
+    expect(page.locator("#intents .chip").first).to_have_text("发货时间")
+    expect(page.locator("#suggestions .card").first).to_be_visible()
+    expect(page.locator("#draft")).to_have_value("好的呢")  # a push never touches what the agent typed
 
 
 def test_angry_customer_gets_complaint_type_and_handling_steps(open_sidebar: OpenSidebar) -> None:
