@@ -1,0 +1,1 @@
+"""Accounts and roles: users, password hashing, API tokens, login sessions and the login rate limit."""
