@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from copilot.auth.cli import add_parsers as add_account_parsers
 from copilot.config import get_settings
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
 from copilot.store import Store, StoreError, open_store
@@ -170,10 +171,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _load_linter()  # refuse to start on a broken rule pack, with the pack's own message
     _open_store().dispose()  # migrate and seed once here, and refuse to start on a broken phrasebank
     settings = get_settings()
+    host = args.host or settings.host
+    if host not in ("127.0.0.1", "::1", "localhost") and not settings.require_login:
+        print(f"注意: 服务监听 {host},但未设置 COPILOT_REQUIRE_LOGIN=true,其他电脑无需登录即可使用检查与推荐",
+              file=sys.stderr)
     uvicorn.run(
         "copilot.api.app:create_app",
         factory=True,
-        host=args.host or settings.host,
+        host=host,
         port=args.port if args.port is not None else settings.port,
         workers=args.workers,
         log_level="info",
@@ -215,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="把话术库导出为 .yaml/.csv/.xlsx 文件")
     exp.add_argument("file", help="导出到的文件,格式由扩展名决定")
     exp.set_defaults(func=cmd_export)
+
+    add_account_parsers(sub, _session)
     return parser
 
 

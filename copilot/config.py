@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +43,35 @@ class Settings(BaseSettings):
         default=1800, gt=0, description="a conversation idle this long is forgotten"
     )
     ws_max_frame_bytes: int = Field(default=65536, ge=1024, description="largest WebSocket frame accepted (1009 above)")
-    suggest_refresh_seconds: float = Field(
-        default=1.0, gt=0, description="how often a worker checks the store for phrasebank edits"
+    refresh_seconds: float = Field(
+        default=0.5, gt=0, description="how often a worker checks the store for phrasebank and rule edits"
     )
+    stats_keep_text: bool = Field(
+        default=False, description="keep the text of sent replies with the stats events (off: no message bodies)"
+    )
+    stats_timezone: str = Field(default="Asia/Shanghai", description="the time zone stats days are counted in")
+
+    @field_validator("stats_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区 {value!r},例如 Asia/Shanghai") from None
+        return value
+    require_login: bool = Field(
+        default=False, description="lint, check, suggest, phrase reads and the sidebar need an agent login or token"
+    )
+    session_hours: float = Field(default=12, gt=0, le=24 * 90, description="a login session lasts this long (a shift)")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="wrong passwords for one user name within the window before logins are refused"
+    )
+    login_ip_max_failures: int = Field(
+        default=20, ge=1, description="wrong passwords from one client address within the window before refusing"
+    )
+    login_window_minutes: float = Field(default=15, gt=0, description="the window failed logins are counted in")
+    password_time_cost: int = Field(default=3, ge=1, description="argon2id passes per password hash")
+    password_memory_kib: int = Field(default=65536, ge=64, description="argon2id memory per password hash, in KiB")
 
 
 @lru_cache

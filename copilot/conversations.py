@@ -13,6 +13,8 @@ from copilot.suggest.suggester import Turn
 class Conversation:
     turns: deque[Turn]
     touched: float = field(default_factory=time.monotonic)
+    # When the oldest customer message no agent has answered yet arrived (None: nothing unanswered).
+    waiting_since: float | None = None
 
 
 class ConversationBook:
@@ -35,9 +37,20 @@ class ConversationBook:
         found = self._conversations.pop(conversation, None) or Conversation(deque(maxlen=self.turns))
         found.turns.append(Turn(role, text))
         found.touched = time.monotonic()
+        if role == "customer":
+            found.waiting_since = found.waiting_since or found.touched
+        else:
+            found.waiting_since = None
         self._conversations[conversation] = found  # most recently used last
         while len(self._conversations) > self.max_conversations:
             self._conversations.popitem(last=False)
+
+    def waiting_ms(self, conversation: str) -> int | None:
+        """How long the customer has waited for a reply (since their first unanswered message), or None."""
+        found = self._conversations.get(conversation)
+        if found is None or found.waiting_since is None:
+            return None
+        return int((time.monotonic() - found.waiting_since) * 1000)
 
     def __len__(self) -> int:
         return len(self._conversations)

@@ -1,18 +1,66 @@
-"""The rules a running service lints with: the default packs on disk, built into one Linter."""
+"""The rules a running service lints with: the default packs on disk, layered with the shop's own rules."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from copilot.lint import Linter, load_rules
+from copilot.lint.kinds import Rule
+from copilot.lint.shop import build_shop_rule
+from copilot.live import Live
+from copilot.store import Store
+from copilot.store.rules import load_shop_layer, rules_version
+
+log = logging.getLogger(__name__)
 
 
-class RuleBook:
-    """Holds the current Linter; a rebuild swaps in a new one atomically (requests in flight keep the old)."""
+def layer(defaults: Sequence[Rule], shop: Sequence[dict[str, Any]], overrides: dict[str, bool]) -> list[Rule]:
+    """Default rules with the shop's switches applied, then the shop's rules; a shop rule that fails
+    to build is logged and skipped (one bad row must not take lint down)."""
+    rules = [
+        rule.model_copy(update={"enabled": overrides[rule.id]}) if rule.id in overrides else rule
+        for rule in defaults
+    ]
+    taken = {rule.id for rule in defaults}
+    for fields in shop:
+        try:
+            rule = build_shop_rule(fields)
+        except (ValueError, KeyError) as exc:
+            log.error("shop rule %s skipped: %s", fields.get("id"), exc)
+            continue
+        if rule.id in taken:
+            log.error("shop rule %s skipped: a default rule has that id", rule.id)
+            continue
+        rules.append(rule)
+    return rules
 
-    def __init__(self, rules_dir: Path) -> None:
+
+class RuleBook(Live[Linter]):
+    """Holds the current Linter; a rebuild swaps in a new one atomically (requests in flight keep the old).
+
+    The default packs are read once, at start-up, and refuse to start when broken; the shop's layer
+    comes from the database and is re-read whenever its version counter moves.
+    """
+
+    what = "rule book"
+
+    def __init__(self, rules_dir: Path, store: Store) -> None:
         self.rules_dir = rules_dir
-        self.linter = Linter(load_rules([rules_dir]))
+        self.defaults: dict[str, Rule] = {rule.id: rule for rule in load_rules([rules_dir])}
+        super().__init__(store)
 
-    def reload(self) -> None:
-        self.linter = Linter(load_rules([self.rules_dir]))
+    @property
+    def linter(self) -> Linter:
+        return self.current
+
+    def stored_version(self) -> int:
+        with self.store.sessions() as session:
+            return rules_version(session)
+
+    def load(self) -> tuple[int, Linter]:
+        with self.store.sessions() as session:
+            version, shop, overrides = load_shop_layer(session)
+        return version, Linter(layer(list(self.defaults.values()), shop, overrides))

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -16,19 +17,46 @@ import pytest
 from fastapi.testclient import TestClient
 
 from copilot.api.app import create_app
+from copilot.auth import tokens, users
+from copilot.auth.passwords import Passwords
 from copilot.config import PROJECT_ROOT, Settings
 from copilot.lint import Linter, load_rules
-from copilot.store import PhrasePublic, load_enabled_phrases, open_store
+from copilot.store import PhrasePublic, Store, load_enabled_phrases, open_store
 
 RULES_DIR = PROJECT_ROOT / "rules"
 DATA = Path(__file__).parent / "data"
+# Real argon2id, at a cost that keeps a login around a millisecond (the default profile takes ~0.4 s here).
+FAST_ARGON2: dict[str, object] = {"password_time_cost": 1, "password_memory_kib": 1024}
+PASSWORD = "correct-horse-9"
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     """Settings for one test: its own SQLite file in tmp_path, everything else default unless overridden."""
-    values: dict[str, object] = {"database_url": f"sqlite:///{tmp_path / 'copilot.db'}"}
+    values: dict[str, object] = {"database_url": f"sqlite:///{tmp_path / 'copilot.db'}", **FAST_ARGON2}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def make_user(store: Store, name: str, role: str, password: str = PASSWORD) -> None:
+    """A user in the store, as `kefu-copilot user add` makes one."""
+    password_hash = Passwords(1, 1024).hash(password)
+    with store.begin() as session:
+        users.create_user(session, name=name, role=role, password_hash=password_hash)
+
+
+def make_token(store: Store, name: str, role: str | None = None) -> str:
+    """A real API token for `name` (created with `role` first when given), as `kefu-copilot token create` does."""
+    if role is not None:
+        make_user(store, name, role)
+    with store.begin() as session:
+        return tokens.create_token(session, user=users.get_user(session, name))[1]
+
+
+def authorize(client: TestClient, role: str = "lead") -> str:
+    """Make the client a user of that role, authenticated by a real bearer token; returns the token."""
+    token = make_token(client.app.state.store, f"test-{role}", role)  # type: ignore[attr-defined]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +81,13 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture
+def lead_client(client: TestClient) -> TestClient:
+    """The same app, with a team lead's API token on every request (phrase and rule writes need one)."""
+    authorize(client, "lead")
+    return client
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -62,8 +97,11 @@ def free_port() -> int:
 class LiveServer:
     """`kefu-copilot serve` in a subprocess on a free loopback port."""
 
-    def __init__(self, tmp_path: Path, env: dict[str, str] | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, env: dict[str, str] | None = None, port: int | None = None, workers: int = 1
+    ) -> None:
         self.tmp_path = tmp_path
+        self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -78,7 +116,7 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> LiveServer:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "copilot", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "copilot", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -96,6 +134,17 @@ class LiveServer:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not come up: {self.log_path.read_text()}")
+
+    def api_token(self, role: str = "lead") -> str:
+        """A real API token of a new user with that role, made in the server's database."""
+        store = Store.from_url(self.env["COPILOT_DATABASE_URL"])
+        try:
+            with store.begin() as session:
+                taken = {user.name for user in users.list_users(session)}
+            name = next(f"{role}{n}" for n in range(1, 1000) if f"{role}{n}" not in taken)
+            return make_token(store, name, role)
+        finally:
+            store.dispose()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -123,12 +172,15 @@ _NO_POSTGRES = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, _NO_POSTGRES])])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database: a SQLite file in tmp_path, or (when COPILOT_TEST_DATABASE_URL is set) a
-    PostgreSQL schema of its own, dropped afterwards, so parallel runs never collide."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
+DATABASES = ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, _NO_POSTGRES])]
+
+
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """The URL of a fresh database: a SQLite file in folder, or a PostgreSQL schema of its own on the
+    server COPILOT_TEST_DATABASE_URL names, dropped afterwards, so parallel runs never collide."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'store.db'}"
         return
     base = os.environ["COPILOT_TEST_DATABASE_URL"]
     from uuid import uuid4
@@ -148,6 +200,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test, on SQLite and (when COPILOT_TEST_DATABASE_URL is set) PostgreSQL."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 TINY_PHRASEBANK = """\

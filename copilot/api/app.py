@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -13,10 +15,13 @@ from fastapi.staticfiles import StaticFiles
 from copilot import __version__
 from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
-from copilot.api.routes import agent, conversations, languagetool, lint, phrases, suggest
+from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
+from copilot.auth.passwords import Passwords
+from copilot.auth.ratelimit import LoginLimits
 from copilot.config import Settings, get_settings
-from copilot.live import LiveIndex
+from copilot.live import LiveIndex, watch
 from copilot.rulebook import RuleBook
+from copilot.stats.recorder import EventWriter
 from copilot.store import open_store
 from copilot.suggest.lexicon import load_lexicon
 from copilot.text.tokenize import warm_up
@@ -26,13 +31,18 @@ _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    watcher = asyncio.create_task(app.state.live.watch(app.state.settings.suggest_refresh_seconds))
+    tasks = [
+        asyncio.create_task(watch([app.state.live, app.state.rulebook], app.state.settings.refresh_seconds)),
+        asyncio.create_task(app.state.events.run()),
+    ]
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):  # this worker's last events; a dead database loses only these
+            await app.state.events.flush()
         app.state.store.dispose()
 
 
@@ -41,25 +51,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="Kefu Copilot 客服副驾", version=__version__, lifespan=_lifespan)
     app.state.settings = settings
-    app.state.rulebook = RuleBook(settings.rules_dir)
     # Migrations and the first-start seed run here, so a worker never serves from a half-made database.
     app.state.store = open_store(settings.database_url, settings.phrasebank_dir)
+    try:
+        app.state.rulebook = RuleBook(settings.rules_dir, app.state.store)
+    except BaseException:
+        app.state.store.dispose()
+        raise
+    app.state.events = EventWriter(app.state.store, ZoneInfo(settings.stats_timezone), settings.stats_keep_text)
     warm_up()
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
     app.state.live = LiveIndex(app.state.store, load_lexicon(settings.lexicon_dir), defaults)
-    app.state.hub = Hub(settings, app.state.rulebook, app.state.live)
+    app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events)
+    app.state.passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
+    app.state.login_limits = LoginLimits(
+        settings.login_max_failures, settings.login_ip_max_failures, timedelta(minutes=settings.login_window_minutes)
+    )
     install_error_handlers(app)
 
     @app.middleware("http")
     async def _refresh_after_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # A phrase saved through this worker is live here before the response leaves; other workers
-        # pick it up from the version counter within suggest_refresh_seconds.
+        # A phrase or rule saved through this worker is live here before the response leaves; other
+        # workers pick it up from the version counters within refresh_seconds.
         response = await call_next(request)
-        if request.method in _WRITES and response.status_code < 400 and request.url.path.startswith("/v1/phrases"):
-            await app.state.live.refresh()
+        if request.method in _WRITES and response.status_code < 400:
+            for prefix, live in (("/v1/phrases", app.state.live), ("/v1/rules", app.state.rulebook)):
+                if request.url.path.startswith(prefix):
+                    await live.refresh()
         return response
 
-    for module in (lint, languagetool, phrases, suggest, conversations, agent):
+    for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     return app

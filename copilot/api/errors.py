@@ -25,15 +25,19 @@ _REASONS = {
     "greater_than_equal": "数值过小",
     "less_than_equal": "数值过大",
     "string_too_long": "文本过长",
+    "string_unicode": "包含无效的字符(单独的代理项)",
 }
 
 
 class ApiError(Exception):
     """An expected failure with a status, a stable code and a Chinese message for the user."""
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
+        self.headers = headers
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -59,7 +63,7 @@ def describe_request_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dic
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -28,6 +28,8 @@ from copilot.conversations import ConversationBook
 from copilot.lint import Linter
 from copilot.live import LiveIndex
 from copilot.rulebook import RuleBook
+from copilot.stats.recorder import EventWriter
+from copilot.store.schemas import ID_RE
 from copilot.textcheck import TextError, check_text
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ class AgentConnection:
         self.hub = hub
         self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_FRAMES)
         self.values: dict[str, str] = {}
+        self.agent: str | None = None  # the logged-in user's name, when the handshake carried a login
         self.watching: set[str] = set()
         self.pending_draft: DraftFrame | None = None
         self.draft_ready = asyncio.Event()
@@ -82,6 +85,11 @@ class AgentConnection:
             self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
             await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
 
+    @property
+    def who(self) -> str | None:
+        """The agent the stats count this sidebar's events for: the login, else the agent number it set."""
+        return self.agent or self.values.get("agent_no")
+
     def handle(self, frame: Any) -> None:
         hub = self.hub
         if isinstance(frame, DraftFrame):
@@ -104,12 +112,11 @@ class AgentConnection:
             answer = hub.live.suggester.search(frame.q, values=self.values)
             self.send({"type": "search", "seq": frame.seq, "q": frame.q, "suggestions": answer})
         elif isinstance(frame, UsedFrame):
-            hub.record("used", frame.phrase)
+            hub.record_used(self.who, frame.phrase)
             self.send({"type": "recorded", "what": "used"})
         elif isinstance(frame, SentFrame):
             hub.check_text(frame.text, "text")
-            hub.conversations.append(frame.conversation, "agent", frame.text)
-            hub.record("sent", frame.conversation)
+            hub.record_sent(self.who, frame.conversation, frame.text)
             self.send({"type": "recorded", "what": "sent"})
         elif isinstance(frame, ProfileFrame):
             self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
@@ -121,10 +128,13 @@ class AgentConnection:
 class Hub:
     """Everything the sidebars of one worker share."""
 
-    def __init__(self, settings: Settings, rulebook: RuleBook, live: LiveIndex) -> None:
+    def __init__(
+        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, events: EventWriter | None = None
+    ) -> None:
         self.settings = settings
         self.rulebook = rulebook
         self.live = live
+        self.events = events
         self.conversations = ConversationBook(settings.conversation_turns, settings.conversation_idle_seconds)
         self.watchers: dict[str, set[AgentConnection]] = {}
         self.counts: dict[str, int] = {"used": 0, "sent": 0}
@@ -179,31 +189,49 @@ class Hub:
                 del self.watchers[conversation]
         connection.watching.discard(conversation)
 
-    def record(self, what: str, _subject: str) -> None:
-        # Counted here; the lead's stats (a later issue) store them per agent and phrase.
-        self.counts[what] += 1
+    def record_used(self, agent: str | None, phrase: str) -> None:
+        """An agent took a phrase; queued for the stats (written off the event loop)."""
+        if not ID_RE.match(phrase):
+            raise FrameError("unknown_phrase", f"没有 ID 为 {phrase[:40]!r} 的短语")
+        self.counts["used"] += 1
+        if self.events is not None:
+            self.events.used(agent=agent, phrase_id=phrase)
 
-    async def serve(self, websocket: WebSocket) -> None:
-        """Run one agent connection until it closes, or until it stops reading what we send."""
+    def record_sent(self, agent: str | None, conversation: str, text: str) -> None:
+        """An agent sent a reply: remembered as context, linted with the current rules, queued for the stats."""
+        waited = self.conversations.waiting_ms(conversation)  # before the reply ends the wait
+        self.conversations.append(conversation, "agent", text)
+        self.counts["sent"] += 1
+        if self.events is not None:
+            result = self.linter.lint(text)
+            rules = list(dict.fromkeys(d.rule for d in result.diagnostics))
+            self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
+                             reply_ms=waited, text=text)
+
+    async def serve(self, websocket: WebSocket, agent: str | None = None) -> None:
+        """Run one agent connection until it closes (a client that stops reading is closed for it)."""
         await websocket.accept()
         connection = AgentConnection(websocket, self)
-        helpers = [asyncio.create_task(connection.sender()), asyncio.create_task(connection.linter_loop())]
-        receiving = asyncio.create_task(self._receive(connection))
-        overflow = asyncio.create_task(connection.overflowed.wait())
+        connection.agent = agent
+        sender = asyncio.create_task(connection.sender())
+        helpers = [sender, asyncio.create_task(connection.linter_loop()),
+                   asyncio.create_task(self._drop_when_not_reading(connection, sender))]
         try:
-            await asyncio.wait({receiving, overflow}, return_when=asyncio.FIRST_COMPLETED)
-            if connection.overflowed.is_set():
-                receiving.cancel()
-                for task in helpers:
-                    task.cancel()  # the sender may be stuck writing to a full socket
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(websocket.close(CLOSE_NOT_READING, "客户端未读取消息"), 2)
+            await self._receive(connection)
         finally:
             for conversation in list(connection.watching):
                 self.unwatch(conversation, connection)
-            for task in [*helpers, receiving, overflow]:
+            for task in helpers:
                 task.cancel()
-            await asyncio.gather(*helpers, receiving, overflow, return_exceptions=True)
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+    @staticmethod
+    async def _drop_when_not_reading(connection: AgentConnection, sender: asyncio.Task[None]) -> None:
+        """Once the outbox overflows: stop writing to the full socket and close it; the receive loop then ends."""
+        await connection.overflowed.wait()
+        sender.cancel()
+        with contextlib.suppress(Exception):
+            await connection.websocket.close(CLOSE_NOT_READING, "客户端未读取消息")
 
     async def _receive(self, connection: AgentConnection) -> None:
         """Read frames until the client leaves or sends one over the size limit."""

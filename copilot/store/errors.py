@@ -74,3 +74,55 @@ class SeedError(StoreError):
     """The default phrasebank could not be loaded on first start."""
 
     code = "seed_failed"
+
+
+class RuleNotFound(StoreError):
+    code = "rule_not_found"
+
+    def __init__(self, rule_id: str) -> None:
+        super().__init__(f"没有 ID 为 {rule_id} 的规则", {"id": rule_id})
+
+
+class VersionNotFound(StoreError):
+    """A restore asked for a version the history does not hold."""
+
+    code = "version_not_found"
+
+    def __init__(self, what: str, item_id: str, version: int, known: list[int]) -> None:
+        listed = "、".join(str(v) for v in known) or "无"
+        super().__init__(f"{what} {item_id} 没有版本 {version}(可恢复的版本: {listed})",
+                         {"id": item_id, "version": version, "versions": known})
+
+
+class RuleVersionConflict(Conflict):
+    code = "version_conflict"
+
+    def __init__(self, current: dict[str, Any], sent: int) -> None:
+        super().__init__(
+            f"规则 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请刷新后重试",
+            {"current": current},
+        )
+
+
+class DuplicateRule(Conflict):
+    code = "duplicate_rule"
+
+    def __init__(self, kind: str, term: str, rule_id: str) -> None:
+        super().__init__(f"已有同类规则 {rule_id} 包含“{term}”({kind}),请直接修改那条规则",
+                         {"field": "term", "rule_id": rule_id})
+
+
+class DefaultRuleReadOnly(Conflict):
+    """Default rules live in rules/ on disk: they can be switched off for the shop, never edited or deleted."""
+
+    code = "default_rule_readonly"
+
+
+class InvalidRule(StoreError):
+    """A shop rule that could not be built; details list field and reason."""
+
+    code = "invalid_rule"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        details = [{"field": field, "reason": reason} for field, reason in problems]
+        super().__init__("规则有误,未保存 — " + ";".join(f"{f}: {r}" for f, r in problems), details)

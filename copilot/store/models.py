@@ -1,11 +1,24 @@
-"""SQLAlchemy models: groups, phrases, their history, and the phrasebank version counter."""
+"""SQLAlchemy models: groups, phrases, shop rules, their history, stats events and the version counters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Named constraints, so later migrations can alter them on SQLite (which copies tables to alter them).
@@ -77,3 +90,75 @@ class StoreMeta(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phrasebank_version: Mapped[int] = mapped_column(Integer, default=0)
     seeded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped on every committed shop-rule or override change; workers rebuild their linter when it moves.
+    rules_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ShopRule(Base):
+    """A rule a team lead added for this shop (forbid / substitute / allow / regex), layered over rules/."""
+
+    __tablename__ = "shop_rules"
+    __table_args__ = (UniqueConstraint("kind", "term", name="uq_shop_rules_kind_term"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    term: Mapped[str] = mapped_column(String(200))  # the pattern, for regex rules
+    replacements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(10), default="all")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class RuleOverride(Base):
+    """A default rule (from rules/) switched off, or back on, for this shop."""
+
+    __tablename__ = "rule_overrides"
+
+    rule_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class RuleHistory(Base):
+    """One change to a shop rule or an override, with its state before and after; kept after deletes."""
+
+    __tablename__ = "rule_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # create / update / delete / restore
+    version: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Event(Base):
+    """One `used` or `sent` from a sidebar, for the lead's stats; message text only when a setting asks."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_day_kind", "day", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)  # the shop's local day, so stats group without time-zone SQL
+    kind: Mapped[str] = mapped_column(String(8))  # used / sent
+    agent: Mapped[str | None] = mapped_column(String(64))
+    phrase_id: Mapped[str | None] = mapped_column(String(40))
+    conversation: Mapped[str | None] = mapped_column(String(16))  # sha256 prefix, never the platform's id
+    verdict: Mapped[str | None] = mapped_column(String(8))
+    rules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reply_ms: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+# Registered on Base.metadata here, so migrations and their model check see the account tables too.
+from copilot.auth import models as _auth_models  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""Data access for phrases: list, get, create, update, delete, each change recorded in history."""
+"""Data access for phrases: list, get, create, update, delete, restore, each change recorded in history."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from pydantic import ValidationError
 from sqlalchemy import Select, String, cast, func, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
 
-from copilot.store.errors import IdTaken, InvalidPhrase, PhraseNotFound, ShortcutTaken, VersionConflict
+from copilot.store.errors import (
+    IdTaken,
+    InvalidPhrase,
+    PhraseNotFound,
+    ShortcutTaken,
+    VersionConflict,
+    VersionNotFound,
+)
 from copilot.store.models import Group, Phrase, PhraseHistory, StoreMeta
 from copilot.store.schemas import ID_RE, PhraseBase, PhraseCreate, PhrasePublic, PhraseUpdate, describe_errors
 
@@ -243,3 +250,38 @@ def phrase_history(session: Session, *, phrase_id: str) -> list[dict[str, Any]]:
          "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by}
         for h in rows
     ]
+
+
+def restore_phrase(
+    session: Session, *, phrase_id: str, version: int, actor: str | None = None, source: str = "api"
+) -> PhrasePublic:
+    """Bring a phrase back as it was at `version` of its history, as a new version (also after a delete)."""
+    lock_phrasebank(session)
+    history = list(session.scalars(
+        select(PhraseHistory).where(PhraseHistory.phrase_id == phrase_id).order_by(PhraseHistory.id)
+    )) if ID_RE.match(phrase_id) else []
+    if not history:
+        raise PhraseNotFound(phrase_id)
+    states = {h.after["version"]: h.after for h in history if h.after is not None}
+    if version not in states:
+        raise VersionNotFound("短语", phrase_id, version, sorted(states))
+    try:
+        data = PhraseBase.model_validate({k: v for k, v in states[version].items() if k not in ("id", "version")})
+    except ValidationError as exc:
+        raise InvalidPhrase(describe_errors(exc)) from None
+    row = session.get(Phrase, phrase_id)
+    before = to_public(row) if row is not None else None
+    if before is not None and data.model_dump() == base_fields(before):
+        return before  # already as it was: no new version
+    owner = shortcut_owner(session, shortcut=data.shortcut, besides=phrase_id)
+    if owner is not None:
+        raise ShortcutTaken(data.shortcut or "", owner)
+    written = write_phrase(session, row=row, phrase_id=phrase_id, data=data)
+    if row is None:  # a deleted phrase continues its numbering, so history versions stay unique
+        written.version = max(h.version for h in history) + 1
+        session.flush()
+    after = to_public(written)
+    record(session, phrase_id=phrase_id, action="restore", version=after.version, before=before, after=after,
+           actor=actor, source=source)
+    bump_version(session)
+    return after

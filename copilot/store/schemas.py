@@ -185,3 +185,11 @@ def describe_errors(error: ValidationError) -> list[tuple[str, str]]:
         field = str(item["loc"][0]) if item["loc"] else ""
         found.append((field, _REASONS.get(item["type"], item["msg"])))
     return found
+
+
+class RestoreRequest(BaseModel):
+    """POST body of a restore (phrase or rule): the version, as listed in the history, to bring back."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from copilot.api.app import create_app
-from tests.conftest import make_settings
+from tests.conftest import authorize, make_settings
 
 NEW = {"title": "有赠品", "body": "亲，下单即送精美小礼品一份~", "intent": "promotion", "group": "售前",
        "shortcut": "zp1", "keywords": ["赠品"], "examples": ["有赠品吗", "送什么"]}
@@ -22,6 +22,7 @@ FIELDS = {"id", "title", "body", "intent", "group", "shortcut", "keywords", "exa
 def api(tmp_path: Path, database_url: str, phrasebank_dir: Path) -> Iterator[TestClient]:
     settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir)
     with TestClient(create_app(settings)) as test_client:
+        authorize(test_client, "lead")
         yield test_client
 
 
@@ -129,19 +130,22 @@ def test_html_in_a_body_is_stored_and_returned_verbatim(api: TestClient) -> None
     assert api.get(f"/v1/phrases/{created['id']}").json()["body"] == body
 
 
-def test_writes_are_refused_from_other_hosts_until_accounts_exist(
-    tmp_path: Path, database_url: str, phrasebank_dir: Path
-) -> None:
-    app = create_app(make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir))
-    with TestClient(app, client=("203.0.113.7", 40000)) as remote:
-        assert remote.get("/v1/phrases").status_code == 200
-        for response in (remote.post("/v1/phrases", json=NEW), remote.delete("/v1/phrases/ship-01"),
-                         remote.put("/v1/phrases/ship-01", json={"version": 1}),
-                         remote.post("/v1/phrases/import", files={"file": ("a.csv", b"x")})):
-            assert response.status_code == 403 and error_code(response) == "write_forbidden"
-            assert "127.0.0.1" in response.json()["error"]["message"]
-    with TestClient(app, client=("::1", 40000)) as local:
-        assert local.delete("/v1/phrases/ship-01").status_code == 204
+def test_writes_need_a_lead_and_record_who_made_them(api: TestClient) -> None:
+    token = api.headers.pop("Authorization")
+    writes = (lambda: api.post("/v1/phrases", json=NEW), lambda: api.delete("/v1/phrases/ship-01"),
+              lambda: api.put("/v1/phrases/ship-01", json={"version": 1}),
+              lambda: api.post("/v1/phrases/import", files={"file": ("a.csv", b"x")}))
+    assert api.get("/v1/phrases").status_code == 200
+    for write in writes:
+        response = write()
+        assert response.status_code == 401 and error_code(response) == "login_required"
+    authorize(api, "agent")
+    for write in writes:
+        response = write()
+        assert response.status_code == 403 and "主管(lead)" in response.json()["error"]["message"]
+    api.headers["Authorization"] = token
+    assert api.delete("/v1/phrases/ship-01").status_code == 204
+    assert api.get("/v1/phrases/ship-01/history").json()[-1]["changed_by"] == "test-lead"
 
 
 @pytest.mark.parametrize(("fmt", "content_type"), [

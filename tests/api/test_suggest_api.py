@@ -42,7 +42,8 @@ def test_every_intent_is_answered_from_its_own_example_questions(client: TestCli
     assert all(sum(hits) / len(hits) >= 0.8 for hits in answered.values())
 
 
-def test_a_saved_phrase_is_suggested_at_once_and_a_disabled_one_never(client: TestClient) -> None:
+def test_a_saved_phrase_is_suggested_at_once_and_a_disabled_one_never(lead_client: TestClient) -> None:
+    client = lead_client
     created = client.post("/v1/phrases", json={
         "title": "猫砂结团", "body": "亲,这款猫砂遇水三秒结团,清理很方便呢~", "intent": "product_info",
         "group": "售前", "shortcut": "msjt", "keywords": ["猫砂", "结团"],

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from copilot.api.errors import ApiError
+from copilot.api.login_page import LOGIN_PAGE
+from copilot.auth.deps import ANONYMOUS, Identity, identify_connection, require_reader
 
 router = APIRouter()
 
+CLOSE_LOGIN_REQUIRED = 4401  # 4000-4999 are the application's; 4401 mirrors HTTP 401
 
-@router.get("/", include_in_schema=False)
-def sidebar(request: Request) -> FileResponse:
-    """The sidebar page (served at / itself, so ?c=<conversation> survives)."""
+
+@router.get("/", include_in_schema=False, response_model=None)
+def sidebar(request: Request) -> FileResponse | HTMLResponse:
+    """The sidebar page (served at / itself, so ?c=<conversation> survives); a login form when one is needed."""
+    try:
+        require_reader(request)
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
+        return HTMLResponse(LOGIN_PAGE, status_code=401, headers=exc.headers)
     return FileResponse(request.app.state.settings.static_dir / "index.html", media_type="text/html; charset=utf-8")
 
 
@@ -21,4 +34,17 @@ def favicon(request: Request) -> FileResponse:
 
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
-    await websocket.app.state.hub.serve(websocket)
+    """The sidebar's socket; with COPILOT_REQUIRE_LOGIN=true a handshake without a login is closed with 4401."""
+    reason = "请先登录,或在地址后加 ?token=<令牌>"
+    try:
+        identity: Identity = await run_in_threadpool(identify_connection, websocket)
+    except ApiError:
+        identity, reason = ANONYMOUS, "令牌无效或已撤销,请重新生成"
+    if identity.session_expired:
+        reason = "登录已过期,请重新登录"
+    if websocket.app.state.settings.require_login and identity.role is None:
+        # Accepted first so the browser sees our code and reason; a refused handshake only shows as 403.
+        await websocket.accept()
+        await websocket.close(CLOSE_LOGIN_REQUIRED, reason)
+        return
+    await websocket.app.state.hub.serve(websocket, agent=identity.name)

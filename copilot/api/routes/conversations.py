@@ -5,11 +5,13 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict
 
 from copilot.api.deps import SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.auth.deps import bearer, identify
+from copilot.auth.tokens import PREFIX
 
 router = APIRouter()
 
@@ -21,13 +23,24 @@ class PushedMessage(BaseModel):
     text: str
 
 
-def require_integration_token(authorization: str | None, expected: str | None) -> None:
-    """401 unless the Authorization header carries the configured integration token."""
+def require_pusher(request: Request) -> str:
+    """The caller's name: the chat platform (COPILOT_INTEGRATION_TOKEN) or the user of a valid API token.
+
+    Any role will do: a push only feeds the watching sidebars, what any agent does by pasting a message.
+    """
+    token = bearer(request.headers.get("authorization"))
+    expected = request.app.state.settings.integration_token
+    if token is None:
+        raise ApiError(401, "unauthorized", "缺少令牌:请在 Authorization 头中使用 Bearer <令牌>"
+                       "(COPILOT_INTEGRATION_TOKEN 或 kefu-copilot token create 生成的令牌)")
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return "integration"
+    if token.startswith(PREFIX):
+        return identify(request.app.state.store, token=token, cookie=None).name or ""  # a bad one raises 401
     if not expected:
-        raise ApiError(401, "integration_disabled", "未配置 COPILOT_INTEGRATION_TOKEN,无法接收平台推送")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise ApiError(401, "unauthorized", "缺少或错误的令牌:请在 Authorization 头中使用 Bearer <令牌>")
+        raise ApiError(401, "integration_disabled",
+                       "未配置 COPILOT_INTEGRATION_TOKEN:请配置它,或使用 kefu-copilot token create 生成的令牌")
+    raise ApiError(401, "unauthorized", "令牌错误:请在 Authorization 头中使用 Bearer <令牌>")
 
 
 @router.post("/v1/conversations/{conversation}/messages")
@@ -36,10 +49,9 @@ def push_message(
     body: PushedMessage,
     request: Request,
     settings: SettingsDep,
-    authorization: Annotated[str | None, Header()] = None,
+    _: Annotated[str, Depends(require_pusher)],
 ) -> dict[str, Any]:
     """Append to the conversation; a customer message is answered and pushed to every watching sidebar."""
-    require_integration_token(authorization, settings.integration_token)
     require_text(body.text, settings)
     frame = request.app.state.hub.push(conversation, body.role, body.text)
     if frame is None:

@@ -11,15 +11,16 @@ import re
 from bisect import bisect_left
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from copilot import __version__
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.auth.deps import require_reader
 from copilot.lint import Diagnostic, Severity
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(require_reader)])
 
 LANGUAGES = [
     {"name": "Chinese", "code": "zh", "longCode": "zh-CN"},
@@ -125,7 +126,9 @@ def languages() -> list[dict[str, str]]:
     return LANGUAGES
 
 
-@router.api_route("/v2/check", methods=["GET", "POST"], response_model=None)
+# Two routes, not one with two methods, so the OpenAPI schema gets one operation id per method.
+@router.get("/v2/check", response_model=None)
+@router.post("/v2/check", response_model=None)
 async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> JSONResponse | PlainTextResponse:
     """LanguageTool's check: form or query fields text (or data) and language."""
     fields: dict[str, Any] = dict(request.query_params)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from copilot.api.deps import LinterDep, SettingsDep, require_text
+from copilot.auth.deps import require_reader
 
 router = APIRouter()
 
@@ -19,7 +21,7 @@ class LintRequest(BaseModel):
     scope: Literal["presale", "aftersale"] | None = None
 
 
-@router.post("/v1/lint")
+@router.post("/v1/lint", dependencies=[Depends(require_reader)])
 def lint(body: LintRequest, linter: LinterDep, settings: SettingsDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied."""
     text = require_text(body.text, settings)
@@ -28,5 +30,5 @@ def lint(body: LintRequest, linter: LinterDep, settings: SettingsDep) -> dict[st
 
 @router.get("/healthz")
 def healthz(linter: LinterDep) -> dict[str, Any]:
-    """Liveness, with how many rules are loaded."""
-    return {"status": "ok", "rules": len(linter.rules)}
+    """Liveness, with how many rules are loaded and which worker process answered."""
+    return {"status": "ok", "rules": len(linter.rules), "pid": os.getpid()}

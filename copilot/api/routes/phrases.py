@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import date
 from typing import Annotated, Any
 
@@ -10,20 +9,28 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import JSONResponse
 
 from copilot.api.errors import ApiError
+from copilot.auth.deps import Lead, require_reader
 from copilot.store import Store
 from copilot.store import phrases as store_phrases
-from copilot.store.errors import Conflict, ImportRefused, InvalidPhrase, PhraseNotFound, StoreError
+from copilot.store.errors import (
+    Conflict,
+    ImportRefused,
+    InvalidPhrase,
+    PhraseNotFound,
+    StoreError,
+    VersionNotFound,
+)
 from copilot.store.importer import import_phrases
 from copilot.store.io import RowError, format_for
-from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate
+from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate, RestoreRequest
 from copilot.suggest.intents import GROUPS, INTENTS
 
-router = APIRouter(prefix="/v1/phrases", tags=["phrases"])
+router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)])
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-_STATUS: dict[type[StoreError], int] = {PhraseNotFound: 404, Conflict: 409, InvalidPhrase: 422, ImportRefused: 422}
-# Starlette's TestClient reports this host; it is the test process itself.
-_LOCAL_NAMES = {"localhost", "testclient"}
+_STATUS: dict[type[StoreError], int] = {
+    PhraseNotFound: 404, VersionNotFound: 404, Conflict: 409, InvalidPhrase: 422, ImportRefused: 422,
+}
 
 
 def get_store(request: Request) -> Store:
@@ -31,27 +38,6 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host is None or host in _LOCAL_NAMES:
-        return host is not None
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
-
-
-def require_local_writer(request: Request) -> None:
-    """Writes are open to this machine only, until accounts arrive (a later issue closes this)."""
-    host = request.client.host if request.client else None
-    if not _is_loopback(host):
-        raise ApiError(403, "write_forbidden", "在启用账号之前,只能在运行服务的这台电脑上修改话术库(127.0.0.1)")
-
-
-LocalWriter = Depends(require_local_writer)
 
 
 def _api_error(exc: StoreError) -> ApiError:
@@ -100,9 +86,10 @@ def export_phrases(store: StoreDep, format: str = "yaml") -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/import", dependencies=[LocalWriter])
+@router.post("/import")
 async def import_file(
     store: StoreDep,
+    identity: Lead,
     file: Annotated[UploadFile, File()],
     format: str | None = None,
     dry_run: bool = False,
@@ -118,7 +105,7 @@ async def import_file(
         errors = [RowError(0, "", exc.message)]
         raise ApiError(422, exc.code, exc.message, {"errors": [e.as_dict() for e in errors]}) from None
     with store.begin() as session:
-        report = import_phrases(session, rows, errors=errors, dry_run=dry_run)
+        report = import_phrases(session, rows, errors=errors, dry_run=dry_run, actor=identity.name)
         version = store_phrases.phrasebank_version(session)
     if report.errors:
         listed = ";".join(str(e) for e in report.errors[:5])
@@ -148,35 +135,47 @@ def phrase_history(phrase_id: str, store: StoreDep) -> list[dict[str, Any]]:
     return changes
 
 
-@router.post("", status_code=201, dependencies=[LocalWriter])
-def create_phrase(body: PhraseCreate, store: StoreDep) -> JSONResponse:
+@router.post("/{phrase_id}/restore")
+def restore_phrase(phrase_id: str, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
+    """Bring a phrase back as it was at an earlier version (a deleted one too), as a new version."""
+    try:
+        with store.begin() as session:
+            restored = store_phrases.restore_phrase(session, phrase_id=phrase_id, version=body.version,
+                                                    actor=identity.name)
+    except StoreError as exc:
+        raise _api_error(exc) from None
+    return _json(restored)
+
+
+@router.post("", status_code=201)
+def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a phrase; 409 when its id or shortcut is taken."""
     try:
         with store.begin() as session:
-            created = store_phrases.create_phrase(session, data=body)
+            created = store_phrases.create_phrase(session, data=body, actor=identity.name)
     except StoreError as exc:
         raise _api_error(exc) from None
     return _json(created, 201, {"Location": f"/v1/phrases/{created.id}"})
 
 
-@router.put("/{phrase_id}", dependencies=[LocalWriter])
-def update_phrase(phrase_id: str, body: PhraseUpdate, store: StoreDep) -> JSONResponse:
+@router.put("/{phrase_id}")
+def update_phrase(phrase_id: str, body: PhraseUpdate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Change a phrase; 409 with the current phrase when `version` is stale."""
     try:
         with store.begin() as session:
-            return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body))
+            return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name))
     except StoreError as exc:
         raise _api_error(exc) from None
 
 
-@router.delete("/{phrase_id}", status_code=204, dependencies=[LocalWriter])
+@router.delete("/{phrase_id}", status_code=204)
 def delete_phrase(
-    phrase_id: str, store: StoreDep, version: Annotated[int | None, Query(ge=1)] = None
+    phrase_id: str, store: StoreDep, identity: Lead, version: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
     """Remove a phrase; with ?version=, only if nobody changed it since."""
     try:
         with store.begin() as session:
-            store_phrases.delete_phrase(session, phrase_id=phrase_id, version=version)
+            store_phrases.delete_phrase(session, phrase_id=phrase_id, version=version, actor=identity.name)
     except StoreError as exc:
         raise _api_error(exc) from None
     return Response(status_code=204)

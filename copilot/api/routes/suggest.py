@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.api.deps import SettingsDep, require_text
+from copilot.auth.deps import require_reader
 from copilot.suggest.suggester import Turn
 
 router = APIRouter()
@@ -30,7 +31,7 @@ class SuggestRequest(BaseModel):
     values: dict[Literal["agent_no", "shop", "customer"], str] = Field(default_factory=dict)
 
 
-@router.post("/v1/suggest")
+@router.post("/v1/suggest", dependencies=[Depends(require_reader)])
 def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")

@@ -1,0 +1,96 @@
+"""Tally stored events into the lead's stats: rules tripped, verdicts of sent replies, phrase use, reply time."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from copilot.store.models import Event, Phrase
+
+NO_AGENT = "(未设置工号)"
+VERDICTS = ("ok", "warn", "block")
+
+
+@dataclass
+class Tally:
+    """Counts over one date range (and optionally one agent)."""
+
+    rule_hits: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (rule, day, agent)
+    sent: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (verdict, day, agent)
+    used: Counter[str] = field(default_factory=Counter)  # phrase id
+    reply_ms: list[int] = field(default_factory=list)
+    phrases: dict[str, str] = field(default_factory=dict)  # enabled phrase id -> title
+    titles: dict[str, str] = field(default_factory=dict)  # every stored phrase id -> title
+
+    def median_reply_s(self) -> float | None:
+        return round(statistics.median(self.reply_ms) / 1000, 1) if self.reply_ms else None
+
+    def as_json(self, messages: Mapping[str, str]) -> dict[str, Any]:
+        """The GET /v1/stats answer; `messages` names each rule id."""
+        by_rule: dict[str, dict[str, Any]] = {}
+        for (rule, day, agent), count in self.rule_hits.items():
+            entry = by_rule.setdefault(rule, {"rule": rule, "message": messages.get(rule), "count": 0,
+                                              "by_day": Counter(), "by_agent": Counter()})
+            entry["count"] += count
+            entry["by_day"][day] += count
+            entry["by_agent"][agent] += count
+        rules = sorted(by_rule.values(), key=lambda e: (-e["count"], e["rule"]))
+        for entry in rules:
+            entry["by_day"] = dict(sorted(entry["by_day"].items()))
+            entry["by_agent"] = dict(entry["by_agent"].most_common())
+        verdicts = Counter[str]()
+        for (verdict, _, _), count in self.sent.items():
+            verdicts[verdict] += count
+        used = [{"id": pid, "title": self.titles.get(pid), "count": n} for pid, n in
+                sorted(self.used.items(), key=lambda item: (-item[1], item[0]))]
+        never = [{"id": pid, "title": title} for pid, title in sorted(self.phrases.items()) if pid not in self.used]
+        return {
+            "rules": rules,
+            "sent": {"total": sum(verdicts.values()), **{v: verdicts[v] for v in VERDICTS}},
+            "phrases": {"used": used, "never_used": never},
+            "reply_time": {"median_s": self.median_reply_s(), "count": len(self.reply_ms)},
+        }
+
+
+def _filtered(query: Select[Any], start: date | None, end: date | None, agent: str | None) -> Select[Any]:
+    if start is not None:
+        query = query.where(Event.day >= start)
+    if end is not None:
+        query = query.where(Event.day <= end)
+    if agent is not None:
+        query = query.where(Event.agent == agent)
+    return query
+
+
+def tally(session: Session, *, start: date | None = None, end: date | None = None, agent: str | None = None) -> Tally:
+    """Count the events of [start, end] (the shop's local days, both inclusive) and list the phrasebank."""
+    found = Tally()
+    sent = _filtered(
+        select(Event.day, Event.agent, Event.verdict, Event.rules, Event.reply_ms).where(Event.kind == "sent"),
+        start, end, agent,
+    )
+    # Rule lists are JSON, which SQLite and PostgreSQL unnest differently; one streamed pass counts them.
+    for day, who, verdict, rules, reply_ms in session.execute(sent.execution_options(yield_per=2000)):
+        key_day, key_agent = day.isoformat(), who or NO_AGENT
+        found.sent[(verdict or "ok", key_day, key_agent)] += 1
+        for rule in set(rules or ()):
+            found.rule_hits[(rule, key_day, key_agent)] += 1
+        if reply_ms is not None:
+            found.reply_ms.append(reply_ms)
+    used = _filtered(
+        select(Event.phrase_id, func.count()).where(Event.kind == "used", Event.phrase_id.is_not(None)),
+        start, end, agent,
+    ).group_by(Event.phrase_id)
+    found.used.update({pid: count for pid, count in session.execute(used)})
+    for pid, title, enabled in session.execute(select(Phrase.id, Phrase.title, Phrase.enabled)):
+        found.titles[pid] = title
+        if enabled:
+            found.phrases[pid] = title
+    return found

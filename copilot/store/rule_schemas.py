@@ -1,0 +1,76 @@
+"""Shop rule request models: Create (a new rule), Update (fields + the version it was based on), Toggle."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from copilot.store.schemas import _clean, _fail
+
+TERM_MAX, MESSAGE_MAX, REPLACEMENTS_MAX = 100, 200, 10
+RULE_FIELDS = ("kind", "term", "replacements", "severity", "message", "scope", "enabled")
+FIELD_ZH = {
+    "kind": "规则类型", "term": "词条", "replacements": "替换词", "severity": "级别", "message": "提示语",
+    "scope": "适用范围", "enabled": "启用", "version": "版本",
+}
+
+
+def _replacements(values: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for index, value in enumerate(values, 1):
+        seen.setdefault(_clean(value, f"替换词第 {index} 项", TERM_MAX))
+    if len(seen) > REPLACEMENTS_MAX:
+        raise _fail(f"替换词最多 {REPLACEMENTS_MAX} 个,现在 {len(seen)} 个")
+    return list(seen)
+
+
+def _one_or_many(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Kind = Literal["forbid", "substitute", "allow", "regex"]
+Severity = Literal["error", "warning", "info"]
+Scope = Literal["all", "presale", "aftersale"]
+Term = Annotated[str, AfterValidator(lambda v: _clean(v, "词条", TERM_MAX))]
+Message = Annotated[str, AfterValidator(lambda v: _clean(v, "提示语", MESSAGE_MAX))]
+Replacements = Annotated[list[str], BeforeValidator(_one_or_many), AfterValidator(_replacements)]
+
+
+class RuleCreate(BaseModel):
+    """POST body; severity and message default per kind when left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    term: Term
+    replacements: Replacements = Field(default_factory=list)
+    severity: Severity | None = None
+    message: Message | None = None
+    scope: Scope = "all"
+    enabled: bool = True
+
+
+class RuleUpdate(BaseModel):
+    """PUT body for a shop rule: the version it was based on and the fields to change (kind stays)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1)
+    kind: Kind | None = None
+    term: Term | None = None
+    replacements: Replacements | None = None
+    severity: Severity | None = None
+    message: Message | None = None
+    scope: Scope | None = None
+    enabled: bool | None = None
+
+
+class DefaultRuleToggle(BaseModel):
+    """PUT body for a default rule: only switching it off or on; `version` guards against a stale page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+    version: int | None = Field(default=None, ge=0)
+
