@@ -2,6 +2,8 @@
 message every 5 s, for a fixed time. Prints one JSON line per N.
 
 Run: .venv/bin/python -m bench.ws_load [--agents 200,500] [--seconds 60]
+Also measures a platform push (POST /v1/conversations/{id}/messages) reaching a watching sidebar
+(budget: within 100 ms on one worker).
 Budgets (issue #4, 2-core machine, this load client included): N=200 lint p99 <= 10 ms,
 suggestions p99 <= 20 ms, zero errors; N=500 lint p99 <= 25 ms, no errors or dropped connections;
 server RSS growth over a run <= 50 MB.
@@ -21,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx2 as httpx
 import websockets
 import yaml
 
@@ -41,14 +44,26 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def spread(values: list[float]) -> dict[str, float]:
+    """p50 and p99 in milliseconds, and how many values there were."""
+    if not values:
+        return {"p50": 0.0, "p99": 0.0, "count": 0}
+    return {"p50": round(percentile(values, 50), 2), "p99": round(percentile(values, 99), 2), "count": len(values)}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
+PUSH_TOKEN = "bench-push-token"
+PUSH_EVERY = 1.0
+
+
 class Stats:
     def __init__(self) -> None:
+        self.push_ms: list[float] = []
         self.lint_ms: list[float] = []
         self.suggest_ms: list[float] = []
         self.messages = 0
@@ -78,12 +93,14 @@ async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
                         stats.errors += 1
 
             reading = asyncio.create_task(reader())
-            await asyncio.sleep(rng.random() * DRAFT_EVERY)  # agents do not all type in step
-            started = time.perf_counter()
-            reply, seq, next_customer = rng.choice(REPLIES), 0, started + rng.random() * CUSTOMER_EVERY
-            while time.perf_counter() - started < seconds:
-                now = time.perf_counter()
-                if now >= next_customer:
+            # Each agent keeps its own fixed rhythm from a random phase: sleeping a fixed 300 ms after
+            # each send would let the agents drift into step and arrive in bursts.
+            started = time.perf_counter() + rng.random() * DRAFT_EVERY
+            reply, seq = rng.choice(REPLIES), 0
+            next_customer = started + rng.random() * CUSTOMER_EVERY
+            while (tick := started + seq * DRAFT_EVERY) < started + seconds:
+                await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+                if time.perf_counter() >= next_customer:
                     customer_at.append(time.perf_counter())
                     text = rng.choice(MESSAGES)
                     await ws.send(json.dumps({"type": "customer", "conversation": f"c{number}", "text": text}))
@@ -94,22 +111,42 @@ async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
                 sent_at[seq] = time.perf_counter()
                 await ws.send(json.dumps({"type": "draft", "conversation": f"c{number}", "seq": seq, "text": typed}))
                 stats.messages += 1
-                await asyncio.sleep(DRAFT_EVERY)
             await asyncio.sleep(1.0)  # collect the last answers
             reading.cancel()
     except (TimeoutError, OSError, websockets.WebSocketException):
         stats.dropped += 1
 
 
+async def push_probe(url: str, seconds: float, stats: Stats) -> None:
+    """A sidebar watching one conversation while the chat platform pushes to it once a second."""
+    http_url = url.replace("ws://", "http://").replace("/ws/agent", "/v1/conversations/probe/messages")
+    async with websockets.connect(url, open_timeout=30) as ws, httpx.AsyncClient() as client:
+        await ws.send(json.dumps({"type": "watch", "conversation": "probe"}))
+        await ws.recv()
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            await asyncio.sleep(PUSH_EVERY)
+            sent = time.perf_counter()
+            response = await client.post(http_url, json={"role": "customer", "text": random.choice(MESSAGES)},
+                                         headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+            if response.status_code != 200:
+                stats.errors += 1
+                continue
+            frame = json.loads(await ws.recv())
+            if frame.get("type") == "suggestions":
+                stats.push_ms.append((time.perf_counter() - sent) * 1000)
+
+
 async def run_load(url: str, agents: int, seconds: float) -> Stats:
     stats = Stats()
-    await asyncio.gather(*(agent(url, n, seconds, stats) for n in range(agents)))
+    await asyncio.gather(push_probe(url, seconds, stats), *(agent(url, n, seconds, stats) for n in range(agents)))
     return stats
 
 
 def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "COPILOT_DATABASE_URL": f"sqlite:///{folder / 'load.db'}"}
+    env = {**os.environ, "COPILOT_DATABASE_URL": f"sqlite:///{folder / 'load.db'}",
+           "COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN}
     process = subprocess.Popen([sys.executable, "-m", "copilot", "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/healthz"
@@ -141,11 +178,9 @@ def main() -> None:
                 print(json.dumps({
                     "agents": agents,
                     "seconds": args.seconds,
-                    "lint_rtt_ms": {"p50": round(percentile(stats.lint_ms, 50), 2),
-                                    "p99": round(percentile(stats.lint_ms, 99), 2), "answers": len(stats.lint_ms)},
-                    "suggest_rtt_ms": {"p50": round(percentile(stats.suggest_ms, 50), 2),
-                                       "p99": round(percentile(stats.suggest_ms, 99), 2),
-                                       "answers": len(stats.suggest_ms)},
+                    "lint_rtt_ms": spread(stats.lint_ms),
+                    "suggest_rtt_ms": spread(stats.suggest_ms),
+                    "push_to_sidebar_ms": spread(stats.push_ms),
                     "messages_per_s": round(stats.messages / elapsed),
                     "errors": stats.errors,
                     "dropped_connections": stats.dropped,

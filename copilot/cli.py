@@ -183,6 +183,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         ws_max_size=settings.ws_max_frame_bytes,  # larger frames close with 1009
+        # Sidebar frames are small and travel over loopback or a LAN: compressing them costs more CPU
+        # (both ends) and latency than it saves.
+        ws_per_message_deflate=False,
     )
     return 0
 
