@@ -215,6 +215,10 @@ function handleFrame(frame) {
     case "suggestions":
       if (frame.conversation === undefined || frame.conversation === conversation) showCustomer(frame);
       break;
+    case "agent_message":
+      // the agent answered in the chat window itself: the customer is no longer waiting
+      if (frame.conversation === conversation) markReplied();
+      break;
     case "lint":
       onLint(frame);
       break;

@@ -162,11 +162,16 @@ class Hub:
             **answer,
         }
 
-    def push(self, conversation: str, role: str, text: str) -> dict[str, Any] | None:
-        """A message from the chat platform: remembered, and for a customer message pushed to watchers."""
+    def push(self, conversation: str, role: str, text: str) -> dict[str, Any]:
+        """A message from the chat platform, remembered and passed on to the sidebars watching it:
+        a customer message as suggestions, an agent's reply so their reply timer stops."""
         if role != "customer":
             self.conversations.append(conversation, role, text)
-            return None
+            watching = list(self.watchers.get(conversation, ()))
+            frame = {"type": "agent_message", "conversation": conversation, "text": text}
+            for connection in watching:
+                connection.send(frame)
+            return {**frame, "delivered": len(watching)}
         watchers = list(self.watchers.get(conversation, ()))
         frame = self.customer_message(conversation, text)
         for connection in watchers:

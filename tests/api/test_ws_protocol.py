@@ -135,6 +135,18 @@ def test_platform_push_reaches_the_watching_sidebar(server: LiveServer, ws: Clie
     assert again.json()["delivered"] == 0
 
 
+def test_an_agent_reply_pushed_by_the_platform_reaches_the_watching_sidebar(
+    server: LiveServer, ws: ClientConnection
+) -> None:
+    ask(ws, {"type": "watch", "conversation": "order-43"})
+    response = httpx.post(server.url + "/v1/conversations/order-43/messages",
+                          json={"role": "agent", "text": "亲,已经为您安排了"},
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200 and response.json()["delivered"] == 1
+    assert json.loads(ws.recv(timeout=5)) == {"type": "agent_message", "conversation": "order-43",
+                                              "text": "亲,已经为您安排了"}
+
+
 def test_push_needs_the_integration_token(server: LiveServer) -> None:
     url = server.url + "/v1/conversations/c9/messages"
     body = {"role": "customer", "text": "在吗"}

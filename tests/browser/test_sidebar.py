@@ -145,6 +145,10 @@ def test_a_platform_push_reaches_the_open_page(open_sidebar: OpenSidebar, server
     expect(page.locator("#intents .chip").first).to_have_text("发货时间")
     expect(page.locator("#suggestions .card").first).to_be_visible()
     expect(page.locator("#draft")).to_have_value("好的呢")  # a push never touches what the agent typed
+    expect(page.locator("#timer")).to_contain_text("待回复")
+    httpx.post(f"{server.url}/v1/conversations/order-77/messages", json={"role": "agent", "text": "马上为您安排"},
+               headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+    expect(page.locator("#timer")).to_have_text("已回复")  # answered in the chat window itself
 
 
 def test_angry_customer_gets_complaint_type_and_handling_steps(open_sidebar: OpenSidebar) -> None:

@@ -54,6 +54,4 @@ def push_message(
     """Append to the conversation; a customer message is answered and pushed to every watching sidebar."""
     require_text(body.text, settings)
     frame = request.app.state.hub.push(conversation, body.role, body.text)
-    if frame is None:
-        return {"conversation": conversation, "role": body.role, "delivered": 0}
     return {**{k: v for k, v in frame.items() if k != "type"}, "role": body.role}
