@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 from sqlalchemy import select
 
 from copilot.auth.models import LoginSession, User
