@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,23 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _switch_to_wal(cursor: Any, patience: float = 30.0) -> None:
+    """PRAGMA journal_mode=WAL, retried: while another process is creating the same new file, SQLite
+    answers "database is locked" at once instead of waiting out the busy timeout (seen when two
+    workers start together on a fresh file)."""
+    deadline = time.monotonic() + patience
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite files get WAL, foreign keys and real transactions."""
     parsed = make_url(url)
@@ -38,7 +57,7 @@ def make_engine(url: str) -> Engine:
         # SQLAlchemy-documented recipe) so every transaction, migrations included, is atomic.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
