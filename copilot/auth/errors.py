@@ -9,10 +9,12 @@ class InvalidAccount(StoreError):
     """A name, role or password we do not accept."""
 
     code = "invalid_account"
+    status = 422
 
 
 class UserNotFound(StoreError):
     code = "user_not_found"
+    status = 404
 
     def __init__(self, name: str) -> None:
         super().__init__(f"没有名为 {name} 的用户", {"name": name})
@@ -36,6 +38,7 @@ class LastAdmin(Conflict):
 
 class TokenNotFound(StoreError):
     code = "token_not_found"
+    status = 404
 
     def __init__(self, token_id: int) -> None:
         super().__init__(f"没有编号为 {token_id} 的令牌", {"id": token_id})

@@ -9,6 +9,7 @@ class StoreError(Exception):
     """Base class; `code` is stable, `message` is for people, `details` for programs."""
 
     code = "store_error"
+    status = 400  # the HTTP status the API answers with (copilot/api/errors.py)
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -17,6 +18,7 @@ class StoreError(Exception):
 
 class PhraseNotFound(StoreError):
     code = "phrase_not_found"
+    status = 404
 
     def __init__(self, phrase_id: str) -> None:
         super().__init__(f"没有 ID 为 {phrase_id} 的短语", {"id": phrase_id})
@@ -26,6 +28,7 @@ class Conflict(StoreError):
     """The change clashes with what is stored (a stale version, a taken id or shortcut)."""
 
     code = "conflict"
+    status = 409
 
 
 class VersionConflict(Conflict):
@@ -58,6 +61,7 @@ class InvalidPhrase(StoreError):
     """The phrase as it would be after the change breaks a rule; details list field and reason."""
 
     code = "invalid_phrase"
+    status = 422
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         details = [{"field": field, "reason": reason} for field, reason in problems]
@@ -68,6 +72,7 @@ class ImportRefused(StoreError):
     """A file we cannot read at all (encoding, format, layout); rows with errors go in ImportReport."""
 
     code = "import_invalid"
+    status = 422
 
 
 class SeedError(StoreError):
@@ -78,6 +83,7 @@ class SeedError(StoreError):
 
 class RuleNotFound(StoreError):
     code = "rule_not_found"
+    status = 404
 
     def __init__(self, rule_id: str) -> None:
         super().__init__(f"没有 ID 为 {rule_id} 的规则", {"id": rule_id})
@@ -87,6 +93,7 @@ class VersionNotFound(StoreError):
     """A restore asked for a version the history does not hold."""
 
     code = "version_not_found"
+    status = 404
 
     def __init__(self, what: str, item_id: str, version: int, known: list[int]) -> None:
         listed = "、".join(str(v) for v in known) or "无"
@@ -122,6 +129,7 @@ class InvalidRule(StoreError):
     """A shop rule that could not be built; details list field and reason."""
 
     code = "invalid_rule"
+    status = 422
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         details = [{"field": field, "reason": reason} for field, reason in problems]

@@ -13,12 +13,8 @@ from copilot.auth.deps import Lead, require_reader
 from copilot.store import Store
 from copilot.store import phrases as store_phrases
 from copilot.store.errors import (
-    Conflict,
     ImportRefused,
-    InvalidPhrase,
     PhraseNotFound,
-    StoreError,
-    VersionNotFound,
 )
 from copilot.store.importer import import_phrases
 from copilot.store.io import RowError, format_for
@@ -28,9 +24,6 @@ from copilot.suggest.intents import GROUPS, INTENTS
 router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)])
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-_STATUS: dict[type[StoreError], int] = {
-    PhraseNotFound: 404, VersionNotFound: 404, Conflict: 409, InvalidPhrase: 422, ImportRefused: 422,
-}
 
 
 def get_store(request: Request) -> Store:
@@ -39,10 +32,6 @@ def get_store(request: Request) -> Store:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
-
-def _api_error(exc: StoreError) -> ApiError:
-    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-    return ApiError(status, exc.code, exc.message, exc.details)
 
 
 def _json(phrase: PhrasePublic, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -75,10 +64,7 @@ def list_phrases(
 @router.get("/export")
 def export_phrases(store: StoreDep, format: str = "yaml") -> Response:
     """The whole phrasebank as a yaml, csv or xlsx download."""
-    try:
-        fmt = format_for(name=format)
-    except ImportRefused as exc:
-        raise _api_error(exc) from None
+    fmt = format_for(name=format)
     with store.begin() as session:
         content = fmt.write(store_phrases.list_phrases(session))
     filename = f"phrasebank-{date.today():%Y%m%d}{fmt.extension}"
@@ -118,11 +104,8 @@ async def import_file(
 @router.get("/{phrase_id}")
 def get_phrase(phrase_id: str, store: StoreDep) -> JSONResponse:
     """One phrase."""
-    try:
-        with store.begin() as session:
-            return _json(store_phrases.get_phrase(session, phrase_id=phrase_id))
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        return _json(store_phrases.get_phrase(session, phrase_id=phrase_id))
 
 
 @router.get("/{phrase_id}/history")
@@ -131,41 +114,32 @@ def phrase_history(phrase_id: str, store: StoreDep) -> list[dict[str, Any]]:
     with store.begin() as session:
         changes = store_phrases.phrase_history(session, phrase_id=phrase_id)
     if not changes:
-        raise _api_error(PhraseNotFound(phrase_id))
+        raise PhraseNotFound(phrase_id)
     return changes
 
 
 @router.post("/{phrase_id}/restore")
 def restore_phrase(phrase_id: str, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
     """Bring a phrase back as it was at an earlier version (a deleted one too), as a new version."""
-    try:
-        with store.begin() as session:
-            restored = store_phrases.restore_phrase(session, phrase_id=phrase_id, version=body.version,
-                                                    actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        restored = store_phrases.restore_phrase(session, phrase_id=phrase_id, version=body.version,
+                                                actor=identity.name)
     return _json(restored)
 
 
 @router.post("", status_code=201)
 def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a phrase; 409 when its id or shortcut is taken."""
-    try:
-        with store.begin() as session:
-            created = store_phrases.create_phrase(session, data=body, actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        created = store_phrases.create_phrase(session, data=body, actor=identity.name)
     return _json(created, 201, {"Location": f"/v1/phrases/{created.id}"})
 
 
 @router.put("/{phrase_id}")
 def update_phrase(phrase_id: str, body: PhraseUpdate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Change a phrase; 409 with the current phrase when `version` is stale."""
-    try:
-        with store.begin() as session:
-            return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name))
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name))
 
 
 @router.delete("/{phrase_id}", status_code=204)
@@ -173,10 +147,7 @@ def delete_phrase(
     phrase_id: str, store: StoreDep, identity: Lead, version: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
     """Remove a phrase; with ?version=, only if nobody changed it since."""
-    try:
-        with store.begin() as session:
-            store_phrases.delete_phrase(session, phrase_id=phrase_id, version=version, actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        store_phrases.delete_phrase(session, phrase_id=phrase_id, version=version, actor=identity.name)
     return Response(status_code=204)
 

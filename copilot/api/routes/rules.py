@@ -15,19 +15,14 @@ from copilot.lint.kinds import Rule
 from copilot.rulebook import RuleBook
 from copilot.store import rules as store_rules
 from copilot.store.errors import (
-    Conflict,
     DefaultRuleReadOnly,
-    InvalidRule,
     RuleNotFound,
-    StoreError,
-    VersionNotFound,
 )
 from copilot.store.rule_schemas import DefaultRuleToggle, RuleCreate, RuleUpdate
 from copilot.store.schemas import RestoreRequest
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_reader)])
 
-_STATUS: dict[type[StoreError], int] = {RuleNotFound: 404, VersionNotFound: 404, Conflict: 409, InvalidRule: 422}
 _SUMMARY_ITEMS = 8
 
 
@@ -38,10 +33,6 @@ def get_rulebook(request: Request) -> RuleBook:
 RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
 JsonObject = Annotated[dict[str, Any], Body()]
 
-
-def _api_error(exc: StoreError) -> ApiError:
-    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-    return ApiError(status, exc.code, exc.message, exc.details)
 
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
@@ -96,24 +87,18 @@ def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
 @router.get("/{rule_id}")
 def get_rule(rule_id: str, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any]:
     """One rule, default or shop."""
-    try:
-        with store.begin() as session:
-            rule = _default(rulebook, rule_id)
-            if rule is not None:
-                return _default_public(rule, store_rules.default_state(session, rule_id, rule.enabled))
-            return store_rules.get_shop_rule(session, rule_id=rule_id)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        rule = _default(rulebook, rule_id)
+        if rule is not None:
+            return _default_public(rule, store_rules.default_state(session, rule_id, rule.enabled))
+        return store_rules.get_shop_rule(session, rule_id=rule_id)
 
 
 @router.post("", status_code=201)
 def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a shop rule; 422 with the reason (bad regex, missing replacement) before anything is saved."""
-    try:
-        with store.begin() as session:
-            created = store_rules.create_shop_rule(session, data=body, actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        created = store_rules.create_shop_rule(session, data=body, actor=identity.name)
     return JSONResponse(created, status_code=201, headers={"Location": f"/v1/rules/{created['id']}"})
 
 
@@ -121,27 +106,24 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
 def update_rule(rule_id: str, body: JsonObject, store: StoreDep, rulebook: RuleBookDep, identity: Lead) -> Any:
     """A shop rule: change fields (409 with the current rule on a stale version). A default rule: only
     {"enabled": false/true} switches it for this shop."""
-    try:
-        rule = _default(rulebook, rule_id)
-        if rule is not None:
-            if set(body) - {"enabled", "version"}:
-                raise ApiError(422, DefaultRuleReadOnly.code,
-                               f"默认规则 {rule_id} 只能启用或停用({{\"enabled\": false}});"
-                               "要改词条或提示语,请新建一条店铺规则")
-            toggle: DefaultRuleToggle = _parse(DefaultRuleToggle, body)
-            with store.begin() as session:
-                state = store_rules.set_default_enabled(
-                    session, rule_id=rule_id, enabled=toggle.enabled, pack_enabled=rule.enabled,
-                    version=toggle.version, actor=identity.name,
-                )
-            return _default_public(rule, state)
-        if not store_rules.is_shop_rule_id(rule_id):
-            raise RuleNotFound(rule_id)
-        update: RuleUpdate = _parse(RuleUpdate, body)
+    rule = _default(rulebook, rule_id)
+    if rule is not None:
+        if set(body) - {"enabled", "version"}:
+            raise ApiError(422, DefaultRuleReadOnly.code,
+                           f"默认规则 {rule_id} 只能启用或停用({{\"enabled\": false}});"
+                           "要改词条或提示语,请新建一条店铺规则")
+        toggle: DefaultRuleToggle = _parse(DefaultRuleToggle, body)
         with store.begin() as session:
-            return store_rules.update_shop_rule(session, rule_id=rule_id, data=update, actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+            state = store_rules.set_default_enabled(
+                session, rule_id=rule_id, enabled=toggle.enabled, pack_enabled=rule.enabled,
+                version=toggle.version, actor=identity.name,
+            )
+        return _default_public(rule, state)
+    if not store_rules.is_shop_rule_id(rule_id):
+        raise RuleNotFound(rule_id)
+    update: RuleUpdate = _parse(RuleUpdate, body)
+    with store.begin() as session:
+        return store_rules.update_shop_rule(session, rule_id=rule_id, data=update, actor=identity.name)
 
 
 @router.delete("/{rule_id}", status_code=204)
@@ -151,15 +133,12 @@ def delete_rule(
 ) -> Response:
     """Remove a shop rule (its history stays); a default rule cannot be deleted, only switched off."""
     if _default(rulebook, rule_id) is not None:
-        raise _api_error(DefaultRuleReadOnly(
+        raise DefaultRuleReadOnly(
             f"默认规则 {rule_id} 不能删除;要让它不再生效,请停用: PUT /v1/rules/{rule_id} {{\"enabled\": false}}",
             {"id": rule_id},
-        ))
-    try:
-        with store.begin() as session:
-            store_rules.delete_shop_rule(session, rule_id=rule_id, version=version, actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+        )
+    with store.begin() as session:
+        store_rules.delete_shop_rule(session, rule_id=rule_id, version=version, actor=identity.name)
     return Response(status_code=204)
 
 
@@ -169,7 +148,7 @@ def rule_history(rule_id: str, store: StoreDep, rulebook: RuleBookDep) -> list[d
     with store.begin() as session:
         changes = store_rules.rule_history(session, rule_id=rule_id)
     if not changes and _default(rulebook, rule_id) is None:
-        raise _api_error(RuleNotFound(rule_id))
+        raise RuleNotFound(rule_id)
     return changes
 
 
@@ -178,14 +157,11 @@ def restore_rule(
     rule_id: str, body: RestoreRequest, store: StoreDep, rulebook: RuleBookDep, identity: Lead
 ) -> dict[str, Any]:
     """Bring a rule back as it was at an earlier version (a deleted shop rule too), as a new version."""
-    try:
-        with store.begin() as session:
-            rule = _default(rulebook, rule_id)
-            if rule is not None:
-                state = store_rules.restore_default(session, rule_id=rule_id, version=body.version,
-                                                    pack_enabled=rule.enabled, actor=identity.name)
-                return _default_public(rule, state)
-            return store_rules.restore_shop_rule(session, rule_id=rule_id, version=body.version,
-                                                 actor=identity.name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with store.begin() as session:
+        rule = _default(rulebook, rule_id)
+        if rule is not None:
+            state = store_rules.restore_default(session, rule_id=rule_id, version=body.version,
+                                                pack_enabled=rule.enabled, actor=identity.name)
+            return _default_public(rule, state)
+        return store_rules.restore_shop_rule(session, rule_id=rule_id, version=body.version,
+                                             actor=identity.name)

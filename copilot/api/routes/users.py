@@ -9,18 +9,13 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from copilot.api.errors import ApiError
 from copilot.auth import tokens as store_tokens
 from copilot.auth import users as store_users
 from copilot.auth.deps import Admin, Agent
-from copilot.auth.errors import InvalidAccount, LastAdmin, TokenNotFound, UserExists, UserNotFound
-from copilot.store import Store, StoreError
+from copilot.store import Store
 
 router = APIRouter(tags=["accounts"])
 
-_STATUS: dict[type[StoreError], int] = {
-    InvalidAccount: 422, UserNotFound: 404, TokenNotFound: 404, UserExists: 409, LastAdmin: 409,
-}
 Role = Literal["agent", "lead", "admin"]
 UserName = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -47,10 +42,6 @@ class TokenCreate(BaseModel):
     label: str | None = Field(default=None, max_length=store_tokens.MAX_LABEL_CHARS)
 
 
-def _api_error(exc: StoreError) -> ApiError:
-    status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
-    return ApiError(status, exc.code, exc.message, exc.details)
-
 
 def _store(request: Request) -> Store:
     return request.app.state.store
@@ -66,37 +57,28 @@ def list_users(request: Request, _: Admin) -> list[dict[str, Any]]:
 @router.post("/v1/users", status_code=201)
 def create_user(body: UserCreate, request: Request, _: Admin) -> JSONResponse:
     """Add an account; 409 when the name is taken."""
-    try:
-        password_hash = request.app.state.passwords.hash(body.password)
-        with _store(request).begin() as session:
-            user = store_users.create_user(session, name=body.name, role=body.role, password_hash=password_hash)
-            created = store_users.public(user)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    password_hash = request.app.state.passwords.hash(body.password)
+    with _store(request).begin() as session:
+        user = store_users.create_user(session, name=body.name, role=body.role, password_hash=password_hash)
+        created = store_users.public(user)
     return JSONResponse(created, status_code=201, headers={"Location": f"/v1/users/{quote(body.name)}"})
 
 
 @router.put("/v1/users/{name}")
 def update_user(name: UserName, body: UserUpdate, request: Request, _: Admin) -> dict[str, Any]:
     """Change role, password or disabled; the user's sessions end, so the change applies at once."""
-    try:
-        password_hash = request.app.state.passwords.hash(body.password) if body.password is not None else None
-        with _store(request).begin() as session:
-            user = store_users.update_user(session, name=name, role=body.role, password_hash=password_hash,
-                                           disabled=body.disabled)
-            return store_users.public(user)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    password_hash = request.app.state.passwords.hash(body.password) if body.password is not None else None
+    with _store(request).begin() as session:
+        user = store_users.update_user(session, name=name, role=body.role, password_hash=password_hash,
+                                       disabled=body.disabled)
+        return store_users.public(user)
 
 
 @router.delete("/v1/users/{name}", status_code=204)
 def delete_user(name: UserName, request: Request, _: Admin) -> Response:
     """Remove an account with its tokens and sessions."""
-    try:
-        with _store(request).begin() as session:
-            store_users.delete_user(session, name=name)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with _store(request).begin() as session:
+        store_users.delete_user(session, name=name)
     return Response(status_code=204)
 
 
@@ -111,23 +93,17 @@ def list_tokens(request: Request, identity: Agent) -> list[dict[str, Any]]:
 @router.post("/v1/tokens", status_code=201)
 def create_token(request: Request, identity: Agent, body: TokenCreate | None = None) -> JSONResponse:
     """A new API token for yourself; `token` is shown this once and cannot be read again."""
-    try:
-        with _store(request).begin() as session:
-            user = store_users.get_user(session, identity.name or "")
-            token, secret = store_tokens.create_token(session, user=user, label=body.label if body else None)
-            created = store_tokens.public(token) | {"token": secret}
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with _store(request).begin() as session:
+        user = store_users.get_user(session, identity.name or "")
+        token, secret = store_tokens.create_token(session, user=user, label=body.label if body else None)
+        created = store_tokens.public(token) | {"token": secret}
     return JSONResponse(created, status_code=201)
 
 
 @router.delete("/v1/tokens/{token_id}", status_code=204)
 def revoke_token(token_id: Annotated[int, Path(ge=1)], request: Request, identity: Agent) -> Response:
     """Revoke one of your tokens (an admin may revoke anyone's)."""
-    try:
-        with _store(request).begin() as session:
-            owner = None if identity.role == "admin" else store_users.get_user(session, identity.name or "")
-            store_tokens.revoke_token(session, token_id=token_id, owner=owner)
-    except StoreError as exc:
-        raise _api_error(exc) from None
+    with _store(request).begin() as session:
+        owner = None if identity.role == "admin" else store_users.get_user(session, identity.name or "")
+        store_tokens.revoke_token(session, token_id=token_id, owner=owner)
     return Response(status_code=204)
