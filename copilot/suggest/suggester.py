@@ -107,9 +107,12 @@ class Suggester:
     ) -> dict[str, Any]:
         suggestions: list[dict[str, Any]] = []
         detected = [i for i, _ in intents]
-        if scored is not None and len(scored.slots) and detected != ["other"]:
+        if scored is not None and len(scored.slots):
             boosted = scored.scores + INTENT_BOOST * self.index.intent_mask(scored.slots, detected)
             order = [int(scored.slots[i]) for i in np.argsort(-boosted, kind="stable")]
+            if detected == ["other"]:
+                # nothing in the phrasebank fits, unless a lead wrote phrases for exactly such messages
+                order = [slot for slot in order if self.index.phrases[slot].intent == "other"]
             value = dict(zip(map(int, scored.slots), boosted, strict=True))
             # one phrase per detected intent first, so a two-question message gets both answers up top
             firsts = [next((s for s in order if self.index.phrases[s].intent == i), None) for i in detected]
