@@ -1,39 +1,10 @@
 // The agent sidebar: latest customer message, suggestions, and a live-linted draft.
 // Every piece of data (customer text, phrases, lint messages) reaches the DOM as text nodes only.
 
+import { $, INTENT_NAMES, SEVERITY_NAMES, VERDICTS, digitOf, h, isTextField } from "./common.js";
 import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
 import { ReconnectingSocket } from "./socket.js";
 
-const INTENT_NAMES = {
-  greeting: "问候",
-  product_info: "商品咨询",
-  stock: "库存",
-  bargain: "议价",
-  promotion: "优惠活动",
-  payment_method: "支付方式",
-  payment_issue: "付款问题",
-  invoice: "发票",
-  ship_time: "发货时间",
-  delivery_time: "到货时间",
-  logistics: "物流",
-  address_change: "改地址/备注",
-  return_exchange: "退换货",
-  refund: "退款",
-  quality_issue: "质量问题",
-  authenticity: "正品",
-  review: "评价",
-  complaint: "投诉/情绪",
-  thanks_bye: "感谢/结束",
-  other: "其他",
-};
-const SEVERITY_NAMES = { error: "错误", warning: "警告", info: "提示" };
-const VERDICTS = {
-  ok: "可发送",
-  warn: "建议修改",
-  block: "禁止发送",
-  pending: "检查中…",
-  empty: "待输入",
-};
 const CONNECTION_TEXT = {
   connected: "已连接",
   connecting: "连接中…",
@@ -46,25 +17,6 @@ const MAX_KEYED = 9;
 const CLOSE_LOGIN_REQUIRED = 4401; // the server closes the socket of a browser without a login
 
 // ---------------------------------------------------------------- small helpers
-
-const $ = (id) => document.getElementById(id);
-
-/** Build an element; string children become text nodes (never parsed as HTML). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") el.className = value;
-    else if (key === "dataset") Object.assign(el.dataset, value);
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
 
 const storage = {
   get(key, fallback = null) {
@@ -84,19 +36,6 @@ const storage = {
     }
   },
 };
-
-function isTextField(el) {
-  if (!el || !(el instanceof Element)) return false;
-  if (el.isContentEditable) return true;
-  if (el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
-  if (el.tagName !== "INPUT") return false;
-  return !["button", "checkbox", "radio", "submit", "reset", "range", "color", "file"].includes(el.type);
-}
-
-function digitOf(event) {
-  const match = /^(?:Digit|Numpad)([1-9])$/.exec(event.code);
-  return match ? Number(match[1]) : null;
-}
 
 // ---------------------------------------------------------------- state
 

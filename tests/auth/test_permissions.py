@@ -34,6 +34,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/auth/logout"): OPEN,
     ("GET", "/v1/auth/me"): AGENT,
     ("GET", "/"): READ,
+    ("GET", "/editor"): OPEN,
     ("WS", "/ws/agent"): READ,
     ("POST", "/v1/lint"): READ,
     ("GET", "/v2/languages"): READ,

@@ -27,6 +27,12 @@ def sidebar(request: Request) -> FileResponse | HTMLResponse:
     return FileResponse(request.app.state.settings.static_dir / "index.html", media_type="text/html; charset=utf-8")
 
 
+@router.get("/editor", include_in_schema=False)
+def editor(request: Request) -> FileResponse:
+    """The team lead's editor; it shows its own login form, so the page itself is open."""
+    return FileResponse(request.app.state.settings.static_dir / "editor.html", media_type="text/html; charset=utf-8")
+
+
 @router.get("/favicon.ico", include_in_schema=False)
 def favicon(request: Request) -> FileResponse:
     return FileResponse(request.app.state.settings.static_dir / "favicon.svg", media_type="image/svg+xml")

@@ -1,0 +1,343 @@
+// The team lead's editor at /editor: log in, then curate phrases and shop rules, try messages on the
+// test bench, import/export the phrasebank and read the stats. Every piece of data reaches the DOM
+// as text (textContent / text nodes), never as HTML.
+
+import { $, INTENT_LABELS, h, isTextField } from "./common.js";
+import { ApiError, ROLE_NAMES, api, canWrite, session, toast } from "./editor-core.js";
+import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openPhrase, phraseList, save as savePhrase } from "./editor-phrases.js";
+import { initRules, loadRules, openRule } from "./editor-rules.js";
+import { initStats, loadStats } from "./editor-stats.js";
+
+const TABS = ["phrases", "bench", "rules", "io", "stats"];
+let currentTab = null;
+
+// ---------------------------------------------------------------- login
+
+function showLogin(message = "") {
+  session.user = null;
+  session.csrf = null;
+  document.body.dataset.auth = "out";
+  for (const id of ["tabs", "who", "logout", "help-btn", "readonly-note"]) $(id).hidden = true;
+  for (const view of document.querySelectorAll(".view")) view.hidden = true;
+  $("login-view").hidden = false;
+  $("login-error").textContent = message;
+  $("login-password").value = "";
+  ($("login-name").value ? $("login-password") : $("login-name")).focus();
+}
+
+async function login(e) {
+  e.preventDefault();
+  const name = $("login-name").value.trim();
+  const password = $("login-password").value;
+  const error = $("login-error");
+  if (!name || !password) {
+    error.textContent = "请输入用户名和密码";
+    return;
+  }
+  error.textContent = "";
+  $("login-submit").disabled = true;
+  try {
+    const answer = await api("POST", "/v1/auth/login", { name, password }, { quiet401: true });
+    loggedIn(answer.user, answer.csrf_token);
+  } catch (err) {
+    // the server words 401 (wrong password), 429 (too many attempts) and 403 (disabled) in Chinese
+    error.textContent = err.message;
+    $("login-password").select();
+  } finally {
+    $("login-submit").disabled = false;
+  }
+}
+
+function loggedIn(user, csrf) {
+  session.user = user;
+  session.csrf = csrf;
+  document.body.dataset.auth = "in";
+  document.body.classList.toggle("readonly", !canWrite());
+  $("login-view").hidden = true;
+  $("tabs").hidden = false;
+  $("help-btn").hidden = false;
+  $("logout").hidden = false;
+  const who = $("who");
+  who.hidden = false;
+  who.replaceChildren(h("span", { class: "who-name" }, user.name), h("span", { class: "chip role" }, ROLE_NAMES[user.role] || user.role));
+  $("readonly-note").hidden = canWrite();
+  loadPhrases();
+  loadRules();
+  showTab(TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "phrases");
+}
+
+async function logout() {
+  if (hasUnsaved() && !$("logout").dataset.confirm) {
+    $("logout").dataset.confirm = "1";
+    toast("有未保存的修改,退出会丢失。再点一次“退出”确认。", { kind: "error", ms: 6000 });
+    setTimeout(() => delete $("logout").dataset.confirm, 6000);
+    return;
+  }
+  try {
+    await api("POST", "/v1/auth/logout");
+  } catch {
+    // the session may already be gone: the login form is what the user wants either way
+  }
+  location.hash = "";
+  location.reload();
+}
+
+// ---------------------------------------------------------------- tabs
+
+function showTab(name) {
+  currentTab = name;
+  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  for (const view of document.querySelectorAll(".view")) view.hidden = view.dataset.view !== name;
+  history.replaceState(null, "", `#${name}`);
+  if (name === "phrases") maybeReload();
+  if (name === "rules") loadRules();
+  if (name === "stats") loadStats();
+  if (name === "bench") $("b-message").focus();
+}
+
+// ---------------------------------------------------------------- test bench
+
+async function runBench(e) {
+  e?.preventDefault();
+  const message = $("b-message").value.trim();
+  const error = $("b-error");
+  error.textContent = "";
+  if (!message) {
+    error.textContent = "请输入一条顾客消息";
+    return;
+  }
+  const history = $("b-history").value.split("\n").map((t) => t.trim()).filter(Boolean).map((text) => ({ role: "customer", text }));
+  let answer;
+  try {
+    answer = await api("POST", "/v1/suggest", { message, history, limit: Number($("b-limit").value) });
+  } catch (err) {
+    error.textContent = err.message;
+    return;
+  }
+  renderBench(message, answer);
+}
+
+function renderBench(message, a) {
+  const intents = Array.isArray(a.intents) ? a.intents : [];
+  const suggestions = Array.isArray(a.suggestions) ? a.suggestions : [];
+  const hints = Array.isArray(a.hints) ? a.hints : [];
+  const parts = [
+    h("section", { class: "box" },
+      h("h3", {}, "顾客消息"),
+      h("p", { class: "bench-msg" }, message),
+      h("h3", {}, "识别的意图"),
+      h("div", { class: "bench-intents", id: "b-intents" }, intents.length ? intents.map((i) =>
+        h("span", { class: "chip", dataset: { intent: i.id } }, INTENT_LABELS[i.id] || i.id,
+          h("span", { class: "score" }, ` ${Math.round((i.score ?? 0) * 100)}%`))) : h("span", { class: "muted" }, "无"))),
+  ];
+  if (a.complaint_type || hints.length) {
+    parts.push(h("section", { class: "hints bench-hints", id: "b-complaint" },
+      h("h3", {}, h("span", { class: "hint-badge" }, "情绪"), " ", a.complaint_type || "处理提示"),
+      h("ol", {}, hints.map((step) => h("li", {}, step)))));
+  }
+  parts.push(h("section", { class: "box" },
+    h("h3", {}, `推荐话术(客服侧栏按此顺序显示,按 1–${Math.min(9, suggestions.length || 1)} 插入)`),
+    suggestions.length
+      ? h("ol", { class: "bench-list", id: "b-suggestions" }, suggestions.map((sug, i) => h("li", { class: "card bench-card", dataset: { phrase: String(sug.id ?? "") } },
+        h("div", { class: "card-head" },
+          h("kbd", { class: "key" }, String(i + 1)),
+          h("span", { class: "card-title" }, String(sug.title ?? "")),
+          h("span", { class: "chip", dataset: { intent: String(sug.intent ?? "") } }, INTENT_LABELS[sug.intent] || String(sug.intent ?? "")),
+          h("span", { class: "chip group" }, String(sug.group ?? "")),
+          sug.shortcut ? h("span", { class: "shortcut" }, `/${sug.shortcut}`) : null,
+          h("span", { class: "score-badge", title: "匹配分数" }, `分数 ${Number(sug.score ?? 0).toFixed(2)}`)),
+        h("p", { class: "card-text" }, String(sug.text ?? "")),
+        h("div", { class: "bench-foot" },
+          h("span", { class: "muted small" }, "命中:"),
+          (Array.isArray(sug.matched) && sug.matched.length ? sug.matched : ["(按意图推荐)"]).map((m) => h("span", { class: "matched" }, String(m))),
+          h("span", { class: "spacer" }),
+          sug.id ? h("button", { type: "button", class: "btn small-btn", onclick: () => {
+            showTab("phrases");
+            openPhrase(String(sug.id));
+          } }, "打开这条话术") : null))))
+      : h("p", { class: "muted" }, "没有合适的话术:客服侧栏会提示手动回复。可以新建一条话术,把这句话加进示例问题。")));
+  $("b-out").replaceChildren(...parts);
+}
+
+// ---------------------------------------------------------------- import / export
+
+const importState = { file: null };
+
+async function previewImport() {
+  const file = $("i-file").files[0];
+  importState.file = file || null;
+  $("i-apply").disabled = true;
+  const out = $("i-preview");
+  if (!file) {
+    out.replaceChildren();
+    return;
+  }
+  out.replaceChildren(h("p", { class: "muted" }, `正在检查 ${file.name}…`));
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    const report = await api("POST", "/v1/phrases/import?dry_run=true", form);
+    out.replaceChildren(...importReport(report, file.name, true));
+    const changes = report.added.length + report.updated.length;
+    $("i-apply").disabled = changes === 0 || !canWrite();
+    if (!changes) out.append(h("p", { class: "muted" }, "文件中的话术与现在完全相同,无需导入。"));
+  } catch (error) {
+    out.replaceChildren(...refused(error, file.name));
+  }
+}
+
+function titleOf(id) {
+  return phraseList().find((p) => p.id === id)?.title;
+}
+
+function importReport(report, name, dryRun) {
+  const generated = /^p-[0-9a-f]{8}$/;
+  const group = (cls, label, ids, show) => h("section", { class: `imp ${cls}`, dataset: { kind: cls } },
+    h("h3", {}, label, h("span", { class: "count" }, String(ids.length))),
+    show && ids.length ? h("ul", {}, ids.slice(0, 100).map((id) => h("li", {}, titleOf(id) || "", h("span", { class: "muted small mono" }, generated.test(id) ? "" : ` ${id}`)))) : null,
+    show && ids.length > 100 ? h("p", { class: "muted small" }, `… 共 ${ids.length} 条`) : null);
+  return [
+    h("p", { class: "imp-summary" }, dryRun ? `预览 ${name}(尚未导入):` : `已导入 ${name}:`, report.summary || ""),
+    h("div", { class: "imp-groups" },
+      group("added", "新增", report.added || [], report.added?.some((id) => !generated.test(id))),
+      group("updated", "修改", report.updated || [], true),
+      group("unchanged", "不变", report.unchanged || [], false),
+      group("refused", "拒绝", [], false)),
+  ];
+}
+
+function refused(error, name) {
+  const rows = Array.isArray(error.details?.errors) ? error.details.errors : [];
+  return [
+    h("p", { class: "form-error" }, `${name} 未导入:${error.message}`),
+    rows.length
+      ? h("table", { class: "tbl refused", id: "i-refused" },
+        h("thead", {}, h("tr", {}, h("th", {}, "行号"), h("th", {}, "列"), h("th", {}, "原因"))),
+        h("tbody", {}, rows.map((r) => h("tr", {},
+          h("td", { class: "mono" }, r.row ? `第 ${r.row} 行` : "整个文件"),
+          h("td", {}, String(r.column ?? "")),
+          h("td", {}, String(r.reason ?? r.message ?? ""))))))
+      : null,
+    h("p", { class: "muted small" }, "导入是整份文件一起生效的:请在表格中改好这些行,再重新选择文件。"),
+  ];
+}
+
+async function applyImport() {
+  const file = importState.file;
+  if (!file) return;
+  $("i-apply").disabled = true;
+  const form = new FormData();
+  form.append("file", file, file.name);
+  try {
+    const report = await api("POST", "/v1/phrases/import", form);
+    await loadPhrases();
+    $("i-preview").replaceChildren(...importReport(report, file.name, false));
+    toast(`导入完成:${report.summary}`, { kind: "ok" });
+    $("i-file").value = "";
+    importState.file = null;
+  } catch (error) {
+    $("i-preview").replaceChildren(...refused(error, file.name));
+  }
+}
+
+// ---------------------------------------------------------------- keyboard
+
+function onKeydown(e) {
+  if (e.isComposing || e.keyCode === 229 || !session.user) return;
+  if ($("history").open) return; // the dialog handles Esc itself
+  const inText = isTextField(e.target);
+  if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-5]$/.test(e.code)) {
+    e.preventDefault();
+    showTab(TABS[Number(e.code.slice(5)) - 1]);
+    return;
+  }
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "s") {
+    e.preventDefault();
+    if (currentTab === "phrases") savePhrase();
+    else if (currentTab === "rules" && !$("r-form").hidden) $("r-form").requestSubmit();
+    return;
+  }
+  if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && currentTab === "bench") {
+    e.preventDefault();
+    runBench();
+    return;
+  }
+  if (e.altKey && e.code === "KeyF" && currentTab === "phrases") {
+    e.preventDefault();
+    $("f-fix-all").click();
+    return;
+  }
+  if (e.key === "Escape") {
+    if (!$("help").hidden) toggleHelp(false);
+    else if (inText) e.target.blur();
+    return;
+  }
+  if (inText || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === "/") {
+    e.preventDefault();
+    if (currentTab !== "phrases") showTab("phrases");
+    $("p-search").focus();
+    $("p-search").select();
+  } else if (e.key === "n" || e.key === "N") {
+    if (!canWrite()) return;
+    e.preventDefault();
+    if (currentTab === "rules") openRule(null);
+    else {
+      if (currentTab !== "phrases") showTab("phrases");
+      $("p-new").click();
+    }
+  } else if (e.key === "?") {
+    e.preventDefault();
+    toggleHelp();
+  } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && currentTab === "phrases") {
+    e.preventDefault();
+    $("p-list").focus();
+    $("p-list").dispatchEvent(new KeyboardEvent("keydown", { key: e.key }));
+  }
+}
+
+function toggleHelp(open = $("help").hidden) {
+  $("help").hidden = !open;
+  $("help-btn").setAttribute("aria-expanded", String(open));
+}
+
+// ---------------------------------------------------------------- wiring
+
+async function boot() {
+  initPhrases();
+  initRules();
+  initStats((id) => {
+    showTab("phrases");
+    openPhrase(id);
+  });
+  session.onLoggedOut = (message) => showLogin(`${message}(未保存的修改仍保留在本页,重新登录后可以继续保存)`);
+  $("login-form").addEventListener("submit", login);
+  $("logout").addEventListener("click", logout);
+  $("help-btn").addEventListener("click", () => toggleHelp());
+  for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  $("b-form").addEventListener("submit", runBench);
+  $("b-message").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229 && !e.ctrlKey) {
+      e.preventDefault();
+      runBench();
+    }
+  });
+  $("i-file").addEventListener("change", previewImport);
+  $("i-apply").addEventListener("click", applyImport);
+  $("history-close").addEventListener("click", () => $("history").close());
+  document.addEventListener("keydown", onKeydown);
+  window.addEventListener("focus", () => {
+    if (session.user && currentTab === "phrases") maybeReload();
+  });
+  try {
+    const me = await api("GET", "/v1/auth/me", undefined, { quiet401: true });
+    loggedIn(me.user, me.csrf_token);
+  } catch (error) {
+    showLogin(error instanceof ApiError && error.code === "session_expired" ? "登录已过期,请重新登录" : "");
+  }
+}
+
+boot();
+
+// for tests and debugging in the console
+window.kefuEditor = { session };
