@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from copilot.config import PROJECT_ROOT
 from copilot.store import Store
-from tests.browser.test_sidebar import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import PASSWORD, LiveServer, make_user
 
 DOCS = PROJECT_ROOT / "docs"

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from copilot.config import PROJECT_ROOT
-from tests.browser.test_sidebar import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import LiveServer
 
 CUSTOMER = "你好,我前天拍的那件羊毛外套怎么还没发货?能开发票吗"

@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterator
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from copilot.store import Store
-from tests.browser.test_sidebar import launch_chromium
 from tests.conftest import PASSWORD, LiveServer, make_user
 
 pytestmark = pytest.mark.browser
@@ -35,14 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         store.dispose()
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
