@@ -36,7 +36,7 @@ class VersionConflict(Conflict):
 
     def __init__(self, current: dict[str, Any], sent: int) -> None:
         super().__init__(
-            f"短语 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请刷新后重试",
+            f"短语 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请对照当前版本后再保存",
             {"current": current},
         )
 
@@ -106,7 +106,7 @@ class RuleVersionConflict(Conflict):
 
     def __init__(self, current: dict[str, Any], sent: int) -> None:
         super().__init__(
-            f"规则 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请刷新后重试",
+            f"规则 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请对照当前版本后再保存",
             {"current": current},
         )
 
