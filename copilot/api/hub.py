@@ -137,7 +137,6 @@ class Hub:
         self.events = events
         self.conversations = ConversationBook(settings.conversation_turns, settings.conversation_idle_seconds)
         self.watchers: dict[str, set[AgentConnection]] = {}
-        self.counts: dict[str, int] = {"used": 0, "sent": 0}
 
     @property
     def linter(self) -> Linter:
@@ -198,7 +197,6 @@ class Hub:
         """An agent took a phrase; queued for the stats (written off the event loop)."""
         if not ID_RE.match(phrase):
             raise FrameError("unknown_phrase", f"没有 ID 为 {phrase[:40]!r} 的短语")
-        self.counts["used"] += 1
         if self.events is not None:
             self.events.used(agent=agent, phrase_id=phrase)
 
@@ -206,7 +204,6 @@ class Hub:
         """An agent sent a reply: remembered as context, linted with the current rules, queued for the stats."""
         waited = self.conversations.waiting_ms(conversation)  # before the reply ends the wait
         self.conversations.append(conversation, "agent", text)
-        self.counts["sent"] += 1
         if self.events is not None:
             result = self.linter.lint(text)
             rules = list(dict.fromkeys(d.rule for d in result.diagnostics))

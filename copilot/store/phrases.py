@@ -149,6 +149,19 @@ def new_phrase_id(session: Session) -> str:
             return candidate
 
 
+def require_free_shortcut(session: Session, *, shortcut: str | None, besides: str | None = None) -> None:
+    """ShortcutTaken when another phrase already uses this shortcut code."""
+    owner = shortcut_owner(session, shortcut=shortcut, besides=besides)
+    if owner is not None:
+        raise ShortcutTaken(shortcut or "", owner)
+
+
+def _log_change(session: Session, **change: Any) -> None:
+    """A history row for one phrase change, and the phrasebank's version bumped so every worker rebuilds."""
+    record(session, **change)
+    bump_version(session)
+
+
 def record(
     session: Session, *, phrase_id: str, action: str, version: int, before: PhrasePublic | None,
     after: PhrasePublic | None, actor: str | None, source: str,
@@ -186,14 +199,11 @@ def create_phrase(
     lock_phrasebank(session)
     if data.id is not None and session.get(Phrase, data.id) is not None:
         raise IdTaken(data.id)
-    owner = shortcut_owner(session, shortcut=data.shortcut)
-    if owner is not None:
-        raise ShortcutTaken(data.shortcut or "", owner)
+    require_free_shortcut(session, shortcut=data.shortcut)
     phrase_id = data.id or new_phrase_id(session)
     created = to_public(write_phrase(session, row=None, phrase_id=phrase_id, data=data))
-    record(session, phrase_id=phrase_id, action="create", version=created.version, before=None, after=created,
+    _log_change(session, phrase_id=phrase_id, action="create", version=created.version, before=None, after=created,
            actor=actor, source=source)
-    bump_version(session)
     return created
 
 
@@ -213,13 +223,10 @@ def update_phrase(
         raise InvalidPhrase(describe_errors(exc)) from None
     if valid.model_dump() == base_fields(before):
         return before  # nothing changed: no new version, no history row
-    owner = shortcut_owner(session, shortcut=valid.shortcut, besides=phrase_id)
-    if owner is not None:
-        raise ShortcutTaken(valid.shortcut or "", owner)
+    require_free_shortcut(session, shortcut=valid.shortcut, besides=phrase_id)
     after = to_public(write_phrase(session, row=row, phrase_id=phrase_id, data=valid))
-    record(session, phrase_id=phrase_id, action="update", version=after.version, before=before, after=after,
+    _log_change(session, phrase_id=phrase_id, action="update", version=after.version, before=before, after=after,
            actor=actor, source=source)
-    bump_version(session)
     return after
 
 
@@ -234,9 +241,8 @@ def delete_phrase(
     if version is not None and version != row.version:
         raise VersionConflict(before.model_dump(mode="json"), version)
     session.delete(row)
-    record(session, phrase_id=phrase_id, action="delete", version=before.version + 1, before=before, after=None,
+    _log_change(session, phrase_id=phrase_id, action="delete", version=before.version + 1, before=before, after=None,
            actor=actor, source=source)
-    bump_version(session)
     return before
 
 
@@ -273,15 +279,12 @@ def restore_phrase(
     before = to_public(row) if row is not None else None
     if before is not None and data.model_dump() == base_fields(before):
         return before  # already as it was: no new version
-    owner = shortcut_owner(session, shortcut=data.shortcut, besides=phrase_id)
-    if owner is not None:
-        raise ShortcutTaken(data.shortcut or "", owner)
+    require_free_shortcut(session, shortcut=data.shortcut, besides=phrase_id)
     written = write_phrase(session, row=row, phrase_id=phrase_id, data=data)
     if row is None:  # a deleted phrase continues its numbering, so history versions stay unique
         written.version = max(h.version for h in history) + 1
         session.flush()
     after = to_public(written)
-    record(session, phrase_id=phrase_id, action="restore", version=after.version, before=before, after=after,
+    _log_change(session, phrase_id=phrase_id, action="restore", version=after.version, before=before, after=after,
            actor=actor, source=source)
-    bump_version(session)
     return after
