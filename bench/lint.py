@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.common import time_calls
 from copilot.config import PROJECT_ROOT
 from copilot.lint import Linter, load_rules
-from copilot.text.tokenize import clear_cache, warm_up
+from copilot.text.tokenize import lint_tokenizer, warm_up
 
 GOOD = (PROJECT_ROOT / "tests" / "data" / "good_replies.txt").read_text(encoding="utf-8").splitlines()
 BAD = ["不好意思,你的快递明天一定到哦", "加我微信 kefu_2024 私聊", "我不清楚,自己选吧我也不懂", "不能便宜了,爱买不买"]
@@ -57,7 +57,7 @@ def cold(linter: Linter):
     """Lint with jieba's clause cache emptied first: every draft is new to the tokenizer."""
 
     def run(text: str) -> object:
-        clear_cache()
+        lint_tokenizer().clear_cache()
         return linter.lint(text)
 
     return run

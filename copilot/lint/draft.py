@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from copilot.text.normalize import NormalizedText
-from copilot.text.tokenize import Token, clause_bounds, tokenize
+from copilot.text.tokenize import Token, clause_bounds, lint_tokenizer
 
 _WINDOW = 6
 
@@ -48,7 +48,7 @@ class Draft:
         tokens = self._clauses.get(bounds)
         if tokens is None:
             start, end = bounds
-            tokens = tokenize(self.norm.text[start:end], offset=start)
+            tokens = lint_tokenizer().tokenize(self.norm.text[start:end], offset=start)
             self._clauses[bounds] = tokens
         for token in tokens:
             if token[1] <= pos < token[2]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from copilot.text.tokenize import cut, cut_many
+from copilot.text.tokenize import Tokenizer
 
 # Filler that carries no intent: particles, pronouns, politeness.
 STOPWORDS = frozenset(
@@ -22,14 +22,14 @@ def _keep(word: str) -> bool:
     return bool(word.strip()) and word not in STOPWORDS and bool(_WORDISH.search(word))
 
 
-def words(text: str) -> list[str]:
+def words(text: str, tokenizer: Tokenizer) -> list[str]:
     """jieba words of a normalised text, without punctuation and filler."""
-    return [w for w in cut(text) if _keep(w)]
+    return [w for w in tokenizer.cut(text) if _keep(w)]
 
 
-def words_many(texts: list[str]) -> list[list[str]]:
+def words_many(texts: list[str], tokenizer: Tokenizer) -> list[list[str]]:
     """words() of many texts at once."""
-    return [[w for w in doc if _keep(w)] for doc in cut_many([t.replace("\n", " ") for t in texts])]
+    return [[w for w in doc if _keep(w)] for doc in tokenizer.cut_many([t.replace("\n", " ") for t in texts])]
 
 
 def char_grams(text: str) -> list[str]:

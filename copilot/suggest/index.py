@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from copilot.suggest.features import char_grams, words, words_many
 from copilot.suggest.lexicon import Lexicon
 from copilot.text.normalize import normalize, normalize_terms
-from copilot.text.tokenize import add_words
+from copilot.text.tokenize import Tokenizer
 
 # How much each signal counts in a phrase's score (they are each scaled to 0..1 first).
 WEIGHTS = {"words": 0.35, "chars": 0.2, "fuzzy": 0.25, "cue": 0.35}
@@ -73,7 +73,8 @@ class SuggestIndex:
         enabled = [p for p in phrases if p.enabled]
         self.lexicon = lexicon
         cue_words = [w for ws in lexicon.cues.values() for w in ws]
-        add_words([*cue_words, *(k for p in enabled for k in p.keywords)])
+        # Its own tokenizer: the phrasebank's words stay whole here and never reach lint's.
+        self.tokenizer = Tokenizer([*cue_words, *(k for p in enabled for k in p.keywords)])
 
         doc_phrase: list[int] = []
         doc_texts: list[str] = []
@@ -82,7 +83,7 @@ class SuggestIndex:
                 doc_phrase.append(slot)
                 doc_texts.append(text)
         normalized = normalize_terms(doc_texts)
-        doc_words = words_many(normalized)
+        doc_words = words_many(normalized, self.tokenizer)
         self.phrases = _indexed_phrases(enabled, doc_words, doc_phrase)
         self._doc_phrase = np.asarray(doc_phrase, dtype=np.int64)
         # docs are grouped by phrase, so the max over a phrase's docs is one reduceat
@@ -151,7 +152,7 @@ class SuggestIndex:
         Scoring runs per document (example question, or title + keywords) over the whole index with
         vector operations; only the best documents' phrases are then scored one by one (fuzzy).
         """
-        query_words = words(text)
+        query_words = words(text, self.tokenizer)
         grams = char_grams(text)
         fused = np.zeros(len(self.phrases), dtype=np.float32)
         if query_words:

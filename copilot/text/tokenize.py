@@ -1,4 +1,10 @@
-"""jieba tokens for the places where word boundaries matter; one tokenizer for lint and suggest."""
+"""jieba tokens for the places where word boundaries matter.
+
+Lint and suggest each get their own tokenizer. Lint's is jieba's dictionary as shipped, frozen at
+start: lint must be a pure function of text and rules, so no phrasebank keyword may change how it
+segments a draft. Suggest builds a fresh one with every phrase index (the base dictionary plus the
+phrasebank's keywords), so words of deleted phrases do not linger either.
+"""
 
 from __future__ import annotations
 
@@ -14,76 +20,90 @@ jieba.setLogLevel(logging.WARNING)
 
 Token = tuple[str, int, int]
 
-_tokenizer = jieba.Tokenizer()
-_lock = threading.Lock()
-_ready = False
 # Clause boundaries: tokenizing a clause instead of a whole draft keeps jieba's cost to where it is needed.
 _CLAUSE_BREAK = re.compile(r"[,.!?;:,。!?;:、\n()()\[\]【】《》<>\"'“”‘’~\s]")
-
-
-def _ensure_ready() -> None:
-    global _ready
-    if not _ready:
-        with _lock:
-            if not _ready:
-                _tokenizer.initialize()
-                _ready = True
-
-
-def warm_up() -> None:
-    """Load jieba's dictionary now (about a second) instead of on the first request."""
-    _ensure_ready()
-
 
 # Frequency given to domain words: high enough that jieba keeps them whole, without the cost of
 # jieba's own tuning (suggest_freq segments each word again: 10,000 keywords took a second).
 _DOMAIN_WORD_FREQ = 3000
 
-
-def add_words(words: Iterable[str]) -> None:
-    """Teach the tokenizer domain words (花呗, 七天无理由) so they stay whole."""
-    _ensure_ready()
-    known = _tokenizer.FREQ
-    for word in map(str, words):
-        if len(word) > 1 and known.get(word, 0) < _DOMAIN_WORD_FREQ and not _CLAUSE_BREAK.search(word):
-            _tokenizer.add_word(word, freq=_DOMAIN_WORD_FREQ)
-    clear_cache()
+_base = jieba.Tokenizer()
+_base_lock = threading.Lock()
+_base_ready = False
 
 
-def tokenize(text: str, offset: int = 0) -> list[Token]:
-    """Tokens of text as (word, start, end), offsets shifted by offset."""
-    return [(word, start + offset, end + offset) for word, start, end in _clause_tokens(text)]
+def _ready_base() -> jieba.Tokenizer:
+    global _base_ready
+    if not _base_ready:
+        with _base_lock:
+            if not _base_ready:
+                _base.initialize()
+                _base_ready = True
+    return _base
 
 
-@lru_cache(maxsize=8192)
-def _clause_tokens(text: str) -> tuple[Token, ...]:
-    # Cached: an agent's draft changes one clause per keystroke, the rest repeat. HMM stays on: it
-    # joins words the dictionary lacks (不太), which is what no_bu must see whole.
-    _ensure_ready()
-    return tuple(_tokenizer.tokenize(text))
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second) instead of on the first request."""
+    _ready_base()
 
 
-def clear_cache() -> None:
-    """Forget cached clause tokens (after new words are added, and for cold-cache benchmarks)."""
-    _clause_tokens.cache_clear()
+class Tokenizer:
+    """A jieba tokenizer with its own dictionary and clause cache."""
 
-
-def cut(text: str) -> list[str]:
-    """Words of text, for retrieval (dictionary words only: fast, and the same for index and query)."""
-    _ensure_ready()
-    return _tokenizer.lcut(text, HMM=False)
-
-
-def cut_many(texts: list[str]) -> list[list[str]]:
-    """cut() for many texts in one jieba call, which saves jieba's per-call overhead on short texts."""
-    _ensure_ready()
-    out: list[list[str]] = [[]]
-    for word in _tokenizer.cut("\n".join(texts), HMM=False):
-        if word == "\n":
-            out.append([])
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        base = _ready_base()
+        extra = [
+            w for w in map(str, words)
+            if len(w) > 1 and base.FREQ.get(w, 0) < _DOMAIN_WORD_FREQ and not _CLAUSE_BREAK.search(w)
+        ]
+        if extra:
+            # A copy of the base dictionary (~15 ms): the base, which lint reads, never changes.
+            own = jieba.Tokenizer()
+            own.FREQ, own.total, own.initialized = dict(base.FREQ), base.total, True
+            for word in extra:
+                own.add_word(word, freq=_DOMAIN_WORD_FREQ)
+            self._jieba = own
         else:
-            out[-1].append(word)
-    return out if len(out) == len(texts) else [cut(text) for text in texts]
+            self._jieba = base
+        # Cached: an agent's draft changes one clause per keystroke, the rest repeat.
+        self._clause_tokens = lru_cache(maxsize=8192)(self._tokens)
+
+    def _tokens(self, text: str) -> tuple[Token, ...]:
+        # HMM stays on: it joins words the dictionary lacks (不太), which is what no_bu must see whole.
+        return tuple(self._jieba.tokenize(text))
+
+    def tokenize(self, text: str, offset: int = 0) -> list[Token]:
+        """Tokens of text as (word, start, end), offsets shifted by offset."""
+        return [(word, start + offset, end + offset) for word, start, end in self._clause_tokens(text)]
+
+    def clear_cache(self) -> None:
+        """Forget cached clause tokens (for cold-cache benchmarks)."""
+        self._clause_tokens.cache_clear()
+
+    def cut(self, text: str) -> list[str]:
+        """Words of text, for retrieval (dictionary words only: fast, and the same for index and query)."""
+        return self._jieba.lcut(text, HMM=False)
+
+    def cut_many(self, texts: list[str]) -> list[list[str]]:
+        """cut() for many texts in one jieba call, which saves jieba's per-call overhead on short texts."""
+        out: list[list[str]] = [[]]
+        for word in self._jieba.cut("\n".join(texts), HMM=False):
+            if word == "\n":
+                out.append([])
+            else:
+                out[-1].append(word)
+        return out if len(out) == len(texts) else [self.cut(text) for text in texts]
+
+
+_lint: Tokenizer | None = None
+
+
+def lint_tokenizer() -> Tokenizer:
+    """The tokenizer lint uses: jieba's own dictionary, the same in every process whatever the phrasebank holds."""
+    global _lint
+    if _lint is None:
+        _lint = Tokenizer()  # two threads racing here build two equal tokenizers; one is kept
+    return _lint
 
 
 def clause_bounds(text: str, pos: int) -> tuple[int, int]:
