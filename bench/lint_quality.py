@@ -6,7 +6,7 @@ The corpora are whole agent drafts tagged with a class (bench/data/lint_dev.yaml
 bench/data/lint_test.yaml, written blind from whole conversations and never tuned on). For each
 non-compliant draft the labelled spans say where the problem is.
 
-- caught: the verdict reaches the class's level (block; warn for style and curt) through a
+- caught: the verdict reaches the class's level (block; warn for style, curt and address) through a
   diagnostic that overlaps a labelled span — an incidental 你 elsewhere does not count.
 - same class: a diagnostic of the draft's own category overlaps a labelled span.
 - compliant drafts: blocked (must be 0), warned, and warned by anything but the style rules the
@@ -35,10 +35,14 @@ from copilot.lint import Linter, load_rules
 from copilot.text.normalize import normalize
 
 DATA = Path(__file__).parent / "data"
-SETS = {"dev": DATA / "lint_dev.yaml", "test": DATA / "lint_test.yaml"}
+# dev sets are tuned on; the test set never is
+SETS = {"dev": DATA / "lint_dev.yaml", "dev2": DATA / "lint_dev2.yaml", "dev3": DATA / "lint_dev3.yaml",
+        "test": DATA / "lint_test.yaml"}
 CLASSES = ["insult", "impatience", "brush_off", "dismissal", "address", "curt", "promise", "offsite", "policy",
            "style"]
-LEVEL = {name: "block" for name in CLASSES} | {"style": "warn", "curt": "warn"}
+# The verdict a class must reach: block, but warn for style, curt one-word answers (有, 在) and
+# over-familiar address (美女, 亲爱的), which are warnings with a one-click fix.
+LEVEL = {name: "block" for name in CLASSES} | {"style": "warn", "curt": "warn", "address": "warn"}
 RANK = {"ok": 0, "warn": 1, "block": 2}
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 # Rules the seeds ask for on every reply (004 用语基本准则 (4)(6)): compliant drafts may still trip them.
@@ -49,8 +53,9 @@ LEGACY = {"courtesy.insult": "insult", "courtesy.interjection": "insult", "court
           "style.": "style"}
 _HAN = r"\u4e00-\u9fff"
 _HALF_PUNCT = re.compile(rf"(?<=[{_HAN}])[,!?;:]|[,!?;:](?=[{_HAN}])")
-_DOUBLED = re.compile(rf"([{_HAN}]{{2,4}})\1")
-_DOUBLE_PARTICLE = re.compile(r"([呢吧哦啊呀嘛])\1")
+_DOUBLED = re.compile(rf"([{_HAN}]{{2,4}})[，,、\s]?\1")
+_DOUBLE_PARTICLE = re.compile(r"([呢吧哦啊呀嘛的])\1")
+_STACKED_PUNCT = re.compile(r"[，。！？,.!?；;]{2,}")
 
 
 def category(diagnostic: Any) -> str:
@@ -82,11 +87,21 @@ def _fold(text: str) -> str:
     return normalize(text).text.replace("你", "您")
 
 
+def still_there(name: str, spans: list[str], fixed: str) -> list[str]:
+    """The labelled problems the fixed text still carries: a curt reply is gone once the reply says more;
+    a longer span counts as still there even if only 你 became 您 (您去找平台客服吧 still pushes away)."""
+    if name == "curt":
+        core = re.sub(r"[\W_]+", "", fixed)
+        return [piece for piece in spans if core == re.sub(r"[\W_]+", "", piece)]
+    return [piece for piece in spans
+            if (_fold(piece) in _fold(fixed) if len(piece) > 2 else piece in fixed)]
+
+
 def garbled(draft: str, fixed: str) -> list[str]:
     """What a fix brought into the text that a native speaker would not send."""
     found = []
     for pattern, what in ((_DOUBLED, "doubled words"), (_HALF_PUNCT, "half-width punctuation"),
-                          (_DOUBLE_PARTICLE, "doubled particle")):
+                          (_DOUBLE_PARTICLE, "doubled particle"), (_STACKED_PUNCT, "stacked punctuation")):
         before = Counter(m.group() for m in pattern.finditer(draft))
         after = Counter(m.group() for m in pattern.finditer(fixed))
         extra = after - before
@@ -130,7 +145,7 @@ def evaluate(linter: Linter, drafts: list[dict[str, Any]]) -> dict[str, Any]:
         if result.fixed != text:
             counts["fixed"] += 1
             problems = garbled(text, result.fixed)
-            still = [piece for piece in item["span"] if _fold(piece) in _fold(result.fixed)]
+            still = still_there(name, item["span"], result.fixed)
             if fixed_verdict == "ok" and still:
                 problems.append(f"green with {'、'.join(still)} still in it")
             if RANK[fixed_verdict] > RANK[result.verdict]:
@@ -173,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     linter = Linter(load_rules([args.rules]))
     tables = []
-    for name in SETS if args.set == "all" else [args.set]:
+    for name in [n for n in SETS if SETS[n].exists()] if args.set == "all" else [args.set]:
         drafts = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))["drafts"]
         figures = evaluate(linter, drafts)
         summary = {"set": name, "total": figures["total"], "ok": figures["ok"],

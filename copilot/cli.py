@@ -45,12 +45,20 @@ def format_result(text: str, result: LintResult) -> str:
         underline = _width(text[line_start : d.start]) * " " + "^" * max(1, _width(d.text))
         lines.append("  " + underline + fix)
     if result.fixed != text:
-        lines.append(f"\n修正后: {result.fixed}")
+        lines.append(f"\n修正后({_VERDICT_ZH[result.fixed_verdict]}): {result.fixed}")
     return "\n".join(lines)
 
 
 def _load_linter() -> Linter:
-    return Linter(load_rules([get_settings().rules_dir]))
+    """The rules the service would lint with: the default packs and this shop's rules from the database."""
+    from copilot.rulebook import assemble_linter
+
+    defaults = load_rules([get_settings().rules_dir])  # a broken pack stops here, before the database
+    store = _open_store()
+    try:
+        return assemble_linter(defaults, store)[1]
+    finally:
+        store.dispose()
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -168,8 +176,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    _load_linter()  # refuse to start on a broken rule pack, with the pack's own message
-    _open_store().dispose()  # migrate and seed once here, and refuse to start on a broken phrasebank
+    # Refuse to start on a broken rule pack, with the pack's own message; migrate and seed once here,
+    # and refuse to start on a broken phrasebank.
+    _load_linter()
     settings = get_settings()
     host = args.host or settings.host
     if host not in ("127.0.0.1", "::1", "localhost") and not settings.require_login:

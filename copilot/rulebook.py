@@ -38,6 +38,14 @@ def layer(defaults: Sequence[Rule], shop: Sequence[dict[str, Any]], overrides: d
     return rules
 
 
+def assemble_linter(defaults: Sequence[Rule], store: Store) -> tuple[int, Linter]:
+    """What a running service lints with: the default packs layered with the shop's rules in the store,
+    and the shop rules' version. The service (RuleBook) and `kefu-copilot lint` both build it here."""
+    with store.sessions() as session:
+        version, shop, overrides = load_shop_layer(session)
+    return version, Linter(layer(defaults, shop, overrides))
+
+
 class RuleBook(Live[Linter]):
     """Holds the current Linter; a rebuild swaps in a new one atomically (requests in flight keep the old).
 
@@ -61,6 +69,4 @@ class RuleBook(Live[Linter]):
             return rules_version(session)
 
     def load(self) -> tuple[int, Linter]:
-        with self.store.sessions() as session:
-            version, shop, overrides = load_shop_layer(session)
-        return version, Linter(layer(list(self.defaults.values()), shop, overrides))
+        return assemble_linter(list(self.defaults.values()), self.store)

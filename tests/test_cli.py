@@ -15,7 +15,8 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 def test_lint_marks_the_span_and_shows_the_fix() -> None:
     done = run("lint", "亲,不好意思")
     assert done.returncode == 0  # warnings only
-    assert "建议修改" in done.stdout and "^^^^^^^^ → 非常抱歉" in done.stdout and "修正后: 亲,非常抱歉" in done.stdout
+    assert "建议修改" in done.stdout and "^^^^^^^^ → 非常抱歉" in done.stdout
+    assert "修正后(可发送): 亲,非常抱歉" in done.stdout
 
 
 def test_lint_exits_1_on_an_error() -> None:

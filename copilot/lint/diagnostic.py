@@ -28,8 +28,15 @@ class Diagnostic:
     end: int
     text: str
     replacements: tuple[str, ...] = ()
+    category: str = "custom"  # a key of copilot.lint.categories.CATEGORIES
+    intent: str | None = None  # the intent whose phrases answer this better (a promise → ship_time)
     # How specific the rule kind is; overlapping hits keep the more specific one. Not part of the API.
     specificity: int = field(default=2, compare=False)
+
+    def moved(self, start: int, end: int, text: str) -> Diagnostic:
+        """The same diagnostic at another span (a sentence's offsets placed in the whole draft)."""
+        return Diagnostic(self.rule, self.severity, self.message, start, end, text, self.replacements,
+                          self.category, self.intent, self.specificity)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,20 +47,25 @@ class Diagnostic:
             "end": self.end,
             "text": self.text,
             "replacements": list(self.replacements),
+            "category": self.category,
+            **({"intent": self.intent} if self.intent else {}),
         }
 
 
 @dataclass(frozen=True, slots=True)
 class LintResult:
-    """What /v1/lint answers: the verdict, the diagnostics in text order, and the text with every fix applied."""
+    """What /v1/lint answers: the verdict, the diagnostics in text order, the text with every fix applied
+    and the verdict of that fixed text itself (what a surface shows after 修正全部)."""
 
     verdict: str  # ok | warn | block
     diagnostics: tuple[Diagnostic, ...]
     fixed: str
+    fixed_verdict: str
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
             "diagnostics": [d.as_dict() for d in self.diagnostics],
             "fixed": self.fixed,
+            "fixed_verdict": self.fixed_verdict,
         }

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from copilot.text.normalize import NormalizedText
-from copilot.text.tokenize import Token, clause_bounds, lint_tokenizer
+from copilot.text.tokenize import CLAUSE_BREAK, Token, lint_tokenizer, word_frequencies
 
 _WINDOW = 6
+_WHOLE_CLAUSE = 2 * _WINDOW + 1
+_LONGEST_WORD = 4  # longer dictionary entries are set phrases, not words a pattern could cut
+_COMMON_WORD = 20  # jieba counts below this are mostly names and rare compounds
+_NOT_WORD = re.compile(r"[\W_]+")
+# What jieba may join into one word (characters, letters, digits, a few symbols: T恤, 3D): between
+# anything else, a word boundary is certain without asking the tokenizer.
+_JOINABLE = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]")
 
 
 @dataclass(slots=True)
@@ -20,11 +29,21 @@ class Draft:
     allowed: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
     # raw spans (with severity weight) already flagged by more specific rules; token rules skip them
     claimed: list[tuple[int, int, int]] = field(default_factory=list)
-    _clauses: dict[tuple[int, int], list[Token]] = field(default_factory=dict)
+    _clauses: dict[tuple[int, int, bool], list[Token]] = field(default_factory=dict)
+    _core: str | None = None
+    _breaks: list[int] | None = None
 
     @property
     def text(self) -> str:
         return self.norm.text
+
+    @property
+    def core(self) -> str:
+        """The draft's letters, digits and characters only (a reply of punctuation only: that punctuation),
+        computed once for every curt rule."""
+        if self._core is None:
+            self._core = _NOT_WORD.sub("", self.norm.text) or "".join(self.norm.text.split())
+        return self._core
 
     def is_allowed(self, rule: int, start: int, end: int) -> bool:
         """True when an allow-list term of this rule (or of the whole shop) covers [start, end)."""
@@ -39,22 +58,79 @@ class Draft:
         raw_start, raw_end = self.norm.raw_span(pos, pos + 1)
         return any(start < raw_end and raw_start < end and w >= weight for start, end, w in self.claimed)
 
-    def token_at(self, pos: int) -> Token:
+    def _break_positions(self) -> list[int]:
+        if self._breaks is None:
+            self._breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.norm.text)]
+        return self._breaks
+
+    def next_break(self, pos: int) -> int:
+        """The first clause break at or after view position pos (the end of the text if none)."""
+        breaks = self._break_positions()
+        after = bisect_left(breaks, pos)
+        return breaks[after] if after < len(breaks) else len(self.norm.text)
+
+    def clause_bounds(self, pos: int) -> tuple[int, int]:
+        """The [start, end) of the clause holding view position pos (break positions found once per draft)."""
+        breaks = self._break_positions()
+        before = bisect_right(breaks, pos - 1)
+        start = breaks[before - 1] + 1 if before else 0
+        after = bisect_left(breaks, pos)
+        end = breaks[after] if after < len(breaks) else len(self.norm.text)
+        return start, end
+
+    def token_at(self, pos: int, hmm: bool = True) -> Token:
         """The jieba token holding view position pos; only a window of its clause is tokenized, once."""
-        clause_start, clause_end = clause_bounds(self.norm.text, pos)
-        # jieba's segmentation is local: a few characters either side decide the word at pos,
-        # and tokenizing a window instead of a long clause keeps the cost flat.
-        bounds = (max(clause_start, pos - _WINDOW), min(clause_end, pos + _WINDOW + 1))
-        tokens = self._clauses.get(bounds)
+        start, end = self.clause_bounds(pos)
+        if end - start > _WHOLE_CLAUSE:
+            # jieba's segmentation is local: a few characters either side decide the word at pos,
+            # and tokenizing a window instead of a long clause keeps the cost flat.
+            start, end = max(start, pos - _WINDOW), min(end, pos + _WINDOW + 1)
+        # a short clause is tokenized whole, once, for every position in it
+        tokens = self._clauses.get((start, end, hmm))
         if tokens is None:
-            start, end = bounds
-            tokens = lint_tokenizer().tokenize(self.norm.text[start:end], offset=start)
-            self._clauses[bounds] = tokens
+            tokens = lint_tokenizer().tokenize(self.norm.text[start:end], offset=start, hmm=hmm)
+            self._clauses[(start, end, hmm)] = tokens
         for token in tokens:
             if token[1] <= pos < token[2]:
                 return token
         return (self.norm.text[pos], pos, pos + 1)
 
-    def is_word(self, start: int, end: int) -> bool:
+    def is_boundary(self, pos: int, hmm: bool = True) -> bool:
+        """True when a jieba word boundary falls just before view position pos."""
+        text = self.norm.text
+        if pos <= 0 or pos >= len(text) or not (_JOINABLE.match(text, pos - 1) and _JOINABLE.match(text, pos)):
+            return True
+        return self.token_at(pos, hmm)[1] == pos
+
+    def word_across(self, pos: int) -> tuple[int, int] | None:
+        """The longest common dictionary word that runs across view position pos (可|靠, 发|放), or None.
+
+        A few dictionary lookups instead of segmenting the clause with jieba.
+        """
+        text = self.norm.text
+        if pos <= 0 or pos >= len(text) or not (_JOINABLE.match(text, pos - 1) and _JOINABLE.match(text, pos)):
+            return None
+        freq = word_frequencies()
+        best: tuple[int, int] | None = None
+        for start in range(max(0, pos - _LONGEST_WORD + 1), pos):
+            for end in range(min(len(text), start + _LONGEST_WORD), pos, -1):
+                if freq.get(text[start:end], 0) >= _COMMON_WORD and (best is None or end - start > best[1] - best[0]):
+                    best = (start, end)
+                    break
+        return best
+
+    def edge_holds(self, pos: int, word: tuple[int, int]) -> bool:
+        """True when a word boundary at pos is still likely although word runs across it, because a
+        commoner word ends or starts right there (空调|用 although 调用 is a word), as jieba would decide."""
+        text, freq = self.norm.text, word_frequencies()
+        across = freq.get(text[word[0] : word[1]], 0)
+        for length in range(2, _LONGEST_WORD + 1):
+            ending = text[pos - length : pos] if pos >= length else ""
+            starting = text[pos : pos + length] if pos + length <= len(text) else ""
+            if freq.get(ending, 0) > across or freq.get(starting, 0) > across:
+                return True
+        return False
+
+    def is_word(self, start: int, end: int, hmm: bool = True) -> bool:
         """True when [start, end) begins and ends on jieba token boundaries."""
-        return self.token_at(start)[1] == start and self.token_at(end - 1)[2] == end
+        return self.is_boundary(start, hmm) and self.is_boundary(end, hmm)

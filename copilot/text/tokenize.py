@@ -21,7 +21,7 @@ jieba.setLogLevel(logging.WARNING)
 Token = tuple[str, int, int]
 
 # Clause boundaries: tokenizing a clause instead of a whole draft keeps jieba's cost to where it is needed.
-_CLAUSE_BREAK = re.compile(r"[,.!?;:,。!?;:、\n()()\[\]【】《》<>\"'“”‘’~\s]")
+CLAUSE_BREAK = re.compile(r"[,.!?;:,。!?;:、\n()()\[\]【】《》<>\"'“”‘’~\s]")
 
 # Frequency given to domain words: high enough that jieba keeps them whole, without the cost of
 # jieba's own tuning (suggest_freq segments each word again: 10,000 keywords took a second).
@@ -42,6 +42,11 @@ def _ready_base() -> jieba.Tokenizer:
     return _base
 
 
+def word_frequencies() -> dict[str, int]:
+    """jieba's dictionary counts (read-only): how common each word is in ordinary Chinese text."""
+    return _ready_base().FREQ
+
+
 def warm_up() -> None:
     """Load jieba's dictionary now (about a second) instead of on the first request."""
     _ready_base()
@@ -54,7 +59,7 @@ class Tokenizer:
         base = _ready_base()
         extra = [
             w for w in map(str, words)
-            if len(w) > 1 and base.FREQ.get(w, 0) < _DOMAIN_WORD_FREQ and not _CLAUSE_BREAK.search(w)
+            if len(w) > 1 and base.FREQ.get(w, 0) < _DOMAIN_WORD_FREQ and not CLAUSE_BREAK.search(w)
         ]
         if extra:
             # A copy of the base dictionary (~15 ms): the base, which lint reads, never changes.
@@ -68,13 +73,16 @@ class Tokenizer:
         # Cached: an agent's draft changes one clause per keystroke, the rest repeat.
         self._clause_tokens = lru_cache(maxsize=8192)(self._tokens)
 
-    def _tokens(self, text: str) -> tuple[Token, ...]:
-        # HMM stays on: it joins words the dictionary lacks (不太), which is what no_bu must see whole.
-        return tuple(self._jieba.tokenize(text))
+    def _tokens(self, text: str, hmm: bool) -> tuple[Token, ...]:
+        return tuple(self._jieba.tokenize(text, HMM=hmm))
 
-    def tokenize(self, text: str, offset: int = 0) -> list[Token]:
-        """Tokens of text as (word, start, end), offsets shifted by offset."""
-        return [(word, start + offset, end + offset) for word, start, end in self._clause_tokens(text)]
+    def tokenize(self, text: str, offset: int = 0, hmm: bool = True) -> list[Token]:
+        """Tokens of text as (word, start, end), offsets shifted by offset.
+
+        With hmm (the default) jieba also joins characters its dictionary lacks as a word (不太), which
+        is what no_bu must see whole; without it only dictionary words stay whole (慢是 stays two).
+        """
+        return [(word, start + offset, end + offset) for word, start, end in self._clause_tokens(text, hmm)]
 
     def clear_cache(self) -> None:
         """Forget cached clause tokens (for cold-cache benchmarks)."""
@@ -109,9 +117,9 @@ def lint_tokenizer() -> Tokenizer:
 def clause_bounds(text: str, pos: int) -> tuple[int, int]:
     """The [start, end) of the clause of text that holds position pos."""
     start = pos
-    while start > 0 and not _CLAUSE_BREAK.match(text, start - 1):
+    while start > 0 and not CLAUSE_BREAK.match(text, start - 1):
         start -= 1
     end = pos
-    while end < len(text) and not _CLAUSE_BREAK.match(text, end):
+    while end < len(text) and not CLAUSE_BREAK.match(text, end):
         end += 1
     return start, end

@@ -20,7 +20,7 @@ def tool(live_server: LiveServer):
 
 def test_client_sees_our_matches(tool: language_tool_python.LanguageTool) -> None:
     matches = tool.check("不好意思,你的快递明天一定到")
-    assert [m.rule_id for m in matches] == ["style.bu-words", "style.polite-pronoun", "promise.guarantee"]
+    assert [m.rule_id for m in matches] == ["style.bu-words", "style.polite-pronoun", "promise.arrival-guarantee"]
     assert matches[0].replacements[0] == "非常抱歉"
     assert matches[0].rule_issue_type == "style" and matches[2].rule_issue_type == "misspelling"
 

@@ -12,16 +12,26 @@ def test_lint_answers_verdict_diagnostics_and_fixed(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["verdict"] == "block"
-    assert [d["rule"] for d in body["diagnostics"]] == ["style.bu-words", "style.polite-pronoun", "promise.guarantee"]
-    first = body["diagnostics"][0]
-    assert set(first) == {"rule", "severity", "message", "start", "end", "text", "replacements"}
+    assert [d["rule"] for d in body["diagnostics"]] == [
+        "style.bu-words", "style.polite-pronoun", "promise.arrival-guarantee"]
+    first, _, promise = body["diagnostics"]
+    assert set(first) == {"rule", "severity", "message", "start", "end", "text", "replacements", "category"}
     assert (first["start"], first["end"], first["text"], first["severity"]) == (0, 4, "不好意思", "warning")
-    assert body["fixed"].startswith("非常抱歉,您的快递")
+    assert (first["category"], promise["category"], promise["intent"]) == ("style", "promise", "delivery_time")
+    assert body["fixed"] == "非常抱歉,您的快递预计明天能到"
+    assert body["fixed_verdict"] == "ok"
+
+
+def test_fixed_verdict_shows_what_fixing_cannot_mend(client: TestClient) -> None:
+    # 你→您 is fixed, the brush-off is not: the fixed text must not look sendable
+    body = client.post("/v1/lint", json={"text": "你的包裹丢了，找快递去吧"}).json()
+    assert body["fixed"] == "您的包裹丢了，找快递去吧"
+    assert (body["verdict"], body["fixed_verdict"]) == ("block", "block")
 
 
 def test_clean_text_is_ok(client: TestClient) -> None:
     assert client.post("/v1/lint", json={"text": "好的呢,马上为您安排"}).json() == {
-        "verdict": "ok", "diagnostics": [], "fixed": "好的呢,马上为您安排"}
+        "verdict": "ok", "diagnostics": [], "fixed": "好的呢,马上为您安排", "fixed_verdict": "ok"}
 
 
 def test_empty_text_is_ok(client: TestClient) -> None:

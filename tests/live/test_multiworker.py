@@ -75,15 +75,15 @@ def shows_the_edit(client: httpx.Client, pid: int, term: str) -> bool:
 def test_an_edit_through_one_worker_is_live_on_every_worker_within_two_seconds(cluster: Cluster) -> None:
     workers = cluster.pinned()
     try:
-        assert not any(shows_the_edit(client, pid, "包您满意") for pid, client in workers.items())
+        assert not any(shows_the_edit(client, pid, "错过等一年") for pid, client in workers.items())
         with httpx.Client(base_url=cluster.server.url, headers=cluster.lead, timeout=5) as writer:
             assert writer.post("/v1/phrases", json=PHRASE).status_code == 201
-            assert writer.post("/v1/rules", json={"kind": "forbid", "term": "包您满意"}).status_code == 201
+            assert writer.post("/v1/rules", json={"kind": "forbid", "term": "错过等一年"}).status_code == 201
         saved = time.monotonic()
         live_after: dict[int, float] = {}
         while len(live_after) < len(workers) and time.monotonic() - saved < BUDGET_S + 1:
             for pid, client in workers.items():
-                if pid not in live_after and shows_the_edit(client, pid, "包您满意"):
+                if pid not in live_after and shows_the_edit(client, pid, "错过等一年"):
                     live_after[pid] = time.monotonic() - saved
             time.sleep(0.02)
     finally:
@@ -102,13 +102,13 @@ def lint_frame(ws: ClientConnection, seq: int, text: str) -> list[str]:
 
 
 def test_sidebars_connected_before_a_rule_is_saved_get_it_on_their_next_draft(cluster: Cluster) -> None:
-    text = "这款保准不褪色呢"
+    text = "这款是限时特价，手慢无呢"
     with ExitStack() as stack:
         # Several sidebars, so both workers hold some (each connection stays on the worker that took it).
         sidebars = [stack.enter_context(connect(cluster.server.url.replace("http", "ws") + "/ws/agent"))
                     for _ in range(6)]
         assert all("shop" not in " ".join(lint_frame(ws, 1, text)) for ws in sidebars)
-        created = httpx.post(cluster.server.url + "/v1/rules", json={"kind": "forbid", "term": "保准不褪色"},
+        created = httpx.post(cluster.server.url + "/v1/rules", json={"kind": "forbid", "term": "手慢无"},
                              headers=cluster.lead, timeout=5).json()
         saved = time.monotonic()
         waiting = dict(enumerate(sidebars))

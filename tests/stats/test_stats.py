@@ -49,9 +49,9 @@ def test_stats_count_what_one_agents_sidebar_sent(stats_server: StatsServer) -> 
     found = stats(stats_server, agent="27").json()
     assert found["agent"] == "27" and found["sent"] == {"total": 1, "ok": 0, "warn": 0, "block": 1}
     tripped = {r["rule"]: r for r in found["rules"]}
-    assert {"style.bu-words", "style.polite-pronoun", "promise.guarantee"} <= set(tripped)
-    assert tripped["promise.guarantee"] == {
-        "rule": "promise.guarantee", "message": tripped["promise.guarantee"]["message"], "count": 1,
+    assert {"style.bu-words", "style.polite-pronoun", "promise.arrival-guarantee"} <= set(tripped)
+    assert tripped["promise.arrival-guarantee"] == {
+        "rule": "promise.arrival-guarantee", "message": tripped["promise.arrival-guarantee"]["message"], "count": 1,
         "by_day": {today(): 1}, "by_agent": {"27": 1},
     }
     assert found["phrases"]["used"] == [{"id": "invoice-01", "title": "可以开发票", "count": 1}]
@@ -66,7 +66,7 @@ def test_stats_over_every_agent_and_by_day(stats_server: StatsServer) -> None:
     a_day_of_work(stats_server, "41", "42")
     everyone = stats(stats_server).json()
     assert everyone["sent"]["total"] >= 2
-    guarantee = next(r for r in everyone["rules"] if r["rule"] == "promise.guarantee")
+    guarantee = next(r for r in everyone["rules"] if r["rule"] == "promise.arrival-guarantee")
     assert guarantee["by_agent"]["41"] == 1 and "42" not in guarantee["by_agent"]
     tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date().isoformat()
     assert stats(stats_server, **{"from": tomorrow, "agent": "41"}).json()["sent"]["total"] == 0
@@ -93,7 +93,7 @@ def test_the_csv_export_opens_in_excel(stats_server: StatsServer) -> None:
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["指标", "名称", "说明", "日期", "客服", "数值"]
-    [guarantee] = [r for r in rows if r[:2] == ["规则触发", "promise.guarantee"]]
+    [guarantee] = [r for r in rows if r[:2] == ["规则触发", "promise.arrival-guarantee"]]
     assert guarantee[2] and guarantee[3:] == [today(), "51", "1"]  # the rule's message explains it
     assert ["发送", "禁止发送", "block", today(), "51", "1"] in rows
     assert ["话术使用", "invoice-01", "可以开发票", "", "", "1"] in rows
@@ -113,7 +113,7 @@ def test_no_message_text_and_no_conversation_id_is_stored_by_default(stats_serve
     assert [e.kind for e in events] == ["used", "sent"] and all(e.text is None for e in events)
     sent = events[1]
     assert sent.conversation == hashlib.sha256(b"order-61").hexdigest()[:16]
-    assert sent.verdict == "block" and "promise.guarantee" in sent.rules and sent.reply_ms is not None
+    assert sent.verdict == "block" and "promise.arrival-guarantee" in sent.rules and sent.reply_ms is not None
 
 
 def test_the_writer_batches_off_the_loop_and_keeps_text_only_when_asked(

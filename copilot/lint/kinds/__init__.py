@@ -2,6 +2,7 @@
 
 from copilot.lint.kinds.allow import AllowRule
 from copilot.lint.kinds.base import Rule
+from copilot.lint.kinds.clause import ClauseRule
 from copilot.lint.kinds.contact import ContactRule
 from copilot.lint.kinds.curt import CurtRule
 from copilot.lint.kinds.forbid import ForbidRule
@@ -20,6 +21,7 @@ KINDS: dict[str, type[Rule]] = {
     "curt": CurtRule,
     "contact": ContactRule,
     "regex": RegexRule,
+    "clause": ClauseRule,
     "allow": AllowRule,
 }
 

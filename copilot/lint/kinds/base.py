@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from copilot.lint.categories import Category
 from copilot.lint.diagnostic import Diagnostic, Severity
+from copilot.suggest.intents import INTENTS
 from copilot.text.normalize import normalize_terms
 
 if TYPE_CHECKING:
     from copilot.lint.draft import Draft
 
 Scope = Literal["all", "presale", "aftersale"]
+_CROSSES_CLAUSE = re.compile(r"[,.!?;:。、，！？；：～\n~\s]")
 _SCOPE_ALIASES = {"售前": "presale", "售后": "aftersale", "全部": "all", "售中": "all", None: "all"}
 
 
@@ -30,6 +33,10 @@ class Rule(BaseModel):
     allow: tuple[str, ...] = ()
     scope: Scope = "all"
     enabled: bool = True
+    # What kind of problem this is (packs set it for all their rules); agents see its Chinese label.
+    category: Category = "custom"
+    # The intent whose phrases say this properly (a delivery promise → ship_time); the sidebar links to them.
+    intent: str | None = None
 
     # Overlapping hits keep the more specific kind: a listed phrase beats a token heuristic.
     specificity: ClassVar[int] = 2
@@ -39,13 +46,43 @@ class Rule(BaseModel):
     def _scope_alias(cls, value: object) -> object:
         return _SCOPE_ALIASES.get(value, value) if isinstance(value, str | None) else value
 
+    @field_validator("intent")
+    @classmethod
+    def _known_intent(cls, value: str | None) -> str | None:
+        if value is not None and value not in INTENTS:
+            raise ValueError(f"未知的意图 {value!r}；可用：{', '.join(INTENTS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _allow_leaves_terms_alive(self) -> Rule:
+        if self.allow:
+            refuse_swallowed_terms(self.listed_terms(), self.allow)
+        return self
+
+    def listed_terms(self) -> list[str]:
+        """The literal terms as written in the pack (for checks on the pack itself)."""
+        return []
+
     def literals(self) -> list[str]:
         """Normalised terms this rule wants the shared Aho-Corasick automaton to find."""
         return []
 
+    def clause_local(self) -> bool:
+        """True when every hit lies within one clause and depends on nothing outside it (the linter then
+        checks clauses one by one and remembers them); a term holding a comma or a space can cross."""
+        return not any(_CROSSES_CLAUSE.search(term) for term in self.literals())
+
     def scans(self, draft: Draft) -> bool:
         """True when check must run even though the automaton found none of this rule's terms."""
         return False
+
+    def may_scan(self) -> bool:
+        """True when scans() can ever be true for this rule (the linter asks only these)."""
+        return False
+
+    def scan_trigger(self) -> str | None:
+        """For a rule whose scans() may be true: text that must be present for it to be (None: any)."""
+        return None
 
     def check(self, draft: Draft, index: int) -> list[Diagnostic]:
         """The diagnostics this rule raises on the draft; index is the rule's slot in the linter."""
@@ -64,12 +101,22 @@ class Rule(BaseModel):
             end=raw_end,
             text=draft.norm.raw[raw_start:raw_end],
             replacements=self.replacements if replacements is None else replacements,
+            category=self.category,
+            intent=self.intent,
             specificity=self.specificity,
         )
 
 
 def normalized_terms(terms: tuple[str, ...] | list[str]) -> list[str]:
     return normalize_terms(list(terms))
+
+
+def refuse_swallowed_terms(terms: list[str] | tuple[str, ...], allow: tuple[str, ...]) -> None:
+    """An allow entry equal to a term silences that term everywhere: a dead term is a mistake in the pack."""
+    allowed = set(normalize_terms(list(allow)))
+    swallowed = [term for term, norm in zip(terms, normalize_terms(list(terms)), strict=True) if norm in allowed]
+    if swallowed:
+        raise ValueError(f"allow 与词条 {'、'.join(swallowed)} 相同，这些词条永远不会报出；请删掉其中之一")
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:

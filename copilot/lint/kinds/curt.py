@@ -1,8 +1,7 @@
-"""curt: a whole reply that is only a brush-off particle (哦 / 嗯 / 知道了 / 随便)."""
+"""curt: a whole reply that is only a brush-off particle or word (哦 / 嗯 / 知道了 / 随便 / ？)."""
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import Literal
 
@@ -12,8 +11,7 @@ from copilot.lint.diagnostic import Diagnostic, Severity
 from copilot.lint.draft import Draft
 from copilot.lint.kinds.base import Rule, normalized_terms
 
-_NOT_WORD = re.compile(r"[\W_]+")
-_WORD = re.compile(r"[^\W_]")
+_LONGEST = 8  # a reply longer than this says something, whatever it repeats
 
 
 class CurtRule(Rule):
@@ -25,16 +23,21 @@ class CurtRule(Rule):
     def forms(self) -> list[str]:
         return [term for term in normalized_terms(self.terms) if term]
 
-    def scans(self, draft: Draft) -> bool:
+    def clause_local(self) -> bool:
+        return False  # it reads the whole reply
+
+    def may_scan(self) -> bool:
         return True
 
+    def scans(self, draft: Draft) -> bool:
+        return 0 < len(draft.core) <= _LONGEST
+
     def check(self, draft: Draft, index: int) -> list[Diagnostic]:
-        core = _NOT_WORD.sub("", draft.text)
-        if not core or len(core) > 8:
-            return []
+        core = draft.core
         for term in self.forms:
             # 哦哦哦 is as curt as 哦
             if len(core) % len(term) == 0 and core == term * (len(core) // len(term)):
-                words = [m.start() for m in _WORD.finditer(draft.text)]
-                return [self.diagnostic(draft, words[0], words[-1] + 1)]
+                # the whole reply, punctuation included: its fix is a whole sentence (在。 → 在的呢，…？)
+                start = len(draft.text) - len(draft.text.lstrip())
+                return [self.diagnostic(draft, start, len(draft.text.rstrip()))]
         return []

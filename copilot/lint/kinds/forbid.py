@@ -18,6 +18,9 @@ class ForbidRule(Rule):
     # Only hit whole jieba words: 操 in 操作 or 靠 in 可靠 stay quiet.
     word: bool = False
 
+    def listed_terms(self) -> list[str]:
+        return list(self.terms)
+
     def literals(self) -> list[str]:
         return normalized_terms(self.terms)
 

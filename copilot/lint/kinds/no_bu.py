@@ -14,6 +14,12 @@ class NoBuRule(Rule):
     char: str = "不"
     specificity: ClassVar[int] = 0  # a listed substitute for the same words knows the better fix
 
+    def scan_trigger(self) -> str | None:
+        return self.char
+
+    def may_scan(self) -> bool:
+        return True
+
     def scans(self, draft: Draft) -> bool:
         return self.char in draft.text
 

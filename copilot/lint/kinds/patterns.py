@@ -13,10 +13,15 @@ from copilot.lint.kinds.base import Rule, compile_pattern, normalized_terms
 
 
 class TermsAndPatternsRule(Rule):
-    """Shared by promise, contact and regex: literal terms plus regular expressions."""
+    """Shared by promise, contact and regex: literal terms plus regular expressions.
+
+    A regular expression scans the whole draft; `requires` lists words one of which every match holds
+    (a digit for a phone number), so the patterns run only on drafts the shared automaton found one in.
+    """
 
     terms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
 
     @field_validator("patterns")
     @classmethod
@@ -29,16 +34,29 @@ class TermsAndPatternsRule(Rule):
     def compiled(self) -> list[re.Pattern[str]]:
         return [compile_pattern(p) for p in self.patterns]
 
+    def listed_terms(self) -> list[str]:
+        return list(self.terms)
+
     def literals(self) -> list[str]:
-        return normalized_terms(self.terms)
+        # term slots past the terms are the required words: hits that only say "run the patterns"
+        return normalized_terms(self.terms) + normalized_terms(self.requires)
+
+    def clause_local(self) -> bool:
+        return not self.patterns and super().clause_local()  # a regular expression may cross a comma
+
+    def may_scan(self) -> bool:
+        return bool(self.patterns) and not self.requires
 
     def scans(self, draft: Draft) -> bool:
-        return bool(self.patterns)
+        return bool(self.patterns) and not self.requires
 
     def check(self, draft: Draft, index: int) -> list[Diagnostic]:
-        spans = [(start, end) for _, start, end in draft.hits.get(index, ())]
-        for pattern in self.compiled:
-            spans.extend(m.span() for m in pattern.finditer(draft.text) if m.end() > m.start())
+        listed = len(self.terms)
+        hits = draft.hits.get(index, ())
+        spans = [(start, end) for slot, start, end in hits if slot < listed]
+        if not self.requires or any(slot >= listed for slot, _, _ in hits):
+            for pattern in self.compiled:
+                spans.extend(m.span() for m in pattern.finditer(draft.text) if m.end() > m.start())
         return [
             self.diagnostic(draft, start, end)
             for start, end in sorted(set(spans))

@@ -1,4 +1,4 @@
-"""pronoun: 你 where the customer is due 您; jieba tokens keep 迷你 and (optionally) 你们 quiet."""
+"""pronoun: 你 where the customer is due 您, except inside the words of its allow list (迷你)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,20 @@ class PronounRule(Rule):
     kind: Literal["pronoun"] = "pronoun"
     pronoun: str = "你"
     polite: str = "您"
-    # 你们 is plural and has no polite form that reads naturally (您们 is frowned on).
+    # 你 is the pronoun everywhere but in a few words (迷你 = mini). jieba cannot tell: its dictionary
+    # holds phrases such as 发给你 and 祝你好运, which would hide the pronoun inside a "word".
+    allow: tuple[str, ...] = ("迷你",)
+    # 你们 is plural and has no polite form that reads naturally (您们 is frowned on); a pack that
+    # flags it anyway (plural_ok: false) replaces the whole word with plural_polite.
     plural_ok: bool = True
+    plural_polite: str = "您"
     specificity: ClassVar[int] = 1
+
+    def scan_trigger(self) -> str | None:
+        return self.pronoun
+
+    def may_scan(self) -> bool:
+        return True
 
     def scans(self, draft: Draft) -> bool:
         return self.pronoun in draft.text
@@ -23,16 +34,15 @@ class PronounRule(Rule):
     def check(self, draft: Draft, index: int) -> list[Diagnostic]:
         found = []
         text = draft.text
+        plural = self.pronoun + "们"
         pos = text.find(self.pronoun)
         while pos >= 0:
             end = pos + len(self.pronoun)
-            if draft.is_allowed(index, pos, end) or draft.is_claimed(pos, self.severity.weight):
-                pos = text.find(self.pronoun, end)
-                continue
-            word, start, _ = draft.token_at(pos)
-            inside_word = start != pos  # 迷你: the character is not the pronoun here
-            plural = word.startswith(self.pronoun + "们")
-            if not (inside_word or (plural and self.plural_ok)):
-                found.append(self.diagnostic(draft, pos, end, self.replacements or (self.polite,)))
+            if not (draft.is_allowed(index, pos, end) or draft.is_claimed(pos, self.severity.weight)):
+                if not text.startswith(plural, pos):
+                    found.append(self.diagnostic(draft, pos, end, self.replacements or (self.polite,)))
+                elif not self.plural_ok:
+                    end = pos + len(plural)
+                    found.append(self.diagnostic(draft, pos, end, (self.plural_polite,)))
             pos = text.find(self.pronoun, end)
         return found

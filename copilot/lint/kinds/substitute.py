@@ -23,6 +23,9 @@ class SubstituteRule(Rule):
             return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
         return value
 
+    def listed_terms(self) -> list[str]:
+        return list(self.swap)
+
     def literals(self) -> list[str]:
         return normalized_terms(list(self.swap))
 
