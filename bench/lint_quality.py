@@ -37,7 +37,7 @@ from copilot.text.normalize import normalize
 DATA = Path(__file__).parent / "data"
 # dev sets are tuned on; the test set never is
 SETS = {"dev": DATA / "lint_dev.yaml", "dev2": DATA / "lint_dev2.yaml", "dev3": DATA / "lint_dev3.yaml",
-        "test": DATA / "lint_test.yaml"}
+        "dev4": DATA / "lint_dev4.yaml", "test": DATA / "lint_test.yaml"}
 CLASSES = ["insult", "impatience", "brush_off", "dismissal", "address", "curt", "promise", "offsite", "policy",
            "style"]
 # The verdict a class must reach: block, but warn for style, curt one-word answers (有, 在) and
@@ -89,10 +89,14 @@ def _fold(text: str) -> str:
 
 def still_there(name: str, spans: list[str], fixed: str) -> list[str]:
     """The labelled problems the fixed text still carries: a curt reply is gone once the reply says more;
-    a longer span counts as still there even if only 你 became 您 (您去找平台客服吧 still pushes away)."""
+    a style or address problem once its words changed; any other longer span counts as still there even
+    if only 你 became 您 (您去找平台客服吧 still pushes away)."""
     if name == "curt":
         core = re.sub(r"[\W_]+", "", fixed)
         return [piece for piece in spans if core == re.sub(r"[\W_]+", "", piece)]
+    if name in ("style", "address"):
+        # the wording is the problem (你这边, 老哥你): once it is changed, it is gone
+        return [piece for piece in spans if piece in fixed]
     return [piece for piece in spans
             if (_fold(piece) in _fold(fixed) if len(piece) > 2 else piece in fixed)]
 

@@ -52,6 +52,21 @@ export const GROUPS = ["售前", "售中", "售后"];
 
 export const SEVERITY_NAMES = { error: "错误", warning: "警告", info: "提示" };
 
+/** What kind of problem a lint diagnostic is (its `category`); agents see these, never rule ids. */
+export const CATEGORY_NAMES = {
+  insult: "辱骂轻蔑",
+  impatience: "不耐烦、质问",
+  brush_off: "推诿、推卸责任",
+  dismissal: "敷衍、态度生硬",
+  address: "称呼不当",
+  curt: "回复过于简短",
+  promise: "承诺时效或保证",
+  offsite: "站外联系或交易",
+  policy: "违反平台规则",
+  style: "用语规范",
+  custom: "本店规则",
+};
+
 export const VERDICTS = {
   ok: "可发送",
   warn: "建议修改",

@@ -2,7 +2,7 @@
 // underlines (severity classes), the same problem list with one-click fixes. Offsets are code points
 // and cross into the DOM through offsets.js, so an emoji never shifts an underline.
 
-import { SEVERITY_NAMES, VERDICTS, h } from "./common.js";
+import { CATEGORY_NAMES, SEVERITY_NAMES, VERDICTS, h } from "./common.js";
 import { api } from "./editor-core.js";
 import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
 
@@ -65,6 +65,7 @@ export class LintedField {
         seq, text, verdict: result.verdict,
         diagnostics: Array.isArray(result.diagnostics) ? result.diagnostics : [],
         fixed: typeof result.fixed === "string" ? result.fixed : null,
+        fixedVerdict: VERDICTS[result.fixed_verdict] ? result.fixed_verdict : result.verdict,
       };
     } catch (error) {
       if (seq !== this.sent.seq) return;
@@ -95,6 +96,9 @@ export class LintedField {
       : problems && verdict !== "ok" ? `${VERDICTS[verdict]} · ${problems}` : VERDICTS[verdict];
     this.verdict.title = verdict === "error" ? lint.error : "";
     this.fixAll.disabled = this.textarea.disabled || !(current && lint.fixed !== null && lint.fixed !== text);
+    // said before the click: fixing cannot mend an attitude, and the text then stays 禁止发送
+    const after = !this.fixAll.disabled && lint.fixedVerdict !== "ok" ? VERDICTS[lint.fixedVerdict] : null;
+    this.fixAll.textContent = after ? `修正全部（修正后${after}）` : "修正全部";
     this.renderBackdrop(text);
     this.renderList();
   }
@@ -142,7 +146,7 @@ export class LintedField {
       h("span", { class: "diag-fixes" }, readOnly ? null : replacements.slice(0, 3).map((r) =>
         h("button", { type: "button", class: "fix", title: "按建议修改", onclick: () => this.apply(i, r) }, `→ ${r || "(删除)"}`))),
       h("span", { class: "diag-msg" }, `${SEVERITY_NAMES[v.d.severity] || ""} · ${v.d.message ?? ""}`,
-        h("span", { class: "diag-rule" }, String(v.d.rule ?? ""))),
+        h("span", { class: "diag-rule", title: String(v.d.rule ?? "") }, CATEGORY_NAMES[v.d.category] || String(v.d.rule ?? ""))),
       );
     }));
   }

@@ -1,7 +1,7 @@
 // The agent sidebar: latest customer message, suggestions, and a live-linted draft.
 // Every piece of data (customer text, phrases, lint messages) reaches the DOM as text nodes only.
 
-import { $, INTENT_NAMES, SEVERITY_NAMES, VERDICTS, digitOf, h, isTextField } from "./common.js";
+import { $, CATEGORY_NAMES, INTENT_NAMES, SEVERITY_NAMES, VERDICTS, digitOf, h, isTextField } from "./common.js";
 import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
 import { ReconnectingSocket } from "./socket.js";
 
@@ -369,7 +369,7 @@ function sendDraft() {
   state.sent = { seq, text };
   if (text === "") {
     // nothing to check: an empty draft needs no round trip
-    state.lint = { seq, text, verdict: "ok", diagnostics: [], fixed: "" };
+    state.lint = { seq, text, verdict: "ok", diagnostics: [], fixed: "", fixedVerdict: "ok" };
   } else {
     socket.send({ type: "draft", conversation, seq, text });
   }
@@ -385,6 +385,7 @@ function onLint(frame) {
     verdict: frame.verdict,
     diagnostics: Array.isArray(frame.diagnostics) ? frame.diagnostics : [],
     fixed: typeof frame.fixed === "string" ? frame.fixed : null,
+    fixedVerdict: VERDICTS[frame.fixed_verdict] ? frame.fixed_verdict : frame.verdict,
   };
   refreshLint();
 }
@@ -413,6 +414,11 @@ function refreshLint() {
   el.verdict.textContent = problems && verdict !== "ok" ? `${VERDICTS[verdict]} · ${problems}` : VERDICTS[verdict];
   el.verdict.title = verdict === "pending" && !socket.isOpen ? "连接恢复后自动检查" : "";
   el.fixAll.disabled = !(state.current && lint.fixed !== null && lint.fixed !== text);
+  // what 修正全部 leads to, said before the click: a fix that cannot mend an attitude stays 禁止发送
+  const after = state.current && !el.fixAll.disabled ? VERDICTS[lint.fixedVerdict] : null;
+  el.fixAll.textContent = after && lint.fixedVerdict !== "ok" ? `修正全部（修正后${after}）` : "修正全部";
+  el.fixAll.title = after ? `修正全部 (Alt+F):修正后${after}` : "修正全部 (Alt+F)";
+  el.fixAll.dataset.after = after ? lint.fixedVerdict : "";
 
   renderBackdrop(text);
   renderDiagList();
@@ -569,7 +575,7 @@ function showTip(i, how) {
       "div",
       { class: "tip-head" },
       h("span", { class: "tip-sev" }, SEVERITY_NAMES[v.d.severity] || v.d.severity),
-      h("span", { class: "tip-rule" }, String(v.d.rule ?? "")),
+      h("span", { class: "tip-rule" }, CATEGORY_NAMES[v.d.category] || ""),
     ),
     h("div", { class: "tip-msg" }, String(v.d.message ?? "")),
     replacements.length
@@ -591,7 +597,24 @@ function showTip(i, how) {
             ),
           ),
         )
-      : h("div", { class: "tip-none muted" }, "没有自动修改,请手动调整"),
+      : h("div", { class: "tip-none muted" }, "没有合适的自动修改，请按提示改写"),
+    // a promise is best answered by the phrasebank's own wording for that question
+    INTENT_NAMES[v.d.intent]
+      ? h(
+          "div",
+          { class: "tip-fixes" },
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn phrases-for",
+              onmousedown: (e) => e.preventDefault(),
+              onclick: () => phrasesFor(i),
+            },
+            `换用“${INTENT_NAMES[v.d.intent]}”话术`,
+          ),
+        )
+      : null,
   );
   el.tip.hidden = false;
   // above the span when there is room (the suggestions are up there), else below
@@ -645,6 +668,8 @@ function slashToken() {
 }
 
 function updateSlash() {
+  // the list of an intent's phrases stays open until the draft changes
+  if (state.slash?.intent && state.slash.text === el.draft.value) return;
   const token = state.composing ? null : slashToken();
   if (!token || token.start === state.slashDismissed) {
     if (!token) state.slashDismissed = -1;
@@ -658,6 +683,30 @@ function updateSlash() {
     if (token.q) runSearch(token.q);
     else state.slash.items = [];
   }
+  renderSlash();
+}
+
+/** The phrasebank's phrases for a diagnostic's intent, in the slash list; one replaces its sentence. */
+function phrasesFor(i) {
+  const v = state.view[i];
+  if (!v) return;
+  hideTip();
+  const text = el.draft.value;
+  const ends = /[。！？!?\n]/g;
+  let start = 0;
+  let end = text.length;
+  for (const m of text.matchAll(ends)) {
+    if (m.index < v.u0) start = m.index + 1;
+    else if (m.index >= v.u1) {
+      end = m.index + 1;
+      break;
+    }
+  }
+  state.slashDismissed = -1;
+  state.slash = { start, end, q: "", intent: v.d.intent, text, items: [], active: 0, seq: 0, loading: false };
+  const seq = ++state.searchSeq;
+  state.slash.seq = seq;
+  state.slash.loading = socket.send({ type: "search", seq, q: "", intent: v.d.intent });
   renderSlash();
 }
 
@@ -680,7 +729,10 @@ function renderSlash() {
   const slash = state.slash;
   if (!slash) return;
   const rows = [];
-  if (!slash.q) {
+  if (slash.intent) {
+    const name = INTENT_NAMES[slash.intent] || "";
+    rows.push(h("div", { class: "slash-note" }, slash.items.length || slash.loading ? `“${name}”话术` : `没有“${name}”话术`));
+  } else if (!slash.q) {
     rows.push(h("div", { class: "slash-note" }, "输入短语编码或关键词,如 /fp"));
   } else if (slash.items.length === 0) {
     rows.push(h("div", { class: "slash-note" }, slash.loading ? "搜索中…" : `没有匹配"${slash.q}"的短语`));

@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from copilot.api.app import create_app
+from tests.conftest import authorize, make_settings
+
+# lint opens the database (the shop's rules live there): the CLI runs here get a file of their own
+_DB = Path(tempfile.mkdtemp(prefix="kefu-cli-")) / "cli.db"
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, stdin: str | None = None, database: Path = _DB) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COPILOT_DATABASE_URL": f"sqlite:///{database}"}
     return subprocess.run([sys.executable, "-m", "copilot", *args], input=stdin, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env=env)
+
+
+def test_lint_uses_the_shops_rules_like_the_service(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as api:
+        authorize(api)
+        assert api.post("/v1/rules", json={"kind": "forbid", "term": "错过等一年"}).status_code == 201
+        served = api.post("/v1/lint", json={"text": "亲，这款是秒杀价，错过等一年呢"}).json()
+    done = run("lint", "--json", "亲，这款是秒杀价，错过等一年呢", database=tmp_path / "copilot.db")
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout) == served
+    assert [d["rule"] for d in served["diagnostics"]] == ["shop.1"]
 
 
 def test_lint_marks_the_span_and_shows_the_fix() -> None:

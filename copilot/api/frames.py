@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from copilot.api.errors import describe_request_errors
+from copilot.suggest.intents import INTENTS
 
 ConversationId = Annotated[str, Field(min_length=1, max_length=128)]
 
@@ -37,7 +38,16 @@ class WatchFrame(_Frame):
 class SearchFrame(_Frame):
     type: Literal["search"]
     seq: int = Field(default=0, ge=0)
-    q: str = Field(max_length=200)
+    q: str = Field(default="", max_length=200)
+    # the phrases of one intent (a lint diagnostic's intent: 换用“到货时间”话术), filtered by q if given
+    intent: str | None = None
+
+    @field_validator("intent")
+    @classmethod
+    def _known_intent(cls, value: str | None) -> str | None:
+        if value is not None and value not in INTENTS:
+            raise ValueError(f"未知的意图 {value!r}")
+        return value
 
 
 class UsedFrame(_Frame):

@@ -109,8 +109,8 @@ class AgentConnection:
                 hub.unwatch(frame.conversation, self)
                 self.send({"type": "unwatched", "conversation": frame.conversation})
         elif isinstance(frame, SearchFrame):
-            answer = hub.live.suggester.search(frame.q, values=self.values)
-            self.send({"type": "search", "seq": frame.seq, "q": frame.q, "suggestions": answer})
+            answer = hub.live.suggester.search(frame.q, values=self.values, intent=frame.intent)
+            self.send({"type": "search", "seq": frame.seq, "q": frame.q, "intent": frame.intent, "suggestions": answer})
         elif isinstance(frame, UsedFrame):
             hub.record_used(self.who, frame.phrase)
             self.send({"type": "recorded", "what": "used"})

@@ -14,6 +14,7 @@ _WINDOW = 6
 _WHOLE_CLAUSE = 2 * _WINDOW + 1
 _LONGEST_WORD = 4  # longer dictionary entries are set phrases, not words a pattern could cut
 _COMMON_WORD = 20  # jieba counts below this are mostly names and rare compounds
+_EDGE_WINDOW = 3  # characters either side that decide jieba's word boundary at one position
 _NOT_WORD = re.compile(r"[\W_]+")
 # What jieba may join into one word (characters, letters, digits, a few symbols: T恤, 3D): between
 # anything else, a word boundary is certain without asking the tokenizer.
@@ -119,17 +120,12 @@ class Draft:
                     break
         return best
 
-    def edge_holds(self, pos: int, word: tuple[int, int]) -> bool:
-        """True when a word boundary at pos is still likely although word runs across it, because a
-        commoner word ends or starts right there (空调|用 although 调用 is a word), as jieba would decide."""
-        text, freq = self.norm.text, word_frequencies()
-        across = freq.get(text[word[0] : word[1]], 0)
-        for length in range(2, _LONGEST_WORD + 1):
-            ending = text[pos - length : pos] if pos >= length else ""
-            starting = text[pos : pos + length] if pos + length <= len(text) else ""
-            if freq.get(ending, 0) > across or freq.get(starting, 0) > across:
-                return True
-        return False
+    def edge_holds(self, pos: int) -> bool:
+        """True when jieba, segmenting a few characters either side, puts a word boundary at pos although
+        a dictionary word runs across it (发出|去 although 出去 is a word; 空调|用 although 调用 is)."""
+        clause_start, clause_end = self.clause_bounds(pos)
+        start, end = max(clause_start, pos - _EDGE_WINDOW), min(clause_end, pos + _EDGE_WINDOW)
+        return any(token[1] == pos for token in lint_tokenizer().tokenize(self.norm.text[start:end], start, hmm=False))
 
     def is_word(self, start: int, end: int, hmm: bool = True) -> bool:
         """True when [start, end) begins and ends on jieba token boundaries."""

@@ -130,11 +130,18 @@ class Suggester:
             "hints": hints,
         }
 
-    def search(self, query: str, limit: int = 9, values: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, query: str, limit: int = 9, values: Mapping[str, str] | None = None, intent: str | None = None
+    ) -> list[dict[str, Any]]:
         """Phrases for the sidebar's `/` search: shortcut codes starting with query, then titles and
-        keywords containing it."""
+        keywords containing it; with an intent, that intent's phrases (those matching query first)."""
         fill = {**self.defaults, **(values or {})}
         query = query.strip().removeprefix("/")
+        if intent is not None:
+            needle = normalized(query)
+            of_intent = [p for p in self.index.phrases if p.intent == intent]
+            of_intent.sort(key=lambda p: not (needle and needle in p.searchable))
+            return [self._suggestion(p, 1.0, [query] if query else [], fill) for p in of_intent[:limit]]
         if not query:
             return []
         found = list(self.index.by_shortcut(query))

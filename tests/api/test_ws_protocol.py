@@ -85,6 +85,18 @@ def test_search_finds_phrases_by_shortcut_code(ws: ClientConnection) -> None:
     assert frame["suggestions"] and all(s["shortcut"].startswith("fp") for s in frame["suggestions"])
 
 
+def test_search_by_intent_lists_that_intents_phrases(ws: ClientConnection) -> None:
+    # what a lint diagnostic's 换用“到货时间”话术 asks for
+    frame = ask(ws, {"type": "search", "seq": 4, "intent": "delivery_time"})
+    assert frame["seq"] == 4 and frame["intent"] == "delivery_time"
+    assert frame["suggestions"] and {s["intent"] for s in frame["suggestions"]} == {"delivery_time"}
+
+
+def test_search_for_an_unknown_intent_is_refused_in_chinese(ws: ClientConnection) -> None:
+    frame = ask(ws, {"type": "search", "seq": 5, "intent": "shipping"})
+    assert frame["type"] == "error" and "未知的意图" in frame["message"]
+
+
 def test_used_and_sent_are_recorded(ws: ClientConnection) -> None:
     assert ask(ws, {"type": "used", "phrase": "invoice-01"}) == {"type": "recorded", "what": "used"}
     assert ask(ws, {"type": "sent", "conversation": "c1", "text": "好的呢"}) == {"type": "recorded", "what": "sent"}

@@ -40,7 +40,7 @@ def test_fixed_verdict_is_the_verdict_of_the_fixed_text(linter: Linter) -> None:
 # Drafts for the properties: fragments of the corpora (bad and good) strung together, as agents type.
 _FRAGMENTS = [
     item["text"]
-    for name in ("lint_dev.yaml", "lint_dev2.yaml", "lint_dev3.yaml")
+    for name in ("lint_dev.yaml", "lint_dev2.yaml", "lint_dev3.yaml", "lint_dev4.yaml")
     if (PROJECT_ROOT / "bench" / "data" / name).exists()
     for item in yaml.safe_load((PROJECT_ROOT / "bench" / "data" / name).read_text(encoding="utf-8"))["drafts"]
 ] + [case["text"] for case in FIXES]

@@ -206,7 +206,7 @@ def _whole_words(pattern: CompiledPattern, match: re.Match[str], draft: Draft) -
         pattern.source.rstrip().endswith("$") and not _AT_CLAUSE_END.match(draft.text, wide_end)
     ):
         return wider
-    if (before is None or draft.edge_holds(start, before)) and (after is None or draft.edge_holds(end, after)):
+    if (before is None or draft.edge_holds(start)) and (after is None or draft.edge_holds(end)):
         return match
     # the last word runs on past the pattern, and at least two of its characters are in the match
     # (怎么 of 怎么回事), not one (发 of 发放)
