@@ -37,7 +37,8 @@ from copilot.text.normalize import normalize
 DATA = Path(__file__).parent / "data"
 # dev sets are tuned on; the test set never is
 SETS = {"dev": DATA / "lint_dev.yaml", "dev2": DATA / "lint_dev2.yaml", "dev3": DATA / "lint_dev3.yaml",
-        "dev4": DATA / "lint_dev4.yaml", "test": DATA / "lint_test.yaml"}
+        "dev4": DATA / "lint_dev4.yaml", "dev5": DATA / "lint_dev5.yaml", "dev6": DATA / "lint_dev6.yaml",
+        "test": DATA / "lint_test.yaml"}
 CLASSES = ["insult", "impatience", "brush_off", "dismissal", "address", "curt", "promise", "offsite", "policy",
            "style"]
 # The verdict a class must reach: block, but warn for style, curt one-word answers (有, 在) and
@@ -87,6 +88,9 @@ def _fold(text: str) -> str:
     return normalize(text).text.replace("你", "您")
 
 
+_HEDGES = {"正常", "预计"}
+
+
 def still_there(name: str, spans: list[str], fixed: str) -> list[str]:
     """The labelled problems the fixed text still carries: a curt reply is gone once the reply says more;
     a style or address problem once its words changed; any other longer span counts as still there even
@@ -97,6 +101,12 @@ def still_there(name: str, spans: list[str], fixed: str) -> list[str]:
     if name in ("style", "address"):
         # the wording is the problem (你这边, 老哥你): once it is changed, it is gone
         return [piece for piece in spans if piece in fixed]
+    if name == "promise":
+        # the seed's fix hedges the promise and keeps its date (今晚就能发出 → 正常今晚就能发出)
+        folded = _fold(fixed)
+        return [piece for piece in spans
+                if (piece in fixed if len(piece) <= 2 else
+                    (at := folded.find(_fold(piece))) >= 0 and folded[max(0, at - 2) : at] not in _HEDGES)]
     return [piece for piece in spans
             if (_fold(piece) in _fold(fixed) if len(piece) > 2 else piece in fixed)]
 

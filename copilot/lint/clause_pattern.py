@@ -65,6 +65,7 @@ class CompiledPattern:
     source: str
     regex: re.Pattern[str]
     anchors: tuple[str, ...]  # normalised words; every match contains one of them
+    also: tuple[str, ...]  # words of another required element; every match holds one of them too (may be empty)
     captures: Mapping[str, str]  # regex group name -> word class name
     width: int  # the most characters a match can span
     crosses: bool  # a word of it holds a clause break (a comma), so a match may span two clauses
@@ -176,6 +177,7 @@ _HAS_WORD_CHAR = re.compile(r"[^\W_]")
 _PUNCTUATION_FREQUENCY = 10_000_000
 _UNKNOWN_CHAR_FREQUENCY = 5_000  # a lone letter (v, q) turns up inside other words
 _CHARACTER_WEIGHT = 20
+_SELECTIVE = 20_000  # a second word list rarer than this (summed dictionary counts) is worth checking
 
 
 def parse_pattern(source: str) -> None:
@@ -352,13 +354,19 @@ class _Compiler:
         Two neighbouring required elements also count as one (没 (看|读) → 没看, 没读): a pair of short
         words is far rarer in a draft than either word, and every draft that holds an anchor runs the regex.
         """
-        candidates = [self.words_of(item) for item in items]
+        ranked = self.ranked_anchors(items)
+        return ranked[0][0] if ranked else None
+
+    def ranked_anchors(self, items: list[_Element]) -> list[tuple[set[str], frozenset[int]]]:
+        """Every word list some required element (or pair of neighbours) must match, rarest first, each
+        with the positions of the elements it comes from."""
+        candidates = [(self.words_of(item), frozenset([n])) for n, item in enumerate(items)]
         exact = [self.exact_words(item) for item in items]
-        for left, right in zip(exact, exact[1:], strict=False):
+        for n, (left, right) in enumerate(zip(exact, exact[1:], strict=False)):
             if left and right and len(left) * len(right) <= _MAX_PAIRED_ANCHORS:
-                candidates.append({a + b for a in left for b in right})
-        found = [words for words in candidates if words]
-        return min(found, key=_rarity) if found else None
+                candidates.append(({a + b for a in left for b in right}, frozenset([n, n + 1])))
+        found = [(words, origin) for words, origin in candidates if words]
+        return sorted(found, key=lambda candidate: _rarity(candidate[0]))
 
 
 def compile_pattern(source: str, classes: Mapping[str, WordClass], gap: int = 6) -> CompiledPattern:
@@ -368,7 +376,12 @@ def compile_pattern(source: str, classes: Mapping[str, WordClass], gap: int = 6)
     items = _parse(source)
     compiler = _Compiler(classes, gap)
     regex = compiler.seq(items)
-    anchors = compiler.anchor(items)
+    ranked = compiler.ranked_anchors(items)
+    anchors = ranked[0][0] if ranked else None
+    # a second, independent necessary word list: a draft must hold both before the regex runs
+    also = next((words for words, origin in ranked[1:] if not origin & ranked[0][1]), set())
+    if also and _rarity(also)[0] > _SELECTIVE:
+        also = set()  # as common as 的 or 发: every draft has it, and its hits only cost time
     if not anchors:
         raise PatternError("模式里至少要有一个必须出现的词或词类（用来快速定位），不能只有可省略的成分、<…> 或 …")
     for group, slot in compiler.slots.items():
@@ -382,6 +395,7 @@ def compile_pattern(source: str, classes: Mapping[str, WordClass], gap: int = 6)
         regex = f"(?=[{''.join(sorted(map(_in_class, first)))}]){regex}"
     compiled = re.compile(regex)
     return CompiledPattern(
-        source=source, regex=compiled, anchors=tuple(sorted(anchors)), captures=dict(compiler.captures),
+        source=source, regex=compiled, anchors=tuple(sorted(anchors)), also=tuple(sorted(also)),
+        captures=dict(compiler.captures),
         width=width, crosses=bool(compiler.break_words),
     )

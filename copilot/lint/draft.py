@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 
 from copilot.text.normalize import NormalizedText
 from copilot.text.tokenize import CLAUSE_BREAK, Token, lint_tokenizer, word_frequencies
+from copilot.text.tokenize import dictionary_total as _dictionary_total
 
 _WINDOW = 6
 _WHOLE_CLAUSE = 2 * _WINDOW + 1
@@ -125,8 +127,29 @@ class Draft:
         a dictionary word runs across it (发出|去 although 出去 is a word; 空调|用 although 调用 is)."""
         clause_start, clause_end = self.clause_bounds(pos)
         start, end = max(clause_start, pos - _EDGE_WINDOW), min(clause_end, pos + _EDGE_WINDOW)
-        return any(token[1] == pos for token in lint_tokenizer().tokenize(self.norm.text[start:end], start, hmm=False))
+        return pos - start in _best_split(self.norm.text[start:end])
 
     def is_word(self, start: int, end: int, hmm: bool = True) -> bool:
         """True when [start, end) begins and ends on jieba token boundaries."""
         return self.is_boundary(start, hmm) and self.is_boundary(end, hmm)
+
+
+def _best_split(text: str) -> set[int]:
+    """The word boundaries jieba's dictionary would put in a short text (its max-probability split,
+    without the HMM guesses), computed directly: jieba's own machinery costs more than the answer."""
+    freq = word_frequencies()
+    log_total = math.log(_dictionary_total())
+    size = len(text)
+    best: list[tuple[float, int]] = [(0.0, size)] * (size + 1)
+    for start in range(size - 1, -1, -1):
+        options = []
+        for end in range(start + 1, min(size, start + _LONGEST_WORD) + 1):
+            count = freq.get(text[start:end], 0)
+            if count > 0 or end == start + 1:
+                options.append((math.log(count or 1) - log_total + best[end][0], end))
+        best[start] = max(options)
+    cuts, at = set(), 0
+    while at < size:
+        at = best[at][1]
+        cuts.add(at)
+    return cuts

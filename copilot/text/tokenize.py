@@ -47,6 +47,11 @@ def word_frequencies() -> dict[str, int]:
     return _ready_base().FREQ
 
 
+def dictionary_total() -> int:
+    """The sum of jieba's dictionary counts (what its word probabilities are relative to)."""
+    return int(_ready_base().total)
+
+
 def warm_up() -> None:
     """Load jieba's dictionary now (about a second) instead of on the first request."""
     _ready_base()

@@ -94,6 +94,9 @@ class ClauseRule(Rule):
             for anchor in compiled.anchors:
                 plan.anchors.append(anchor)
                 plan.anchor_owner.append(position)
+            for word in compiled.also:
+                plan.anchors.append(word)
+                plan.anchor_owner.append(-1 - position)  # a second word the pattern needs, not a start
             for group, name in compiled.captures.items():
                 word_class = classes.get(name)
                 plan.forms[group] = word_class.forms if word_class is not None else {}
@@ -117,10 +120,17 @@ class ClauseRule(Rule):
         owner = plan.anchor_owner
         found = []
         hits: dict[int, list[tuple[int, int]]] = {}
+        seconds: set[int] = set()
         for term, start, end in draft.hits.get(index, ()):
-            hits.setdefault(owner[term], []).append((start, end))
+            position = owner[term]
+            if position < 0:
+                seconds.add(-1 - position)
+            else:
+                hits.setdefault(position, []).append((start, end))
         for position in sorted(hits):
             entry = plan.compiled[position]
+            if entry.pattern.also and position not in seconds:
+                continue  # the pattern needs a word this draft lacks
             for first in _matches_near(entry.pattern, hits[position], draft):
                 match = _whole_words(entry.pattern, first, draft)
                 if match is None:
