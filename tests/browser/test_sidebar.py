@@ -83,6 +83,14 @@ def paste_customer(page: Page, text: str) -> None:
     expect(page.locator("#suggestions .card").first).to_be_visible()
 
 
+def hover_mark(page: Page, text: str) -> None:
+    """Point at an underlined span, as an agent does to read its tooltip."""
+    box = page.locator("#backdrop mark", has_text=text).first.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 1, box["y"] + 1)  # the pointer may already rest on the span's middle
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=3)
+
+
 def type_draft(page: Page, text: str) -> None:
     page.click("#draft")
     page.keyboard.insert_text(text)
@@ -146,6 +154,34 @@ def test_underlined_draft_is_fixed_whole_by_fix_all(open_sidebar: OpenSidebar) -
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", "ok")
     expect(page.locator("#verdict")).to_have_text("可发送")
     assert marks(page) == []
+
+
+def test_fix_all_says_when_it_cannot_mend_a_brush_off(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("brushoff")
+    type_draft(page, "你的包裹丢了，找快递去吧")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "block")
+    # 你 → 您 is fixable, pushing the customer away is not: the button says so before the click
+    expect(page.locator("#fix-all")).to_have_text("修正全部（修正后禁止发送）")
+    page.click("#fix-all")
+    expect(page.locator("#draft")).to_have_value("您的包裹丢了，找快递去吧")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "block")
+    # agents read what kind of problem it is, never a rule id
+    hover_mark(page, "找快递去")
+    expect(page.locator("#tip")).to_be_visible()
+    expect(page.locator("#tip .tip-rule")).to_have_text("推诿、推卸责任")
+
+
+def test_a_promise_offers_the_phrasebanks_wording_for_its_intent(open_sidebar: OpenSidebar) -> None:
+    page = open_sidebar("promise")
+    type_draft(page, "亲，明天一定到")
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "block")
+    page.locator("#diags li", has_text="明天一定到").click()  # selects the span and opens its tooltip
+    expect(page.locator("#tip")).to_be_visible()
+    page.locator("#tip .phrases-for").click()
+    expect(page.locator("#slash .slash-note")).to_have_text("“到货时间”话术")
+    expect(page.locator("#slash .slash-item").first).to_be_visible()
+    page.locator("#slash .slash-item").first.click()
+    expect(page.locator("#verdict")).to_have_attribute("data-verdict", "ok")
 
 
 def test_emoji_before_an_error_underlines_exactly_its_characters(open_sidebar: OpenSidebar) -> None:
