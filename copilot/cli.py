@@ -167,7 +167,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     with _session() as session:
         phrases = load_enabled_phrases(session)
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
-    suggester = Suggester(SuggestIndex(phrases, load_lexicon(settings.lexicon_dir)), defaults)
+    lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
+    suggester = Suggester(SuggestIndex(phrases, lexicon), defaults)
     answer = suggester.suggest(message, limit=args.limit)
     print(json.dumps(answer, ensure_ascii=False) if args.json else format_suggestions(answer))
     return 0

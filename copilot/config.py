@@ -26,7 +26,12 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "phrasebank", description="folder of the default phrasebank, loaded on first start"
     )
     lexicon_dir: Path = Field(
-        default=PROJECT_ROOT / "phrasebank" / "lexicon", description="intent cue words and complaint types"
+        default=PROJECT_ROOT / "phrasebank" / "lexicon",
+        description="intent cue words, complaint types and the intent fusion weights",
+    )
+    training_dir: Path = Field(
+        default=PROJECT_ROOT / "phrasebank" / "training",
+        description="the intent model's training corpus (customer messages per intent)",
     )
     static_dir: Path = Field(default=PROJECT_ROOT / "static", description="the sidebar and editor pages")
     max_text_chars: int = Field(default=8000, ge=1, description="longest text lint/suggest accept")

@@ -45,3 +45,18 @@ def test_the_lexicon_loads_and_names_six_complaint_types() -> None:
     six = ["全面否定型", "缺乏信任型", "喋喋不休型", "立竿见影型", "推卸责任型", "发泄情绪型"]
     assert [t.id for t in lexicon.complaint_types] == six
     assert all(t.steps for t in lexicon.complaint_types)
+
+
+def test_the_training_corpus_has_80_messages_per_intent_and_each_message_one_intent() -> None:
+    # load_lexicon refuses a message labelled with two intents (after normalising), so loading is the lint
+    lexicon = load_lexicon(PROJECT_ROOT / "phrasebank" / "lexicon")
+    per_intent = Counter(intent for _, intent in lexicon.corpus)
+    assert set(per_intent) == set(INTENTS)
+    assert min(per_intent.values()) >= 80 and sum(per_intent.values()) >= 1600
+
+
+def test_the_fusion_weights_are_tuned_data() -> None:
+    fusion = load_lexicon(PROJECT_ROOT / "phrasebank" / "lexicon").fusion
+    assert abs(fusion.model + fusion.retrieval - 1) < 1e-9
+    text = (PROJECT_ROOT / "phrasebank" / "lexicon" / "fusion.yaml").read_text(encoding="utf-8")
+    assert "bench.suggest_tune" in text

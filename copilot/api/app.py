@@ -67,7 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.events = EventWriter(app.state.store, ZoneInfo(settings.stats_timezone), settings.stats_keep_text)
     warm_up()
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
-    app.state.live = LiveIndex(app.state.store, load_lexicon(settings.lexicon_dir), defaults)
+    lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
+    app.state.live = LiveIndex(app.state.store, lexicon, defaults)
     app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events)
     app.state.passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     app.state.login_limits = LoginLimits(

@@ -7,6 +7,7 @@ loop and swap it in while requests in flight finish on the old one.
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from copilot.suggest.features import char_grams, words, words_many
 from copilot.suggest.lexicon import Lexicon
+from copilot.suggest.model import IntentModel, Sample, capped, fitted, forget_fitted
 from copilot.text.normalize import normalize, normalize_terms
 from copilot.text.tokenize import Tokenizer
 
@@ -64,12 +66,23 @@ class Scored:
     scores: np.ndarray  # their fused scores
     intent_scores: dict[str, float]
     query_words: list[str]
+    phrase_scores: np.ndarray  # every phrase's score before the fuzzy step (for an intent's best phrase)
+
+
+_corpus_memo: tuple[tuple, tuple[Sample, ...]] | None = None  # see SuggestIndex._corpus_samples
+
+
+def forget_caches() -> None:
+    """Drop the segmented corpus and the cached fits, so the next build is cold (benchmarks)."""
+    global _corpus_memo
+    _corpus_memo = None
+    forget_fitted()
 
 
 class SuggestIndex:
     """Read-only retrieval structures over the enabled phrases of one phrasebank version."""
 
-    def __init__(self, phrases: Iterable[PhraseLike], lexicon: Lexicon) -> None:
+    def __init__(self, phrases: Iterable[PhraseLike], lexicon: Lexicon, train: bool = True) -> None:
         enabled = [p for p in phrases if p.enabled]
         self.lexicon = lexicon
         cue_words = [w for ws in lexicon.cues.values() for w in ws]
@@ -89,17 +102,25 @@ class SuggestIndex:
         # docs are grouped by phrase, so the max over a phrase's docs is one reduceat
         self._phrase_starts = np.searchsorted(self._doc_phrase, np.arange(len(enabled)))
         self._phrase_ends = np.searchsorted(self._doc_phrase, np.arange(len(enabled)), side="right")
-        self._examples = normalized
+        # each phrase's documents, for the fuzzy step over the candidates
+        self._phrase_examples = [normalized[start:end] for start, end in
+                                 zip(self._phrase_starts, self._phrase_ends, strict=True)]
+        self._phrase_sizes = (self._phrase_ends - self._phrase_starts).astype(np.int64)
         # BM25 runs over one document per phrase (its examples, title and keywords together): five
         # times fewer rows to score than one per example; fuzzy still compares example by example.
         phrase_words: list[list[str]] = [[] for _ in enabled]
         phrase_grams: list[list[str]] = [[] for _ in enabled]
+        # one string object per distinct gram: at 10,000 phrases the copies alone would be ~100 MB
+        pool: dict[str, str] = {}
         for owner, doc, text in zip(doc_phrase, doc_words, normalized, strict=True):
             phrase_words[owner].extend(doc)
-            phrase_grams[owner].extend(char_grams(text))
-        self._words_bm25 = _bm25(phrase_words)
-        self._chars_bm25 = _bm25(phrase_grams)
-        self._intent_ids = {intent: i for i, intent in enumerate(sorted({p.intent for p in self.phrases}))}
+            phrase_grams[owner].extend(pool.setdefault(gram, gram) for gram in char_grams(text))
+        del pool
+        # an empty phrasebank is a normal state (a new shop, a lead who deleted everything): no BM25
+        self._words_bm25 = _bm25(phrase_words) if enabled else None
+        self._chars_bm25 = _bm25(phrase_grams) if enabled else None
+        self._intent_names = sorted({p.intent for p in self.phrases})
+        self._intent_ids = {intent: i for i, intent in enumerate(self._intent_names)}
         phrase_intent = np.asarray([self._intent_ids[p.intent] for p in self.phrases], dtype=np.int64)
         self._phrase_intent = phrase_intent
         self._intent_docs = {i: np.flatnonzero(phrase_intent == n) for i, n in self._intent_ids.items()}
@@ -116,8 +137,55 @@ class SuggestIndex:
         self.complaint_cues = [(t, tuple(c for c in normalize_terms(list(t.cues)) if c))
                                for t in lexicon.complaint_types]
         self.by_id = {p.id: p for p in self.phrases}
+        started = time.perf_counter()
+        self.model = self._train(enabled, normalized, doc_words, doc_phrase) if train else None
+        self.train_seconds = time.perf_counter() - started  # reported by the benchmark
         self._by_shortcut = sorted(((p.shortcut.lower(), i) for i, p in enumerate(self.phrases) if p.shortcut))
         self._shortcut_keys = [key for key, _ in self._by_shortcut]
+
+    def _train(
+        self, enabled: list[PhraseLike], normalized: list[str], doc_words: list[list[str]], doc_phrase: list[int]
+    ) -> IntentModel:
+        """The intent model over the training corpus and the phrases' example questions."""
+        corpus = self._corpus_samples()
+        # a phrase's last document is its title and keywords, not a question a customer asked
+        last = {owner: i for i, owner in enumerate(doc_phrase)}
+        questions = [i for i, owner in enumerate(doc_phrase) if i != last[owner] and normalized[i]]
+        picked = [questions[k] for k in capped([enabled[doc_phrase[i]].intent for i in questions])]
+        examples = [self._sample(normalized[i], enabled[doc_phrase[i]].intent, doc_words[i]) for i in picked]
+        return fitted([*corpus, *examples])
+
+    def _corpus_samples(self) -> tuple[Sample, ...]:
+        """The training corpus as samples, segmented by this index's tokenizer; reused while neither the
+        corpus nor the tokenizer's words change (most edits touch neither, and segmenting ~4,000
+        messages is a fifth of a second)."""
+        global _corpus_memo
+        key = (self.lexicon.corpus, self.tokenizer.words, tuple(self.lexicon.cues.items()))
+        memo = _corpus_memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        texts = normalize_terms([text for text, _ in self.lexicon.corpus])
+        samples = tuple(self._sample(text, intent, segmented) for text, (_, intent), segmented in zip(
+            texts, self.lexicon.corpus, words_many(texts, self.tokenizer), strict=True))
+        _corpus_memo = (key, samples)  # one assignment: a racing build at worst segments again
+        return samples
+
+    def _sample(self, text: str, intent: str, segmented: list[str]) -> Sample:
+        return Sample(text, intent, tuple(segmented), tuple(self.cue_intents(text)))
+
+    def intent_probabilities(self, text: str, segmented: list[str] | None = None) -> dict[str, float]:
+        """The intent model's probabilities for a normalised text (segmented: its words, when known)."""
+        if self.model is None:
+            return {}
+        words_of = words(text, self.tokenizer) if segmented is None else segmented
+        return self.model.probabilities(text, words_of, self.cue_intents(text))
+
+    def best_of_intent(self, intent: str, phrase_scores: np.ndarray) -> int | None:
+        """The phrase of an intent that scores best (the first of that intent when none scores)."""
+        docs = self._intent_docs.get(intent)
+        if docs is None or not len(docs) or intent == "other":
+            return None
+        return int(docs[int(np.argmax(phrase_scores[docs]))])
 
     def intent_mask(self, slots: np.ndarray, intents: list[str]) -> np.ndarray:
         """1.0 for the phrases at slots whose intent is one of intents, else 0.0."""
@@ -155,6 +223,9 @@ class SuggestIndex:
         query_words = words(text, self.tokenizer)
         grams = char_grams(text)
         fused = np.zeros(len(self.phrases), dtype=np.float32)
+        if self._words_bm25 is None or self._chars_bm25 is None:
+            return Scored(slots=np.zeros(0, dtype=np.int64), scores=np.zeros(0), intent_scores={},
+                          query_words=query_words, phrase_scores=fused)
         if query_words:
             fused += WEIGHTS["words"] * _unit(self._words_bm25.get_scores(query_words), FLOORS["words"])
         if grams:
@@ -171,19 +242,19 @@ class SuggestIndex:
         top = top[np.argsort(-fused[top], kind="stable")]
         slots = top.tolist()
         scores = fused[top].astype(np.float64)
+        intent_scores: dict[str, float] = {}
         if slots:
             # Fuzzy similarity only for the candidates, in one rapidfuzz call: typos, short messages.
-            spans = [(self._phrase_starts[slot], self._phrase_ends[slot]) for slot in slots]
-            examples = [ex for start, end in spans for ex in self._examples[start:end]]
+            examples = [example for slot in slots for example in self._phrase_examples[slot]]
             similarity = process.cdist([text], examples, scorer=fuzz.ratio, dtype=np.float32)[0]
-            offsets = np.cumsum([0] + [end - start for start, end in spans[:-1]])
+            offsets = np.zeros(len(slots), dtype=np.int64)
+            np.cumsum(self._phrase_sizes[top[:-1]], out=offsets[1:])
             scores += WEIGHTS["fuzzy"] * np.maximum.reduceat(similarity, offsets) / 100
-        intent_scores: dict[str, float] = {}
-        for slot, value in zip(slots, scores, strict=True):
-            intent = self.phrases[slot].intent
-            intent_scores[intent] = max(intent_scores.get(intent, 0.0), float(value))
+            best = np.zeros(len(self._intent_names))
+            np.maximum.at(best, self._phrase_intent[top], scores)
+            intent_scores = {self._intent_names[i]: float(best[i]) for i in np.flatnonzero(best)}
         return Scored(slots=np.asarray(slots, dtype=np.int64), scores=scores, intent_scores=intent_scores,
-                      query_words=query_words)
+                      query_words=query_words, phrase_scores=fused)
 
 
 def _indexed_phrases(

@@ -1,4 +1,5 @@
-"""The suggest lexicon (phrasebank/lexicon/): intent cue words and the six complaint types, as data."""
+"""The suggest lexicon (phrasebank/lexicon/): intent cue words, the six complaint types and the fusion
+weights, as data; and the intent model's training corpus (phrasebank/training/, beside it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from copilot.suggest.intents import INTENTS
+from copilot.text.normalize import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,17 +21,78 @@ class ComplaintType:
 
 
 @dataclass(frozen=True, slots=True)
+class Fusion:
+    """How intent scores are combined, chosen on the dev sets by `python -m bench.suggest_tune`."""
+
+    model: float = 0.7  # weight of the intent model's probability
+    retrieval: float = 0.3  # weight of the best phrase's retrieval score (0..1) for that intent
+    other_below: float = 0.35  # a best fused score under this means no intent fits: `other`
+    second_share: float = 0.6  # a second intent must score this share of the first (and lead a clause)
+    # how much the intent of the customer's previous turn and of the agent's last reply weigh in
+    # (exponents of their probabilities; 0 ignores the conversation)
+    context_customer: float = 0.3
+    context_agent: float = 0.3
+    # an intent scoring this share of the first gets a phrase among the first suggestions, in case the
+    # first reading is wrong
+    hedge_share: float = 0.1
+
+
+@dataclass(frozen=True, slots=True)
 class Lexicon:
     cues: dict[str, tuple[str, ...]]  # intent id -> cue words
     complaint_types: tuple[ComplaintType, ...]
+    corpus: tuple[tuple[str, str], ...] = ()  # (customer message, intent id): the model's training corpus
+    fusion: Fusion = Fusion()
+
+
+# libyaml's safe loader when PyYAML was built with it: the corpus is ~4,000 lines, read at every start
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LexiconError(ValueError):
     """A lexicon file that cannot be used, with the file and the reason."""
 
 
-def load_lexicon(folder: Path) -> Lexicon:
-    """Read intents.yaml and complaint_types.yaml from folder; unknown intent ids are refused."""
+def load_training(folder: Path) -> tuple[tuple[str, str], ...]:
+    """The training corpus: YAML files of {intent, messages} (in subfolders too, one per way the
+    messages were written); unknown intents are refused."""
+    corpus: list[tuple[str, str]] = []
+    seen: dict[str, tuple[str, Path]] = {}  # a message's letters and digits -> its intent and file
+    for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
+        try:
+            document = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 (safe)
+            intent, messages = str(document["intent"]), document["messages"]
+        except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+            raise LexiconError(f"{path}: 训练语料无法读取: {exc}") from None
+        if not isinstance(messages, list):
+            raise LexiconError(f"{path}: messages 应为消息列表")
+        if intent not in INTENTS:
+            raise LexiconError(f"{path}: 未知的意图 {intent!r};可用: {', '.join(INTENTS)}")
+        for message in map(str, messages):
+            key = "".join(ch for ch in normalize(message).text if ch.isalnum())
+            if not key:
+                continue
+            # one message taught as two intents would teach neither: refused, naming both files
+            other = seen.setdefault(key, (intent, path))
+            if other[0] != intent:
+                raise LexiconError(f"{path}: 消息 {message!r} 标为 {intent},但 {other[1]} 中标为 {other[0]}")
+            corpus.append((message, intent))
+    return tuple(corpus)
+
+
+def load_fusion(path: Path) -> Fusion:
+    if not path.exists():
+        return Fusion()
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Fusion(**{key: float(values[key]) for key in Fusion.__dataclass_fields__ if key in values})
+    except (OSError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{path}: 融合权重无法读取: {exc}") from None
+
+
+def load_lexicon(folder: Path, training: Path | None = None) -> Lexicon:
+    """Read intents.yaml, complaint_types.yaml and fusion.yaml from folder, and the training corpus
+    (by default the training/ folder beside it); unknown intent ids are refused."""
     try:
         intents = yaml.safe_load((folder / "intents.yaml").read_text(encoding="utf-8"))["cues"]
         types = yaml.safe_load((folder / "complaint_types.yaml").read_text(encoding="utf-8"))["types"]
@@ -39,6 +102,8 @@ def load_lexicon(folder: Path) -> Lexicon:
     if unknown:
         raise LexiconError(f"{folder / 'intents.yaml'}: 未知的意图 {unknown};可用: {', '.join(INTENTS)}")
     return Lexicon(
+        corpus=load_training(training if training is not None else folder.parent / "training"),
+        fusion=load_fusion(folder / "fusion.yaml"),
         cues={intent: tuple(str(w) for w in words) for intent, words in intents.items()},
         complaint_types=tuple(
             ComplaintType(

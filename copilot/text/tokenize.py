@@ -66,6 +66,8 @@ class Tokenizer:
             w for w in map(str, words)
             if len(w) > 1 and base.FREQ.get(w, 0) < _DOMAIN_WORD_FREQ and not CLAUSE_BREAK.search(w)
         ]
+        # what makes this tokenizer differ from another: two with the same words segment alike
+        self.words = frozenset(extra)
         if extra:
             # A copy of the base dictionary (~15 ms): the base, which lint reads, never changes.
             own = jieba.Tokenizer()

@@ -205,3 +205,27 @@ def test_unreadable_files_get_a_clear_422(api: TestClient, filename: str, data: 
 def test_import_without_a_file_names_the_field(api: TestClient) -> None:
     response = api.post("/v1/phrases/import")
     assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "file"
+
+
+def test_deleting_the_last_phrases_never_fails_and_the_service_still_starts(
+    tmp_path: Path, database_url: str, phrasebank_dir: Path
+) -> None:
+    settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir)
+    with TestClient(create_app(settings)) as api:
+        authorize(api, "lead")
+        for phrase_id, left in (("invoice-01", ["ship-01"]), ("ship-01", []), ("refund-01", [])):
+            assert api.delete(f"/v1/phrases/{phrase_id}").status_code == 204
+            answer = api.post("/v1/suggest", json={"message": "能开发票吗?什么时候发货"})
+            assert answer.status_code == 200
+            assert [s["id"] for s in answer.json()["suggestions"]] == left
+            # the intent model still reads the customer, with or without a phrase to offer
+            assert {"invoice", "ship_time"} <= {i["id"] for i in answer.json()["intents"]}
+        assert api.get("/v1/phrases").json() == []
+        token = api.headers["Authorization"]
+    with TestClient(create_app(settings)) as restarted:
+        answer = restarted.post("/v1/suggest", json={"message": "什么时候发货"})
+        assert answer.status_code == 200 and answer.json()["suggestions"] == []
+        assert answer.json()["intents"][0]["id"] == "ship_time"
+        restarted.headers["Authorization"] = token
+        assert restarted.post("/v1/phrases", json=NEW).status_code == 201
+        assert restarted.post("/v1/suggest", json={"message": "有赠品吗"}).json()["suggestions"][0]["title"] == "有赠品"

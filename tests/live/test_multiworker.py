@@ -1,5 +1,6 @@
 """Live everywhere, at once: `kefu-copilot serve --workers 2` over one SQLite file and over PostgreSQL; an
-edit saved through one worker reaches /v1/suggest, /v1/lint, /v2/check and open sidebars on both within 2 s."""
+edit saved through one worker reaches /v1/suggest (a paraphrase of a new phrase's examples, through the
+retrained intent model), /v1/lint, /v2/check and open sidebars on both within 2 s."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from tests.conftest import DATABASES, LiveServer, fresh_database, make_token
 
 BUDGET_S = 2.0
 PHRASE = {"title": "翡翠手镯保养", "body": "亲,翡翠手镯请避免磕碰,平时用清水擦拭即可~", "intent": "product_info",
-          "group": "售前", "keywords": ["翡翠手镯"], "examples": ["翡翠手镯怎么保养"]}
+          "group": "售前", "keywords": ["翡翠手镯"],
+          "examples": ["翡翠手镯怎么保养", "手镯平时要怎么护理", "翡翠戴久了会不会变色"]}
+# Not one of the examples: the index and the intent model, retrained on them, must generalise.
+PARAPHRASE = "我的镯子该怎么护理呀"
 
 
 @dataclass
@@ -62,11 +66,12 @@ def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def shows_the_edit(client: httpx.Client, pid: int, term: str) -> bool:
     """Whether this worker already suggests the new phrase and flags the new word in lint and /v2/check."""
     assert client.get("/healthz").json()["pid"] == pid  # still the same worker
-    suggested = client.post("/v1/suggest", json={"message": "翡翠手镯怎么保养"}).json()["suggestions"]
+    answer = client.post("/v1/suggest", json={"message": PARAPHRASE}).json()
+    suggested = answer["suggestions"]
     linted = client.post("/v1/lint", json={"text": f"{term},亲"}).json()["diagnostics"]
     checked = client.post("/v2/check", data={"text": f"{term},亲", "language": "zh-CN"}).json()["matches"]
     return (
-        bool(suggested) and suggested[0]["title"] == PHRASE["title"]
+        bool(suggested) and suggested[0]["title"] == PHRASE["title"] and answer["intents"][0]["id"] == "product_info"
         and any(d["rule"].startswith("shop.") for d in linted)
         and any(m["rule"]["id"].startswith("shop.") for m in checked)
     )

@@ -4,33 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.config import PROJECT_ROOT
 from copilot.store import PhrasePublic
 from copilot.suggest.index import SuggestIndex
 from copilot.suggest.intents import INTENTS
-from copilot.suggest.lexicon import Lexicon, load_lexicon
+from copilot.suggest.lexicon import Lexicon
 from copilot.suggest.suggester import Suggester, Turn
-
-VALUES = {"agent_no": "8", "shop": "小熊旗舰店", "customer": "小王"}
+from tests.suggest.conftest import VALUES, intents_of
 
 
 @pytest.fixture(scope="module")
 def phrases(default_phrases: list[PhrasePublic]) -> list[PhrasePublic]:
     return default_phrases
-
-
-@pytest.fixture(scope="module")
-def lexicon() -> Lexicon:
-    return load_lexicon(PROJECT_ROOT / "phrasebank" / "lexicon")
-
-
-@pytest.fixture(scope="module")
-def suggester(phrases: list[PhrasePublic], lexicon: Lexicon) -> Suggester:
-    return Suggester(SuggestIndex(phrases, lexicon), VALUES)
-
-
-def intents_of(answer: dict) -> list[str]:
-    return [i["id"] for i in answer["intents"]]
 
 
 CUSTOMER_MESSAGES = {
