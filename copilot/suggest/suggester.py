@@ -45,7 +45,7 @@ Mode = Literal["fused", "model", "retrieval"]
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """One reading of a message (the whole of it, a clause, or the conversation so far)."""
+    """One reading of a message: the whole of it, or one of its clauses (read by the model alone)."""
 
     probabilities: Mapping[str, float]  # the intent model's
     retrieval: Mapping[str, float]  # the best phrase's retrieval score per intent, 0..1
