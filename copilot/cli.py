@@ -192,6 +192,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port if args.port is not None else settings.port,
         workers=args.workers,
         log_level="info",
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app believes only
+        # COPILOT_TRUSTED_PROXIES (copilot/api/client.py), so uvicorn must leave the client address alone.
+        proxy_headers=False,
         ws_max_size=settings.ws_max_frame_bytes,  # larger frames close with 1009
         # Sidebar frames are small and travel over loopback or a LAN: compressing them costs more CPU
         # (both ends) and latency than it saves.

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _comma_list(value: object) -> object:
+    """`a, b` in the environment is the list [a, b] (NoDecode keeps pydantic-settings from wanting JSON)."""
+    return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
 
 class Settings(BaseSettings):
@@ -77,6 +85,47 @@ class Settings(BaseSettings):
     login_window_minutes: float = Field(default=15, gt=0, description="the window failed logins are counted in")
     password_time_cost: int = Field(default=3, ge=1, description="argon2id passes per password hash")
     password_memory_kib: int = Field(default=65536, ge=64, description="argon2id memory per password hash, in KiB")
+    # Security (issue #10): who may set X-Forwarded-*, which other sites may call us, who may frame our pages.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[], description="addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default=[], description="other origins (https://chat.example.com) allowed to open the socket and call the API"
+    )
+    frame_ancestors: str = Field(
+        default="'self'", description="CSP frame-ancestors: who may embed the pages in a frame (a chat platform)"
+    )
+
+    @field_validator("trusted_proxies", "allowed_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        return _comma_list(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"COPILOT_TRUSTED_PROXIES 中的 {entry!r} 不是 IP 地址或网段(如 10.0.0.0/8)") from None
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parts = urlsplit(entry)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+                raise ValueError(f"COPILOT_ALLOWED_ORIGINS 中的 {entry!r} 不是来源,应写成 https://chat.example.com")
+        return [entry.rstrip("/").lower() for entry in value]
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _one_directive(cls, value: str) -> str:
+        if any(ch in value for ch in ";,\r\n"):
+            raise ValueError("COPILOT_FRAME_ANCESTORS 只能是 frame-ancestors 的来源列表,不能含分号、逗号或换行")
+        return value.strip() or "'none'"
 
 
 @lru_cache

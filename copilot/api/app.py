@@ -17,6 +17,7 @@ from copilot import __version__
 from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
+from copilot.api.security import install_security
 from copilot.auth.passwords import Passwords
 from copilot.auth.ratelimit import LoginLimits
 from copilot.config import Settings, get_settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_ip_max_failures, timedelta(minutes=settings.login_window_minutes)
     )
     install_error_handlers(app)
+    install_security(app, settings)
 
     @app.middleware("http")
     async def _refresh_after_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -210,9 +210,9 @@ class Hub:
             self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
                              reply_ms=waited, text=text)
 
-    async def serve(self, websocket: WebSocket, agent: str | None = None) -> None:
+    async def serve(self, websocket: WebSocket, agent: str | None = None, subprotocol: str | None = None) -> None:
         """Run one agent connection until it closes (a client that stops reading is closed for it)."""
-        await websocket.accept()
+        await websocket.accept(subprotocol)
         connection = AgentConnection(websocket, self)
         connection.agent = agent
         sender = asyncio.create_task(connection.sender())

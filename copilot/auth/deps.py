@@ -120,9 +120,24 @@ def require_reader(request: Request) -> Identity:
     return refuse_unless(current_identity(request), "agent")
 
 
+SUBPROTOCOL = "kefu-copilot"
+# A browser cannot set Authorization on a WebSocket; it can offer subprotocols, which (unlike ?token=) no
+# access log or proxy log records: ["kefu-copilot", "token.kc_…"], answered with "kefu-copilot".
+_TOKEN_SUBPROTOCOL = "token."
+
+
+def offered_subprotocols(connection: HTTPConnection) -> list[str]:
+    header = ",".join(connection.headers.getlist("sec-websocket-protocol"))
+    return [part.strip() for part in header.split(",") if part.strip()]
+
+
 def identify_connection(connection: HTTPConnection) -> Identity:
-    """The identity of a WebSocket handshake: Authorization header, ?token=, or the session cookie."""
-    token = bearer(connection.headers.get("authorization")) or connection.query_params.get("token") or None
+    """The identity of a WebSocket handshake: Authorization header, a `token.<令牌>` subprotocol, ?token=
+    (older clients; masked in the log), or the session cookie."""
+    offered = [p.removeprefix(_TOKEN_SUBPROTOCOL) for p in offered_subprotocols(connection)
+               if p.startswith(_TOKEN_SUBPROTOCOL)]
+    token = (bearer(connection.headers.get("authorization")) or next(iter(offered), None)
+             or connection.query_params.get("token") or None)
     return identify(connection.app.state.store, token=token, cookie=connection.cookies.get(sessions.COOKIE))
 
 

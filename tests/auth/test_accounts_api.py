@@ -144,7 +144,9 @@ def test_the_sidebar_page_offers_a_login_form_when_login_is_required(tmp_path: P
                                                                      phrasebank_dir: Path) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir, require_login=True) as client:
         page = client.get("/")
-        assert page.status_code == 401 and "登录" in page.text and "/v1/auth/login" in page.text
+        assert page.status_code == 401 and "登录" in page.text
+        assert '<script type="module" src="/static/login.js">' in page.text
+        assert "/v1/auth/login" in client.get("/static/login.js").text  # the form's script, open to anyone
         make_user(client.app.state.store, "amy", "agent")  # type: ignore[attr-defined]
         client.post("/v1/auth/login", json={"name": "amy", "password": PASSWORD})
         assert client.get("/").status_code == 200

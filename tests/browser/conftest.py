@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,3 +36,16 @@ def browser() -> Iterator[Browser]:
         browser = launch_chromium(playwright)
         yield browser
         browser.close()
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """A list that fills with every Content-Security-Policy violation chromium reports on the context's pages
+    (it reports them on the console): a page that needs inline script or style would show up here."""
+    violations: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+    return violations

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from copilot.store import Store
+from tests.browser.conftest import watch_csp
 from tests.conftest import PASSWORD, LiveServer, make_user
 
 pytestmark = pytest.mark.browser
@@ -38,14 +39,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def new_context(browser: Browser) -> Iterator[NewContext]:
-    """Fresh contexts (each its own cookies); every page in them must run without a script error."""
+    """Fresh contexts (each its own cookies); every page in them must run without a script error or a CSP
+    violation."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
+    errors_from_csp: list[list[str]] = []
 
     def make(width: int = 1280, height: int = 800) -> BrowserContext:
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
         context.set_default_timeout(5_000)
         context.on("page", lambda page: page.on("pageerror", lambda exc: errors.append(str(exc))))
+        errors_from_csp.append(watch_csp(context))
         contexts.append(context)
         return context
 
@@ -53,6 +57,7 @@ def new_context(browser: Browser) -> Iterator[NewContext]:
     for context in contexts:
         context.close()
     assert errors == []
+    assert [v for violations in errors_from_csp for v in violations] == []
 
 
 def open_editor(context: BrowserContext, server: LiveServer, name: str, tab: str = "phrases") -> Page:

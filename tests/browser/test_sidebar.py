@@ -11,7 +11,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from copilot.config import PROJECT_ROOT
-from tests.conftest import LiveServer
+from copilot.store import Store
+from tests.browser.conftest import watch_csp
+from tests.conftest import PASSWORD, LiveServer, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -56,8 +58,10 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
         permissions=["clipboard-read", "clipboard-write"],
     )
     context.set_default_timeout(5_000)
+    violations = watch_csp(context)
     yield context
     context.close()
+    assert violations == []  # every page works under the CSP: no inline script or style to block
 
 
 @pytest.fixture
@@ -385,3 +389,45 @@ def test_customer_text_and_phrases_render_as_inert_text(open_sidebar: OpenSideba
 
     assert page.evaluate("document.querySelectorAll('img, b, script:not([src])').length") == 0
     assert page.evaluate("window.__pwned") is None
+
+
+def test_the_csp_blocks_a_script_that_got_into_the_page(browser: Browser, server: LiveServer) -> None:
+    # What the hostile phrase above could never do, done by hand: an inline script in the live page.
+    context = browser.new_context()
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.goto(f"{server.url}/?c=csp")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "connected")
+    page.evaluate("""() => {
+        const script = document.createElement("script");
+        script.textContent = "window.__ran = true";
+        document.body.append(script);
+    }""")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.__ran") is None
+    assert any("script-src" in v for v in violations), violations
+    context.close()
+
+
+def test_the_login_form_works_under_the_csp(browser: Browser, tmp_path: Path) -> None:
+    live = LiveServer(tmp_path, env={"COPILOT_REQUIRE_LOGIN": "true"}).start(timeout=120)
+    try:
+        store = Store.from_url(live.env["COPILOT_DATABASE_URL"])
+        make_user(store, "amy", "agent")
+        store.dispose()
+        context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(5_000)
+        violations = watch_csp(context)
+        page = context.new_page()
+        page.goto(live.url + "/")
+        page.fill("#name", "amy")
+        page.fill("#password", "wrong-password")
+        page.click("button[type=submit]")
+        expect(page.locator("#error")).to_have_text("用户名或密码错误")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "connected")  # the sidebar, logged in
+        assert violations == []
+        context.close()
+    finally:
+        live.stop()

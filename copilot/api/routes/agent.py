@@ -8,7 +8,14 @@ from starlette.concurrency import run_in_threadpool
 
 from copilot.api.errors import ApiError
 from copilot.api.login_page import LOGIN_PAGE
-from copilot.auth.deps import ANONYMOUS, Identity, identify_connection, require_reader
+from copilot.auth.deps import (
+    ANONYMOUS,
+    SUBPROTOCOL,
+    Identity,
+    identify_connection,
+    offered_subprotocols,
+    require_reader,
+)
 
 router = APIRouter()
 
@@ -41,16 +48,18 @@ def favicon(request: Request) -> FileResponse:
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     """The sidebar's socket; with COPILOT_REQUIRE_LOGIN=true a handshake without a login is closed with 4401."""
-    reason = "请先登录,或在地址后加 ?token=<令牌>"
+    reason = "请先登录,或用子协议 token.<令牌> 连接(旧客户端可在地址后加 ?token=<令牌>)"
     try:
         identity: Identity = await run_in_threadpool(identify_connection, websocket)
     except ApiError:
         identity, reason = ANONYMOUS, "令牌无效或已撤销,请重新生成"
     if identity.session_expired:
         reason = "登录已过期,请重新登录"
+    # A browser that offered subprotocols drops a handshake whose answer names none of them.
+    subprotocol = SUBPROTOCOL if SUBPROTOCOL in offered_subprotocols(websocket) else None
     if websocket.app.state.settings.require_login and identity.role is None:
         # Accepted first so the browser sees our code and reason; a refused handshake only shows as 403.
-        await websocket.accept()
+        await websocket.accept(subprotocol)
         await websocket.close(CLOSE_LOGIN_REQUIRED, reason)
         return
-    await websocket.app.state.hub.serve(websocket, agent=identity.name)
+    await websocket.app.state.hub.serve(websocket, agent=identity.name, subprotocol=subprotocol)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api.client import came_over_tls, client_ip
 from copilot.api.errors import ApiError
 from copilot.auth import sessions
 from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf
@@ -26,11 +27,6 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-def client_ip(request: Request) -> str:
-    # uvicorn puts the real address here when it trusts the proxy (--forwarded-allow-ips).
-    return request.client.host if request.client else "unknown"
-
-
 def _wait_in_words(seconds: int) -> str:
     return f"{seconds} 秒" if seconds < 60 else f"{math.ceil(seconds / 60)} 分钟"
 
@@ -47,19 +43,19 @@ def login(body: LoginRequest, request: Request, response: Response) -> dict[str,
     store: Store = state.store
     passwords: Passwords = state.passwords
     limits: LoginLimits = state.login_limits
-    ip = client_ip(request)
+    admission = limits.admit(store, name=body.name, client_ip=client_ip(request))
+    if admission.retry_after is not None:
+        raise _too_many(admission.retry_after)  # before the password is looked at: a limited name learns nothing
     with store.begin() as session:
-        wait = limits.retry_after(session, name=body.name, client_ip=ip)
         user = find_user(session, body.name)
         stored_hash = user.password_hash if user else None
-    if wait is not None:
-        raise _too_many(wait)  # before the password is looked at: a limited name learns nothing
-    # Verified outside any transaction: argon2 takes a while and must not hold a database lock.
-    if user is None or not passwords.verify(stored_hash, body.password):
-        with store.begin() as session:
-            limits.record_failure(session, name=body.name, client_ip=ip)
-        raise ApiError(401, "login_failed", "用户名或密码错误")
+    # Verified outside any transaction: argon2 takes a while and must not hold a database lock. An unknown
+    # name is verified too (against a decoy hash), so the answer's timing does not tell which names exist.
+    if not passwords.verify(stored_hash, body.password) or user is None:
+        raise ApiError(401, "login_failed", "用户名或密码错误")  # the counted attempt stays: it is the failure
     if user.disabled:
+        with store.begin() as session:
+            limits.take_back(session, admission)
         raise ApiError(403, "account_disabled", "该账号已停用,请联系管理员")
     with store.begin() as session:
         limits.forget(session, name=body.name)
@@ -69,7 +65,7 @@ def login(body: LoginRequest, request: Request, response: Response) -> dict[str,
         login_session, cookie = sessions.start_session(session, user=user, hours=state.settings.session_hours)
     response.set_cookie(
         sessions.COOKIE, cookie, max_age=int(state.settings.session_hours * 3600), path="/",
-        httponly=True, samesite="strict", secure=request.url.scheme == "https",
+        httponly=True, samesite="strict", secure=came_over_tls(request),
     )
     return {"user": {"name": user.name, "role": user.role}, "csrf_token": login_session.csrf_token,
             "expires_at": login_session.expires_at.isoformat()}
@@ -88,7 +84,7 @@ def logout(request: Request) -> Response:
             sessions.end_session(session, cookie)
     response = Response(status_code=204)
     response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=request.url.scheme == "https")
+                           secure=came_over_tls(request))
     return response
 
 
