@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -77,6 +78,12 @@ class Settings(BaseSettings):
     login_window_minutes: float = Field(default=15, gt=0, description="the window failed logins are counted in")
     password_time_cost: int = Field(default=3, ge=1, description="argon2id passes per password hash")
     password_memory_kib: int = Field(default=65536, ge=64, description="argon2id memory per password hash, in KiB")
+    metrics: bool = Field(
+        default=True, description="serve GET /metrics (Prometheus text, no login: keep it off the public proxy)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`serve`'s log lines: uvicorn's text, or one JSON object per line"
+    )
 
 
 @lru_cache

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from copilot import __version__
+from copilot.api import metrics
 from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
@@ -50,6 +51,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         with contextlib.suppress(Exception):  # this worker's last events; a dead database loses only these
             await app.state.events.flush()
         app.state.store.dispose()
+        metrics.worker_exited()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.login_max_failures, settings.login_ip_max_failures, timedelta(minutes=settings.login_window_minutes)
     )
     install_error_handlers(app)
+    metrics.install(app)
 
     @app.middleware("http")
     async def _refresh_after_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
