@@ -177,6 +177,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from copilot.api.metrics import share_between_workers
+    from copilot.logs import logging_config
+
     # Refuse to start on a broken rule pack, with the pack's own message; migrate and seed once here,
     # and refuse to start on a broken phrasebank.
     _load_linter()
@@ -185,6 +188,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if host not in ("127.0.0.1", "::1", "localhost") and not settings.require_login:
         print(f"注意: 服务监听 {host},但未设置 COPILOT_REQUIRE_LOGIN=true,其他电脑无需登录即可使用检查与推荐",
               file=sys.stderr)
+    share_between_workers(args.workers)
     uvicorn.run(
         "copilot.api.app:create_app",
         factory=True,
@@ -195,6 +199,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app believes only
         # COPILOT_TRUSTED_PROXIES (copilot/api/client.py), so uvicorn must leave the client address alone.
         proxy_headers=False,
+        log_config=logging_config(settings.log_format),
         ws_max_size=settings.ws_max_frame_bytes,  # larger frames close with 1009
         # Sidebar frames are small and travel over loopback or a LAN: compressing them costs more CPU
         # (both ends) and latency than it saves.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         if any(ch in value for ch in ";,\r\n"):
             raise ValueError("COPILOT_FRAME_ANCESTORS 只能是 frame-ancestors 的来源列表,不能含分号、逗号或换行")
         return value.strip() or "'none'"
+    metrics: bool = Field(
+        default=True, description="serve GET /metrics (Prometheus text, no login: keep it off the public proxy)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`serve`'s log lines: uvicorn's text, or one JSON object per line"
+    )
 
 
 @lru_cache

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from copilot import __version__
+from copilot.api import metrics
 from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
@@ -51,6 +52,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         with contextlib.suppress(Exception):  # this worker's last events; a dead database loses only these
             await app.state.events.flush()
         app.state.store.dispose()
+        metrics.worker_exited()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_security(app, settings)
+    metrics.install(app)
 
     @app.middleware("http")
     async def _refresh_after_writes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

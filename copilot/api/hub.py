@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from copilot.api import metrics
 from copilot.api.frames import (
     CustomerFrame,
     DraftFrame,
@@ -81,7 +82,9 @@ class AgentConnection:
             if draft is None or draft.seq <= self.answered_seq:
                 continue
             self.answered_seq = draft.seq
+            started = time.perf_counter()
             result = self.hub.linter.lint(draft.text).as_dict()
+            metrics.lint_seconds.labels("ws").observe(metrics.elapsed(started))
             self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
             await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
 
@@ -152,7 +155,9 @@ class Hub:
         """Remember a customer message and answer it with a suggestions frame."""
         history = self.conversations.history(conversation)
         self.conversations.append(conversation, "customer", text)
+        started = time.perf_counter()
         answer = self.live.suggester.suggest(text, history=history, values=values)
+        metrics.suggest_seconds.labels("ws").observe(metrics.elapsed(started))
         return {
             "type": "suggestions",
             "conversation": conversation,
@@ -213,6 +218,7 @@ class Hub:
     async def serve(self, websocket: WebSocket, agent: str | None = None, subprotocol: str | None = None) -> None:
         """Run one agent connection until it closes (a client that stops reading is closed for it)."""
         await websocket.accept(subprotocol)
+        metrics.open_sockets.inc()
         connection = AgentConnection(websocket, self)
         connection.agent = agent
         sender = asyncio.create_task(connection.sender())
@@ -221,6 +227,7 @@ class Hub:
         try:
             await self._receive(connection)
         finally:
+            metrics.open_sockets.dec()
             for conversation in list(connection.watching):
                 self.unwatch(conversation, connection)
             for task in helpers:

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from copilot.store.schemas import _clean, _fail
+from copilot.store.schemas import MAX_INT, _clean, _fail
 
 TERM_MAX, MESSAGE_MAX, REPLACEMENTS_MAX = 100, 200, 10
 RULE_FIELDS = ("kind", "term", "replacements", "severity", "message", "scope", "enabled")
@@ -56,7 +56,7 @@ class RuleUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT)
     kind: Kind | None = None
     term: Term | None = None
     replacements: Replacements | None = None
@@ -72,5 +72,5 @@ class DefaultRuleToggle(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool
-    version: int | None = Field(default=None, ge=0)
+    version: int | None = Field(default=None, ge=0, le=MAX_INT)
 

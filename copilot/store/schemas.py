@@ -23,6 +23,8 @@ TITLE_MAX, BODY_MAX, ITEM_MAX = 60, 1000, 200
 KEYWORDS_MAX, EXAMPLES_MAX = 30, 50
 SHORTCUT_RE = re.compile(r"^[a-z0-9_/-]{1,20}$")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+# Versions and row ids are 32-bit `integer` columns on PostgreSQL; a larger number is refused before any query.
+MAX_INT = 2**31 - 1
 # Lone surrogates cannot be encoded as UTF-8 and PostgreSQL refuses NUL; other C0 controls are noise.
 _BAD_CHAR = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # List items travel through spreadsheet cells joined by these, so they may not contain them.
@@ -142,7 +144,7 @@ class PhraseUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT)
     title: Title | None = None
     body: Body | None = None
     intent: Intent | None = None
@@ -192,4 +194,4 @@ class RestoreRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.api.client import came_over_tls, client_ip
 from copilot.api.errors import ApiError
+from copilot.api.responses import BODY, STORE, errors
 from copilot.auth import sessions
 from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf
 from copilot.auth.passwords import Passwords
@@ -17,7 +18,7 @@ from copilot.auth.ratelimit import LoginLimits
 from copilot.auth.users import find_user, get_user
 from copilot.store import Store
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=errors(STORE))
 
 
 class LoginRequest(BaseModel):
@@ -36,7 +37,7 @@ def _too_many(seconds: int) -> ApiError:
                     {"retry_after": seconds}, headers={"Retry-After": str(seconds)})
 
 
-@router.post("/login")
+@router.post("/login", responses=errors(BODY, 401, 403, 429))
 def login(body: LoginRequest, request: Request, response: Response) -> dict[str, Any]:
     """Check name and password; on success set the session cookie and return the user and the CSRF token."""
     state = request.app.state
@@ -71,7 +72,7 @@ def login(body: LoginRequest, request: Request, response: Response) -> dict[str,
             "expires_at": login_session.expires_at.isoformat()}
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=errors(403))
 def logout(request: Request) -> Response:
     """End this browser's session (a live session must send its CSRF token) and clear the cookie."""
     cookie = request.cookies.get(sessions.COOKIE)
@@ -88,7 +89,7 @@ def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/me")
+@router.get("/me", responses=errors(401))
 def me(identity: Agent) -> dict[str, Any]:
     """The logged-in user, how they authenticated, and (for a session) the CSRF token for writes."""
     return {"user": {"name": identity.name, "role": identity.role}, "via": identity.via,

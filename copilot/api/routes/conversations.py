@@ -8,8 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict
 
+from copilot.api import metrics
 from copilot.api.deps import SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.api.responses import BODY, STORE, errors
 from copilot.auth.deps import bearer, identify
 from copilot.auth.tokens import PREFIX
 
@@ -43,7 +45,7 @@ def require_pusher(request: Request) -> str:
     raise ApiError(401, "unauthorized", "令牌错误:请在 Authorization 头中使用 Bearer <令牌>")
 
 
-@router.post("/v1/conversations/{conversation}/messages")
+@router.post("/v1/conversations/{conversation}/messages", responses=errors(BODY, 401, STORE))
 def push_message(
     conversation: Annotated[str, Path(min_length=1, max_length=128)],
     body: PushedMessage,
@@ -54,4 +56,5 @@ def push_message(
     """Append to the conversation; a customer message is answered and pushed to every watching sidebar."""
     require_text(body.text, settings)
     frame = request.app.state.hub.push(conversation, body.role, body.text)
+    metrics.count_push(frame["delivered"])
     return {**{k: v for k, v in frame.items() if k != "type"}, "role": body.role}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from bisect import bisect_left
 from typing import Any
 
@@ -15,8 +16,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from copilot import __version__
+from copilot.api import metrics
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.api.responses import READER, STORE, ErrorBody, errors
 from copilot.auth.deps import require_reader
 from copilot.lint import Diagnostic, Severity
 
@@ -120,15 +123,22 @@ def _shift_to_full(pos: int, slices: list[tuple[int, int]]) -> int:
     return pos
 
 
-@router.get("/v2/languages")
+@router.get("/v2/languages", responses=errors(READER, STORE))
 def languages() -> list[dict[str, str]]:
     """The languages our rules check (Chinese)."""
     return LANGUAGES
 
 
 # Two routes, not one with two methods, so the OpenAPI schema gets one operation id per method.
-@router.get("/v2/check", response_model=None)
-@router.post("/v2/check", response_model=None)
+# LanguageTool clients expect its plain-text 400s for a missing text or an unreadable form; our own errors are JSON.
+_CHECK_ERRORS = errors(READER, STORE, 413, 422) | {
+    400: {"model": ErrorBody, "description": "缺少 text 或 data,表单无法解析,或 data 不是 LanguageTool 的标注格式",
+          "content": {"text/plain": {"schema": {"type": "string"}}}},
+}
+
+
+@router.get("/v2/check", response_model=None, responses=_CHECK_ERRORS)
+@router.post("/v2/check", response_model=None, responses=_CHECK_ERRORS)
 async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> JSONResponse | PlainTextResponse:
     """LanguageTool's check: form or query fields text (or data) and language."""
     fields: dict[str, Any] = dict(request.query_params)
@@ -154,7 +164,9 @@ async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> J
     else:
         return PlainTextResponse("Error: Missing 'text' or 'data' parameter / 缺少 text 或 data 参数", status_code=400)
     require_text(text, settings)
+    started = time.perf_counter()
     result = linter.lint(text)
+    metrics.lint_seconds.labels("http").observe(metrics.elapsed(started))
     utf16 = Utf16Offsets(text)
     matches = [to_match(text, d, utf16) for d in result.diagnostics]
     if slices is not None:  # annotated text: offsets count the markup too

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from copilot.api import metrics
 from copilot.api.deps import LinterDep, SettingsDep, require_text
+from copilot.api.responses import BODY, READER, STORE, errors
 from copilot.auth.deps import require_reader
 
 router = APIRouter()
@@ -21,11 +24,14 @@ class LintRequest(BaseModel):
     scope: Literal["presale", "aftersale"] | None = None
 
 
-@router.post("/v1/lint", dependencies=[Depends(require_reader)])
+@router.post("/v1/lint", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
 def lint(body: LintRequest, linter: LinterDep, settings: SettingsDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied."""
     text = require_text(body.text, settings)
-    return linter.lint(text, body.scope).as_dict()
+    started = time.perf_counter()
+    result = linter.lint(text, body.scope).as_dict()
+    metrics.lint_seconds.labels("http").observe(metrics.elapsed(started))
+    return result
 
 
 @router.get("/healthz")

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import JSONResponse
 
 from copilot.api.errors import ApiError
+from copilot.api.params import Choice, ItemId, Offset, Version
+from copilot.api.responses import BODY, READER, ROLE, STORE, content, errors
 from copilot.auth.deps import Lead, require_reader
 from copilot.store import Store
 from copilot.store import phrases as store_phrases
@@ -17,11 +19,13 @@ from copilot.store.errors import (
     PhraseNotFound,
 )
 from copilot.store.importer import import_phrases
-from copilot.store.io import RowError, format_for
+from copilot.store.io import FORMATS, RowError, format_for
 from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate, RestoreRequest
 from copilot.suggest.intents import GROUPS, INTENTS
 
-router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)])
+# Every route reads the store behind the reader check; writes add a lead's role and a body.
+router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)],
+                   responses=errors(READER, STORE))
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -38,14 +42,14 @@ def _json(phrase: PhrasePublic, status: int = 200, headers: dict[str, str] | Non
     return JSONResponse(phrase.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-@router.get("")
+@router.get("", responses=errors(422))
 def list_phrases(
     store: StoreDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    intent: str | None = None,
-    group: str | None = None,
+    intent: Choice = None,
+    group: Choice = None,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
-    offset: Annotated[int | None, Query(ge=0)] = None,
+    offset: Offset = None,
 ) -> JSONResponse:
     """Every phrase matching the filters as one array; with limit/offset one page, and X-Total-Count."""
     if intent and intent not in INTENTS:
@@ -61,8 +65,8 @@ def list_phrases(
     return JSONResponse([p.model_dump(mode="json") for p in found], headers=headers)
 
 
-@router.get("/export")
-def export_phrases(store: StoreDep, format: str = "yaml") -> Response:
+@router.get("/export", responses={200: content(*(f.content_type for f in FORMATS.values()))} | errors(422))
+def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)] = "yaml") -> Response:
     """The whole phrasebank as a yaml, csv or xlsx download."""
     fmt = format_for(name=format)
     with store.begin() as session:
@@ -72,12 +76,12 @@ def export_phrases(store: StoreDep, format: str = "yaml") -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/import")
+@router.post("/import", responses=errors(ROLE, BODY))
 async def import_file(
     store: StoreDep,
     identity: Lead,
     file: Annotated[UploadFile, File()],
-    format: str | None = None,
+    format: Choice = None,
     dry_run: bool = False,
 ) -> JSONResponse:
     """Add or update phrases from an uploaded file; all rows or none; dry_run only reports what would change."""
@@ -101,15 +105,15 @@ async def import_file(
     return JSONResponse(report.as_dict() | {"phrasebank_version": version})
 
 
-@router.get("/{phrase_id}")
-def get_phrase(phrase_id: str, store: StoreDep) -> JSONResponse:
+@router.get("/{phrase_id}", responses=errors(404, 422))
+def get_phrase(phrase_id: ItemId, store: StoreDep) -> JSONResponse:
     """One phrase."""
     with store.begin() as session:
         return _json(store_phrases.get_phrase(session, phrase_id=phrase_id))
 
 
-@router.get("/{phrase_id}/history")
-def phrase_history(phrase_id: str, store: StoreDep) -> list[dict[str, Any]]:
+@router.get("/{phrase_id}/history", responses=errors(404, 422))
+def phrase_history(phrase_id: ItemId, store: StoreDep) -> list[dict[str, Any]]:
     """Every recorded change of a phrase, oldest first (kept after the phrase is deleted)."""
     with store.begin() as session:
         changes = store_phrases.phrase_history(session, phrase_id=phrase_id)
@@ -118,8 +122,8 @@ def phrase_history(phrase_id: str, store: StoreDep) -> list[dict[str, Any]]:
     return changes
 
 
-@router.post("/{phrase_id}/restore")
-def restore_phrase(phrase_id: str, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
+@router.post("/{phrase_id}/restore", responses=errors(ROLE, BODY, 404, 409))
+def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
     """Bring a phrase back as it was at an earlier version (a deleted one too), as a new version."""
     with store.begin() as session:
         restored = store_phrases.restore_phrase(session, phrase_id=phrase_id, version=body.version,
@@ -127,7 +131,7 @@ def restore_phrase(phrase_id: str, body: RestoreRequest, store: StoreDep, identi
     return _json(restored)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
 def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a phrase; 409 when its id or shortcut is taken."""
     with store.begin() as session:
@@ -135,17 +139,15 @@ def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead) -> JSONRe
     return _json(created, 201, {"Location": f"/v1/phrases/{created.id}"})
 
 
-@router.put("/{phrase_id}")
-def update_phrase(phrase_id: str, body: PhraseUpdate, store: StoreDep, identity: Lead) -> JSONResponse:
+@router.put("/{phrase_id}", responses=errors(ROLE, BODY, 404, 409))
+def update_phrase(phrase_id: ItemId, body: PhraseUpdate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Change a phrase; 409 with the current phrase when `version` is stale."""
     with store.begin() as session:
         return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name))
 
 
-@router.delete("/{phrase_id}", status_code=204)
-def delete_phrase(
-    phrase_id: str, store: StoreDep, identity: Lead, version: Annotated[int | None, Query(ge=1)] = None
-) -> Response:
+@router.delete("/{phrase_id}", status_code=204, responses=errors(ROLE, 404, 409, 422))
+def delete_phrase(phrase_id: ItemId, store: StoreDep, identity: Lead, version: Version = None) -> Response:
     """Remove a phrase; with ?version=, only if nobody changed it since."""
     with store.begin() as session:
         store_phrases.delete_phrase(session, phrase_id=phrase_id, version=version, actor=identity.name)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from copilot.api.errors import ApiError, describe_request_errors
+from copilot.api.params import ItemId, Version
+from copilot.api.responses import BODY, READER, ROLE, STORE, errors
 from copilot.api.routes.phrases import StoreDep
 from copilot.auth.deps import Lead, require_reader
 from copilot.lint.kinds import Rule
@@ -21,7 +23,8 @@ from copilot.store.errors import (
 from copilot.store.rule_schemas import DefaultRuleToggle, RuleCreate, RuleUpdate
 from copilot.store.schemas import RestoreRequest
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_reader)])
+router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_reader)],
+                   responses=errors(READER, STORE))
 
 _SUMMARY_ITEMS = 8
 
@@ -84,8 +87,8 @@ def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
     return defaults + shop
 
 
-@router.get("/{rule_id}")
-def get_rule(rule_id: str, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any]:
+@router.get("/{rule_id}", responses=errors(404, 422))
+def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any]:
     """One rule, default or shop."""
     with store.begin() as session:
         rule = _default(rulebook, rule_id)
@@ -94,7 +97,7 @@ def get_rule(rule_id: str, store: StoreDep, rulebook: RuleBookDep) -> dict[str, 
         return store_rules.get_shop_rule(session, rule_id=rule_id)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
 def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a shop rule; 422 with the reason (bad regex, missing replacement) before anything is saved."""
     with store.begin() as session:
@@ -102,8 +105,8 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
     return JSONResponse(created, status_code=201, headers={"Location": f"/v1/rules/{created['id']}"})
 
 
-@router.put("/{rule_id}")
-def update_rule(rule_id: str, body: JsonObject, store: StoreDep, rulebook: RuleBookDep, identity: Lead) -> Any:
+@router.put("/{rule_id}", responses=errors(ROLE, BODY, 404, 409))
+def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: RuleBookDep, identity: Lead) -> Any:
     """A shop rule: change fields (409 with the current rule on a stale version). A default rule: only
     {"enabled": false/true} switches it for this shop."""
     rule = _default(rulebook, rule_id)
@@ -126,10 +129,9 @@ def update_rule(rule_id: str, body: JsonObject, store: StoreDep, rulebook: RuleB
         return store_rules.update_shop_rule(session, rule_id=rule_id, data=update, actor=identity.name)
 
 
-@router.delete("/{rule_id}", status_code=204)
+@router.delete("/{rule_id}", status_code=204, responses=errors(ROLE, 404, 409, 422))
 def delete_rule(
-    rule_id: str, store: StoreDep, rulebook: RuleBookDep, identity: Lead,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep, identity: Lead, version: Version = None
 ) -> Response:
     """Remove a shop rule (its history stays); a default rule cannot be deleted, only switched off."""
     if _default(rulebook, rule_id) is not None:
@@ -142,8 +144,8 @@ def delete_rule(
     return Response(status_code=204)
 
 
-@router.get("/{rule_id}/history")
-def rule_history(rule_id: str, store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
+@router.get("/{rule_id}/history", responses=errors(404, 422))
+def rule_history(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
     """Every recorded change of a rule, oldest first (kept after a shop rule is deleted)."""
     with store.begin() as session:
         changes = store_rules.rule_history(session, rule_id=rule_id)
@@ -152,9 +154,9 @@ def rule_history(rule_id: str, store: StoreDep, rulebook: RuleBookDep) -> list[d
     return changes
 
 
-@router.post("/{rule_id}/restore")
+@router.post("/{rule_id}/restore", responses=errors(ROLE, BODY, 404, 409))
 def restore_rule(
-    rule_id: str, body: RestoreRequest, store: StoreDep, rulebook: RuleBookDep, identity: Lead
+    rule_id: ItemId, body: RestoreRequest, store: StoreDep, rulebook: RuleBookDep, identity: Lead
 ) -> dict[str, Any]:
     """Bring a rule back as it was at an earlier version (a deleted shop rule too), as a new version."""
     with store.begin() as session:

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from copilot.api.errors import ApiError
+from copilot.api.responses import ROLE, STORE, content, errors
 from copilot.auth.deps import Lead
 from copilot.stats.export import to_csv
 from copilot.stats.tally import Tally, tally
 from copilot.store import Store
 
-router = APIRouter(prefix="/v1/stats", tags=["stats"])
+router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=errors(ROLE, STORE, 422))
 
 DateParam = Annotated[str | None, Query(max_length=10)]
 AgentParam = Annotated[str | None, Query(max_length=64)]
@@ -65,7 +66,7 @@ async def stats(
     return {"from": start, "to": end, "agent": agent or None, **found.as_json(_messages(request))}
 
 
-@router.get("/export.csv")
+@router.get("/export.csv", responses={200: content("text/csv; charset=utf-8")})
 async def export_csv(
     request: Request, _: Lead, start: Annotated[DateParam, Query(alias="from")] = None,
     end: Annotated[DateParam, Query(alias="to")] = None, agent: AgentParam = None,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api import metrics
 from copilot.api.deps import SettingsDep, require_text
+from copilot.api.responses import BODY, READER, STORE, errors
 from copilot.auth.deps import require_reader
 from copilot.suggest.suggester import Turn
 
@@ -31,7 +34,7 @@ class SuggestRequest(BaseModel):
     values: dict[Literal["agent_no", "shop", "customer"], str] = Field(default_factory=dict)
 
 
-@router.post("/v1/suggest", dependencies=[Depends(require_reader)])
+@router.post("/v1/suggest", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
 def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")
@@ -39,4 +42,7 @@ def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> di
         require_text(turn.text, settings, f"history.{position}.text")
     suggester = request.app.state.live.suggester
     history = [Turn(turn.role, turn.text) for turn in body.history]
-    return suggester.suggest(body.message, history=history, limit=body.limit, values=body.values)
+    started = time.perf_counter()
+    answer = suggester.suggest(body.message, history=history, limit=body.limit, values=body.values)
+    metrics.suggest_seconds.labels("http").observe(metrics.elapsed(started))
+    return answer

@@ -9,12 +9,14 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api.params import RowId
+from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.auth import tokens as store_tokens
 from copilot.auth import users as store_users
 from copilot.auth.deps import Admin, Agent
 from copilot.store import Store
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=errors(ROLE, STORE))
 
 Role = Literal["agent", "lead", "admin"]
 UserName = Annotated[str, Path(min_length=1, max_length=64)]
@@ -54,7 +56,7 @@ def list_users(request: Request, _: Admin) -> list[dict[str, Any]]:
         return [store_users.public(user) for user in store_users.list_users(session)]
 
 
-@router.post("/v1/users", status_code=201)
+@router.post("/v1/users", status_code=201, responses=errors(BODY, 409))
 def create_user(body: UserCreate, request: Request, _: Admin) -> JSONResponse:
     """Add an account; 409 when the name is taken."""
     password_hash = request.app.state.passwords.hash(body.password)
@@ -64,7 +66,7 @@ def create_user(body: UserCreate, request: Request, _: Admin) -> JSONResponse:
     return JSONResponse(created, status_code=201, headers={"Location": f"/v1/users/{quote(body.name)}"})
 
 
-@router.put("/v1/users/{name}")
+@router.put("/v1/users/{name}", responses=errors(BODY, 404, 409))
 def update_user(name: UserName, body: UserUpdate, request: Request, _: Admin) -> dict[str, Any]:
     """Change role, password or disabled; the user's sessions end, so the change applies at once."""
     password_hash = request.app.state.passwords.hash(body.password) if body.password is not None else None
@@ -74,7 +76,7 @@ def update_user(name: UserName, body: UserUpdate, request: Request, _: Admin) ->
         return store_users.public(user)
 
 
-@router.delete("/v1/users/{name}", status_code=204)
+@router.delete("/v1/users/{name}", status_code=204, responses=errors(404, 409, 422))
 def delete_user(name: UserName, request: Request, _: Admin) -> Response:
     """Remove an account with its tokens and sessions."""
     with _store(request).begin() as session:
@@ -90,7 +92,7 @@ def list_tokens(request: Request, identity: Agent) -> list[dict[str, Any]]:
         return [store_tokens.public(token) for token in store_tokens.list_tokens(session, user=user)]
 
 
-@router.post("/v1/tokens", status_code=201)
+@router.post("/v1/tokens", status_code=201, responses=errors(BODY))
 def create_token(request: Request, identity: Agent, body: TokenCreate | None = None) -> JSONResponse:
     """A new API token for yourself; `token` is shown this once and cannot be read again."""
     with _store(request).begin() as session:
@@ -100,8 +102,8 @@ def create_token(request: Request, identity: Agent, body: TokenCreate | None = N
     return JSONResponse(created, status_code=201)
 
 
-@router.delete("/v1/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: Annotated[int, Path(ge=1)], request: Request, identity: Agent) -> Response:
+@router.delete("/v1/tokens/{token_id}", status_code=204, responses=errors(404, 422))
+def revoke_token(token_id: RowId, request: Request, identity: Agent) -> Response:
     """Revoke one of your tokens (an admin may revoke anyone's)."""
     with _store(request).begin() as session:
         owner = None if identity.role == "admin" else store_users.get_user(session, identity.name or "")
