@@ -201,6 +201,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         log_config=logging_config(settings.log_format),
         ws_max_size=settings.ws_max_frame_bytes,  # larger frames close with 1009
+        # Slow or oversized request headers are cut off (uvicorn has no header timeout of its own).
+        http="copilot.api.http_protocol:GuardedHttpToolsProtocol",
+        timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]  # a float works
+        ws_ping_interval=settings.ws_ping_interval_seconds,  # a dead sidebar's socket is closed within
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,  # interval + timeout
         # Sidebar frames are small and travel over loopback or a LAN: compressing them costs more CPU
         # (both ends) and latency than it saves.
         ws_per_message_deflate=False,

@@ -56,6 +56,37 @@ class Settings(BaseSettings):
         default=1800, gt=0, description="a conversation idle this long is forgotten"
     )
     ws_max_frame_bytes: int = Field(default=65536, ge=1024, description="largest WebSocket frame accepted (1009 above)")
+    # Hostile input (#10): every limit is checked before the work it protects, so refusing costs nothing.
+    max_json_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest request body except file imports (413 above, before parsing)"
+    )
+    max_import_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="largest phrasebank file an import accepts (413 above)"
+    )
+    json_max_depth: int = Field(
+        default=32, ge=2, le=500, description="deepest nesting of arrays and objects in JSON bodies, fields and frames"
+    )
+    ws_frames_per_second: float = Field(
+        default=20, gt=0, description="frames per second one sidebar may send, sustained (a draft per keystroke)"
+    )
+    ws_frame_burst: int = Field(
+        default=200, ge=1, description="frames one sidebar may send at once above that rate before it is closed (1008)"
+    )
+    ws_ping_interval_seconds: float = Field(
+        default=20, gt=0, description="how often the server pings an idle WebSocket"
+    )
+    ws_ping_timeout_seconds: float = Field(
+        default=20, gt=0, description="a WebSocket that leaves a ping unanswered this long is closed"
+    )
+    header_timeout_seconds: float = Field(
+        default=10, gt=0, description="a request whose headers take longer than this to arrive is dropped (slowloris)"
+    )
+    max_header_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="largest request line plus headers (431 above)"
+    )
+    keep_alive_seconds: float = Field(
+        default=5, gt=0, description="an idle kept-alive HTTP connection is closed after this long"
+    )
     refresh_seconds: float = Field(
         default=0.5, gt=0, description="how often a worker checks the store for phrasebank and rule edits"
     )

@@ -17,6 +17,7 @@ from copilot import __version__
 from copilot.api import metrics
 from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
+from copilot.api.limits import install_body_limits
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
 from copilot.api.security import install_security
 from copilot.auth.passwords import Passwords
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await live.refresh()
         return response
 
+    install_body_limits(app, settings.max_json_bytes, settings.max_import_bytes, settings.json_max_depth)
     for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

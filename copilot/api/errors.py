@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from copilot.api.jsoncheck import DECODE_ERRORS
 from copilot.store.errors import StoreError
 
 _REASONS = {
@@ -28,6 +30,28 @@ _REASONS = {
     "less_than_equal": "数值过大",
     "string_too_long": "文本过长",
     "string_unicode": "包含无效的字符(单独的代理项)",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "int_from_float": "应为整数，不能带小数",
+    "string_too_short": "文本过短",
+    "too_short": "项数过少",
+    "too_long": "项数过多",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
+    "union_tag_invalid": "类型无效",
+    "union_tag_not_found": "缺少类型字段",
+    "recursion_loop": "嵌套过深",
+}
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+_HTTP_MESSAGES = {
+    400: "请求有误，无法解析请求体",
+    401: "需要登录",
+    403: "没有权限",
+    404: "没有这个地址",
+    405: "这个地址不支持该请求方法",
+    413: "请求体过大",
+    415: "不支持的请求体类型",
 }
 
 
@@ -49,17 +73,44 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": body}
 
 
+def _reason(item: dict[str, Any]) -> str:
+    """Why one field failed, in Chinese: pydantic's English never reaches a user."""
+    kind = item["type"]
+    if kind == "json_invalid":
+        error = item.get("ctx", {}).get("error", "")
+        return f"不是合法的 JSON：{DECODE_ERRORS.get(error, '格式有误')}"
+    if kind in _REASONS:
+        return _REASONS[kind]
+    message = str(item["msg"]).removeprefix("Value error, ")
+    # Our own validators and custom errors speak Chinese already; pydantic's other messages do not.
+    return message if _CHINESE.search(message) else f"取值无效（{kind}）"
+
+
 def describe_request_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     details = []
     for item in errors:
         loc = item["loc"][1:] if item["loc"][:1] == ("body",) else item["loc"]  # a field may be named body too
-        where = ".".join(str(part) for part in loc) or "请求体"
-        reason = _REASONS.get(item["type"], item["msg"])
+        reason = _reason(item)
+        if item["type"] == "json_invalid":  # its loc is ("body", character position), not a field
+            where = "请求体"
+            if len(loc) == 1 and isinstance(loc[0], int):
+                reason += f"（第 {loc[0] + 1} 个字符）"
+        else:
+            where = ".".join(str(part) for part in loc) or "请求体"
         if item["type"] in ("literal_error", "enum"):
             reason += f"(可选: {item.get('ctx', {}).get('expected', '')})"
         details.append({"field": where, "reason": reason})
     message = ";".join(f"{d['field']}: {d['reason']}" for d in details)
     return f"请求有误 — {message}", details
+
+
+def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
+    """A JSON route got a body it never parsed because the Content-Type was not JSON (FastAPI passes the
+    raw bytes on, and they fail as "not an object")."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        return False
+    return any(e["loc"] == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -73,15 +124,25 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message, details = describe_request_errors(list(exc.errors()))
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if _body_not_json(request, errors):
+            sent = request.headers.get("content-type")
+            got = f"收到的是 {sent}" if sent else "请求未设置 Content-Type"
+            message = f"请求体应为 JSON，请设置 Content-Type: application/json（{got}）"
+            return JSONResponse(error_body("unsupported_media_type", message), status_code=415)
+        message, details = describe_request_errors(errors)
         return JSONResponse(error_body("invalid_request", message, details), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {404: "没有这个地址", 405: "这个地址不支持该请求方法"}
-        message = messages.get(exc.status_code, str(exc.detail))
-        return JSONResponse(error_body(f"http_{exc.status_code}", message), status_code=exc.status_code)
+        # Starlette's and FastAPI's details are English ("There was an error parsing the body"): unless
+        # a detail is already Chinese, only the status speaks to the user.
+        detail = str(exc.detail)
+        fallback = _HTTP_MESSAGES.get(exc.status_code, f"请求未能完成（HTTP {exc.status_code}）")
+        message = detail if _CHINESE.search(detail) else fallback
+        return JSONResponse(error_body(f"http_{exc.status_code}", message), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort

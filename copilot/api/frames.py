@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from copilot.api.errors import describe_request_errors
+from copilot.api.jsoncheck import JsonRefused, parse_json
 from copilot.suggest.intents import INTENTS
 
 ConversationId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -90,12 +90,12 @@ class FrameError(ValueError):
         return {"type": "error", "code": self.code, "message": self.message}
 
 
-def parse_frame(raw: str) -> Any:
+def parse_frame(raw: str, max_depth: int = 32) -> Any:
     """The validated frame object for one incoming text frame, or FrameError."""
     try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise FrameError("invalid_json", f"消息不是合法的 JSON: {exc.msg}(第 {exc.pos} 个字符)") from None
+        data = parse_json(raw, max_depth, "消息")
+    except JsonRefused as exc:
+        raise FrameError(exc.code, exc.message) from None
     if not isinstance(data, dict):
         raise FrameError("invalid_frame", "消息应为 JSON 对象,例如 {\"type\": \"ping\"}")
     kind = data.get("type")

@@ -24,6 +24,8 @@ from copilot.api.frames import (
     WatchFrame,
     parse_frame,
 )
+from copilot.api.jsoncheck import describe_utf8_error
+from copilot.api.throttle import TokenBucket
 from copilot.config import Settings
 from copilot.conversations import ConversationBook
 from copilot.lint import Linter
@@ -35,9 +37,14 @@ from copilot.textcheck import TextError, check_text
 
 log = logging.getLogger(__name__)
 
-OUTBOX_FRAMES = 64  # frames queued for one connection before it counts as not reading
+# A client's own frames cannot overflow its outbox: the receive loop stops reading them while
+# READ_PAUSE_FRAMES answers wait (the rest wait in TCP, on the client's side). Only frames the server
+# starts (pushes, lint answers) can fill the remaining room, and only for a client that stopped reading.
+OUTBOX_FRAMES = 256  # frames queued for one connection before it counts as not reading
+READ_PAUSE_FRAMES = 64
 CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
+CLOSE_TOO_FAST = 1008
 
 
 class AgentConnection:
@@ -56,6 +63,7 @@ class AgentConnection:
         self.answered_seq = -1  # newest draft seq answered; answers never go backwards
         self.closing = False
         self.overflowed = asyncio.Event()  # set when the client stopped reading
+        self.has_room = asyncio.Event()  # set by the sender when the outbox is below READ_PAUSE_FRAMES
 
     def send(self, frame: dict[str, Any]) -> None:
         """Queue a frame; a client that stopped reading is disconnected instead of growing our memory."""
@@ -69,9 +77,22 @@ class AgentConnection:
             self.overflowed.set()
 
     async def sender(self) -> None:
-        while True:
-            frame = await self.outbox.get()
-            await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
+        """Write queued frames in order; each write that leaves room wakes a receive loop waiting for it."""
+        try:
+            while True:
+                frame = await self.outbox.get()
+                await self.websocket.send_text(json.dumps(frame, ensure_ascii=False))
+                if self.outbox.qsize() < READ_PAUSE_FRAMES:
+                    self.has_room.set()
+        finally:  # the socket is gone or being closed: nothing waits for this sender any more
+            self.closing = True
+            self.has_room.set()
+
+    async def room_for_answers(self) -> None:
+        """Wait while READ_PAUSE_FRAMES answers are queued (a burst waits in TCP, not in our memory)."""
+        while self.outbox.qsize() >= READ_PAUSE_FRAMES and not self.closing:
+            self.has_room.clear()
+            await self.has_room.wait()
 
     async def linter_loop(self) -> None:
         """Lint only the newest draft: drafts that arrived while one was linted are skipped."""
@@ -243,22 +264,48 @@ class Hub:
             await connection.websocket.close(CLOSE_NOT_READING, "客户端未读取消息")
 
     async def _receive(self, connection: AgentConnection) -> None:
-        """Read frames until the client leaves or sends one over the size limit."""
+        """Read frames until the client leaves, sends one over the size limit or sends too fast.
+
+        Every other frame gets an answer or an error frame: nothing a client sends ends the socket
+        without a close frame.
+        """
         websocket = connection.websocket
+        settings = self.settings
+        bucket = TokenBucket(settings.ws_frames_per_second, settings.ws_frame_burst)
         try:
             while True:
+                await connection.room_for_answers()
+                if connection.closing:
+                    return
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                raw = message.get("text")
-                if raw is None:
-                    raw = (message.get("bytes") or b"").decode("utf-8", errors="replace")
-                if len(raw.encode("utf-8")) > self.settings.ws_max_frame_bytes:
-                    await websocket.close(CLOSE_TOO_BIG, "消息超过 64 KiB")
+                if not bucket.take():
+                    rate = f"{settings.ws_frames_per_second:g}"
+                    log.warning("closing an agent connection that sent over %s frames a second", rate)
+                    await websocket.close(CLOSE_TOO_FAST, f"消息过于频繁（持续每秒超过 {rate} 条），连接已关闭")
+                    return
+                text = message.get("text")
+                size = len(message.get("bytes") or b"") if text is None else len(text.encode("utf-8"))
+                if size > settings.ws_max_frame_bytes:
+                    await websocket.close(CLOSE_TOO_BIG, f"消息超过 {settings.ws_max_frame_bytes // 1024} KiB")
                     return
                 try:
-                    connection.handle(parse_frame(raw))
+                    connection.handle(parse_frame(_frame_text(message), settings.json_max_depth))
                 except FrameError as exc:
                     connection.send(exc.as_frame())
+                except Exception:  # a bug must cost one frame its answer, never the sidebar its socket
+                    log.exception("an agent frame failed")
+                    connection.send({"type": "error", "code": "internal", "message": "服务内部错误，这条消息未能处理"})
         except WebSocketDisconnect:
             return
+
+
+def _frame_text(message: dict[str, Any]) -> str:
+    """A text frame's text, or a binary frame's bytes as UTF-8 (FrameError when they are not)."""
+    if message.get("text") is not None:
+        return str(message["text"])
+    try:
+        return bytes(message.get("bytes") or b"").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FrameError("invalid_encoding", f"二进制消息{describe_utf8_error(exc)}") from None

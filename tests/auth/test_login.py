@@ -151,5 +151,6 @@ def test_odd_characters_get_a_clear_answer_never_a_500(api: TestClient) -> None:
 def test_bad_login_requests_get_clear_422s(api: TestClient) -> None:
     missing = api.post("/v1/auth/login", json={"name": "agent"})
     assert missing.status_code == 422 and "password" in error(missing)["message"]
-    assert api.post("/v1/auth/login", content=b"name=agent", headers={"content-type": "text/plain"}).status_code == 422
+    form = api.post("/v1/auth/login", content=b"name=agent", headers={"content-type": "text/plain"})
+    assert form.status_code == 415 and error(form)["code"] == "unsupported_media_type"  # names the type it needs
     assert api.post("/v1/auth/login", json={"name": "a" * 65, "password": PASSWORD}).status_code == 422

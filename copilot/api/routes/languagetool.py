@@ -6,7 +6,6 @@ count code points, so offsets are converted here, at the edge.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from bisect import bisect_left
@@ -19,6 +18,7 @@ from copilot import __version__
 from copilot.api import metrics
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.api.jsoncheck import JsonRefused, parse_json
 from copilot.api.responses import READER, STORE, ErrorBody, errors
 from copilot.auth.deps import require_reader
 from copilot.lint import Diagnostic, Severity
@@ -81,15 +81,18 @@ def to_match(text: str, d: Diagnostic, utf16: Utf16Offsets) -> dict[str, Any]:
     }
 
 
-def _text_from_annotation(data: str) -> tuple[str, str, list[tuple[int, int]]]:
+def _text_from_annotation(data: str, max_depth: int) -> tuple[str, str, list[tuple[int, int]]]:
     """Plain and full text of LanguageTool's `data` (annotated text), and per plain slice its full-text start."""
+    expected = 'data 应为 {"annotation": [{"text": …}, {"markup": …}]} 格式的 JSON'
     try:
-        parsed = json.loads(data)
+        parsed = parse_json(data, max_depth, "data")
+    except JsonRefused as exc:
+        raise ApiError(400, "invalid_data", f"{exc.message}；{expected}") from None
+    try:
         parts = parsed["annotation"]
         if not isinstance(parts, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
-        expected = 'data 应为 {"annotation": [{"text": …}, {"markup": …}]} 格式的 JSON'
+    except (KeyError, TypeError):
         raise ApiError(400, "invalid_data", expected) from None
     plain: list[str] = []
     full: list[str] = []
@@ -160,7 +163,7 @@ async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> J
     if "text" in fields:
         text = str(fields["text"])
     elif "data" in fields:
-        text, full_text, slices = _text_from_annotation(str(fields["data"]))
+        text, full_text, slices = _text_from_annotation(str(fields["data"]), settings.json_max_depth)
     else:
         return PlainTextResponse("Error: Missing 'text' or 'data' parameter / 缺少 text 或 data 参数", status_code=400)
     require_text(text, settings)
