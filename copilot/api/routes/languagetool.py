@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from copilot import __version__
+from copilot.api import compute
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
 from copilot.auth.deps import require_reader
@@ -154,7 +155,7 @@ async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> J
     else:
         return PlainTextResponse("Error: Missing 'text' or 'data' parameter / 缺少 text 或 data 参数", status_code=400)
     require_text(text, settings)
-    result = linter.lint(text)
+    result = await compute.run(settings, linter.lint, text)
     utf16 = Utf16Offsets(text)
     matches = [to_match(text, d, utf16) for d in result.diagnostics]
     if slices is not None:  # annotated text: offsets count the markup too

@@ -8,8 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from copilot.api import compute
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.auth.deps import require_reader
+from copilot.lint import Linter
 
 router = APIRouter()
 
@@ -22,13 +24,17 @@ class LintRequest(BaseModel):
 
 
 @router.post("/v1/lint", dependencies=[Depends(require_reader)])
-def lint(body: LintRequest, linter: LinterDep, settings: SettingsDep) -> dict[str, Any]:
+async def lint(body: LintRequest, linter: LinterDep, settings: SettingsDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied."""
     text = require_text(body.text, settings)
-    return linter.lint(text, body.scope).as_dict()
+    return await compute.run(settings, _lint_answer, linter, text, body.scope)
+
+
+def _lint_answer(linter: Linter, text: str, scope: str | None) -> dict[str, Any]:
+    return linter.lint(text, scope).as_dict()
 
 
 @router.get("/healthz")
-def healthz(linter: LinterDep) -> dict[str, Any]:
+async def healthz(linter: LinterDep) -> dict[str, Any]:
     """Liveness, with how many rules are loaded and which worker process answered."""
     return {"status": "ok", "rules": len(linter.rules), "pid": os.getpid()}

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api import compute
 from copilot.api.deps import SettingsDep, require_text
 from copilot.auth.deps import require_reader
 from copilot.suggest.suggester import Turn
@@ -32,11 +33,13 @@ class SuggestRequest(BaseModel):
 
 
 @router.post("/v1/suggest", dependencies=[Depends(require_reader)])
-def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
+async def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")
     for position, turn in enumerate(body.history):
         require_text(turn.text, settings, f"history.{position}.text")
     suggester = request.app.state.live.suggester
     history = [Turn(turn.role, turn.text) for turn in body.history]
-    return suggester.suggest(body.message, history=history, limit=body.limit, values=body.values)
+    return await compute.run(
+        settings, suggester.suggest, body.message, history=history, limit=body.limit, values=body.values
+    )
