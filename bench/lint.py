@@ -1,4 +1,4 @@
-"""Lint speed: 100-character drafts with the default packs, then with 10,000 and 100,000 extra terms.
+r"""Lint speed: 100-character drafts with the default packs, then with 10,000 and 100,000 extra terms.
 
 Prints one JSON line. Run: .venv/bin/python -m bench.lint
 Timings are cold (jieba's and the linter's clause caches emptied before each draft); `default_typing`
@@ -6,6 +6,11 @@ lints every prefix of 20 drafts in order, as the sidebar does while an agent typ
 Budgets (issue #2): default packs p99 <= 300 us; at 100,000 extra terms within 1.5x of the default
 time and >= 20x faster than a naive `for term in terms: if term in text` loop; 100,000-term pack
 loads in under 3 s.
+
+`hostile` (issue #10): cold lint of drafts built to be slow — 8,000 and 16,000 characters of 不, of 你,
+of 不好意思你 and of 你。 — in milliseconds (best of 3; budget 50 ms at 8,000, and twice the draft at
+most twice the time), and a shop regex that backtracks for seconds on Python's engine (`.*.*.*坏`,
+`(a|a)*b`, `\d*\d*\d*\d*\d*x`, `(.|\s)*x`) on 600 and 8,000 characters.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import time_calls
 from copilot.config import PROJECT_ROOT
 from copilot.lint import Linter, load_rules
+from copilot.lint.loader import build_rule
 from copilot.text.tokenize import lint_tokenizer, warm_up
 
 GOOD = (PROJECT_ROOT / "tests" / "data" / "good_replies.txt").read_text(encoding="utf-8").splitlines()
@@ -69,6 +76,42 @@ def keystrokes(texts: list[str]) -> list[str]:
     return [text[:end] for text in texts for end in range(1, len(text) + 1)]
 
 
+HOSTILE_UNITS = {"bu": "不", "ni": "你", "mixed": "不好意思你", "sentences": "你。"}
+REDOS = {r".*.*.*坏": "好", r"(a|a)*b": "a", r"\d*\d*\d*\d*\d*x": "1", r"(.|\s)*x": "好 "}
+
+
+def best_ms(func: Callable[[], object], rounds: int = 3) -> float:
+    took = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        func()
+        took.append(time.perf_counter() - started)
+    return round(min(took) * 1000, 2)
+
+
+def hostile(rules_dir: Path) -> dict[str, object]:
+    """Cold lint time of repeated 不/你 drafts and of backtracking shop regexes, in milliseconds."""
+    default_rules = load_rules([rules_dir])
+    linter = Linter(default_rules)
+
+    def cold_lint(text: str) -> Callable[[], object]:
+        return lambda: (lint_tokenizer().clear_cache(), linter.clear_cache(), linter.lint(text))
+
+    figures: dict[str, object] = {}
+    for name, unit in HOSTILE_UNITS.items():
+        for chars in (8000, 16000):
+            figures[f"{name}_{chars}_ms"] = best_ms(cold_lint((unit * chars)[:chars]))
+    for pattern, unit in REDOS.items():
+        shop = build_rule({"id": "redos", "kind": "regex", "pattern": pattern, "message": "m"}, "shop")
+        with_shop = Linter([*default_rules, shop])
+        for chars in (600, 8000):
+            text = (unit * chars)[:chars]
+            figures[f"regex {pattern} {chars}_ms"] = best_ms(
+                lambda text=text, linter=with_shop: (linter.clear_cache(), linter.lint(text))
+            )
+    return figures
+
+
 def main() -> None:
     warm_up()
     rules_dir = PROJECT_ROOT / "rules"
@@ -97,6 +140,7 @@ def main() -> None:
                 "vs_default_p99": round(timing["p99_us"] / figures["default"]["p99_us"], 2),  # type: ignore[index]
                 "speedup_vs_naive": round(baseline["median_us"] / timing["median_us"], 1),
             }
+    figures["hostile"] = hostile(rules_dir)
     print(json.dumps(figures, ensure_ascii=False))
 
 

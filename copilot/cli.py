@@ -56,7 +56,7 @@ def _load_linter() -> Linter:
     defaults = load_rules([get_settings().rules_dir])  # a broken pack stops here, before the database
     store = _open_store()
     try:
-        return assemble_linter(defaults, store)[1]
+        return assemble_linter(defaults, store, get_settings().lint_max_diagnostics)[1]
     finally:
         store.dispose()
 

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     )
     static_dir: Path = Field(default=PROJECT_ROOT / "static", description="the sidebar and editor pages")
     max_text_chars: int = Field(default=8000, ge=1, description="longest text lint/suggest accept")
+    # Past this many, one diagnostic says how many more a draft has (8,000 of 不 are not listed one by one).
+    lint_max_diagnostics: int = Field(default=60, ge=1, le=1000, description="diagnostics listed per draft")
+    # Lint and suggest run on threads of their own, so neither the event loop nor a hung database's
+    # threads (anyio's shared pool) can hold them up; more threads than cores buys nothing.
+    compute_threads: int = Field(default=2, ge=1, le=64, description="threads for lint and suggest per worker")
     host: str = Field(default="127.0.0.1", description="address `serve` binds to")
     port: int = Field(default=8000, ge=0, le=65535, description="port `serve` listens on")
     integration_token: str | None = Field(

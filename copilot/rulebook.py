@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.lint import Linter, load_rules
+from copilot.lint.engine import MAX_DIAGNOSTICS
 from copilot.lint.kinds import Rule
 from copilot.lint.shop import build_shop_rule
 from copilot.live import Live
@@ -38,12 +39,14 @@ def layer(defaults: Sequence[Rule], shop: Sequence[dict[str, Any]], overrides: d
     return rules
 
 
-def assemble_linter(defaults: Sequence[Rule], store: Store) -> tuple[int, Linter]:
+def assemble_linter(
+    defaults: Sequence[Rule], store: Store, max_diagnostics: int = MAX_DIAGNOSTICS
+) -> tuple[int, Linter]:
     """What a running service lints with: the default packs layered with the shop's rules in the store,
     and the shop rules' version. The service (RuleBook) and `kefu-copilot lint` both build it here."""
     with store.sessions() as session:
         version, shop, overrides = load_shop_layer(session)
-    return version, Linter(layer(defaults, shop, overrides))
+    return version, Linter(layer(defaults, shop, overrides), max_diagnostics=max_diagnostics)
 
 
 class RuleBook(Live[Linter]):
@@ -55,8 +58,9 @@ class RuleBook(Live[Linter]):
 
     what = "rule book"
 
-    def __init__(self, rules_dir: Path, store: Store) -> None:
+    def __init__(self, rules_dir: Path, store: Store, max_diagnostics: int = MAX_DIAGNOSTICS) -> None:
         self.rules_dir = rules_dir
+        self.max_diagnostics = max_diagnostics
         self.defaults: dict[str, Rule] = {rule.id: rule for rule in load_rules([rules_dir])}
         super().__init__(store)
 
@@ -69,4 +73,4 @@ class RuleBook(Live[Linter]):
             return rules_version(session)
 
     def load(self) -> tuple[int, Linter]:
-        return assemble_linter(list(self.defaults.values()), self.store)
+        return assemble_linter(list(self.defaults.values()), self.store, self.max_diagnostics)

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Migrations and the first-start seed run here, so a worker never serves from a half-made database.
     app.state.store = open_store(settings.database_url, settings.phrasebank_dir)
     try:
-        app.state.rulebook = RuleBook(settings.rules_dir, app.state.store)
+        app.state.rulebook = RuleBook(settings.rules_dir, app.state.store, settings.lint_max_diagnostics)
     except BaseException:
         app.state.store.dispose()
         raise

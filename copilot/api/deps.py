@@ -12,11 +12,12 @@ from copilot.lint import Linter
 from copilot.textcheck import TextError, check_text
 
 
-def get_settings(request: Request) -> Settings:
+# async: FastAPI runs a sync dependency in anyio's shared thread pool, which a hung database can fill
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_linter(request: Request) -> Linter:
+async def get_linter(request: Request) -> Linter:
     return request.app.state.rulebook.linter
 
 

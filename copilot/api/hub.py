@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from copilot.api import metrics
+from copilot.api import compute, metrics
 from copilot.api.frames import (
     CustomerFrame,
     DraftFrame,
@@ -28,7 +28,7 @@ from copilot.api.jsoncheck import describe_utf8_error
 from copilot.api.throttle import TokenBucket
 from copilot.config import Settings
 from copilot.conversations import ConversationBook
-from copilot.lint import Linter
+from copilot.lint import Linter, LintResult
 from copilot.live import LiveIndex
 from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
@@ -45,6 +45,11 @@ READ_PAUSE_FRAMES = 64
 CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
+
+
+def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
+    """A draft's lint frame body (built on the compute threads, JSON-ready)."""
+    return linter.lint(text).as_dict()
 
 
 class AgentConnection:
@@ -104,7 +109,9 @@ class AgentConnection:
                 continue
             self.answered_seq = draft.seq
             started = time.perf_counter()
-            result = self.hub.linter.lint(draft.text).as_dict()
+            linter = self.hub.linter
+            # on the compute threads: drafts arriving meanwhile wait in pending_draft, the newest wins
+            result = await compute.run(self.hub.settings, _lint_answer, linter, draft.text)
             metrics.lint_seconds.labels("ws").observe(metrics.elapsed(started))
             self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
             await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
@@ -114,7 +121,8 @@ class AgentConnection:
         """The agent the stats count this sidebar's events for: the login, else the agent number it set."""
         return self.agent or self.values.get("agent_no")
 
-    def handle(self, frame: Any) -> None:
+    async def handle(self, frame: Any) -> None:
+        """Answer one frame; suggesting, searching and linting run on the compute threads."""
         hub = self.hub
         if isinstance(frame, DraftFrame):
             hub.check_text(frame.text, "text")
@@ -124,7 +132,8 @@ class AgentConnection:
                 self.draft_ready.set()
         elif isinstance(frame, CustomerFrame):
             hub.check_text(frame.text, "text")
-            self.send(hub.customer_message(frame.conversation, frame.text, self.values))
+            self.send(await compute.run(hub.settings, hub.customer_message, frame.conversation, frame.text,
+                                        self.values))
         elif isinstance(frame, WatchFrame):
             if frame.type == "watch":
                 hub.watch(frame.conversation, self)
@@ -133,14 +142,17 @@ class AgentConnection:
                 hub.unwatch(frame.conversation, self)
                 self.send({"type": "unwatched", "conversation": frame.conversation})
         elif isinstance(frame, SearchFrame):
-            answer = hub.live.suggester.search(frame.q, values=self.values, intent=frame.intent)
+            answer = await compute.run(hub.settings, hub.live.suggester.search, frame.q, values=self.values,
+                                       intent=frame.intent)
             self.send({"type": "search", "seq": frame.seq, "q": frame.q, "intent": frame.intent, "suggestions": answer})
         elif isinstance(frame, UsedFrame):
             hub.record_used(self.who, frame.phrase)
             self.send({"type": "recorded", "what": "used"})
         elif isinstance(frame, SentFrame):
             hub.check_text(frame.text, "text")
-            hub.record_sent(self.who, frame.conversation, frame.text)
+            # linted on the compute threads, recorded on the loop (the stats queue is the loop's own)
+            linted = await compute.run(hub.settings, hub.linter.lint, frame.text)
+            hub.record_sent(self.who, frame.conversation, frame.text, linted)
             self.send({"type": "recorded", "what": "sent"})
         elif isinstance(frame, ProfileFrame):
             self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
@@ -226,12 +238,13 @@ class Hub:
         if self.events is not None:
             self.events.used(agent=agent, phrase_id=phrase)
 
-    def record_sent(self, agent: str | None, conversation: str, text: str) -> None:
-        """An agent sent a reply: remembered as context, linted with the current rules, queued for the stats."""
+    def record_sent(self, agent: str | None, conversation: str, text: str, result: LintResult | None = None) -> None:
+        """An agent sent a reply: remembered as context, linted with the current rules (unless result is
+        that lint already), queued for the stats."""
         waited = self.conversations.waiting_ms(conversation)  # before the reply ends the wait
         self.conversations.append(conversation, "agent", text)
         if self.events is not None:
-            result = self.linter.lint(text)
+            result = result or self.linter.lint(text)
             rules = list(dict.fromkeys(d.rule for d in result.diagnostics))
             self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
                              reply_ms=waited, text=text)
@@ -291,7 +304,7 @@ class Hub:
                     await websocket.close(CLOSE_TOO_BIG, f"消息超过 {settings.ws_max_frame_bytes // 1024} KiB")
                     return
                 try:
-                    connection.handle(parse_frame(_frame_text(message), settings.json_max_depth))
+                    await connection.handle(parse_frame(_frame_text(message), settings.json_max_depth))
                 except FrameError as exc:
                     connection.send(exc.as_frame())
                 except Exception:  # a bug must cost one frame its answer, never the sidebar its socket

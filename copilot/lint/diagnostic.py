@@ -14,7 +14,10 @@ class Severity(StrEnum):
 
     @property
     def weight(self) -> int:
-        return {"error": 2, "warning": 1, "info": 0}[self.value]
+        return _WEIGHTS[self.value]
+
+
+_WEIGHTS = {"error": 2, "warning": 1, "info": 0}  # built once: weight is asked for every diagnostic
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,20 @@ _WHOLE_CLAUSE = 2 * _WINDOW + 1
 _LONGEST_WORD = 4  # longer dictionary entries are set phrases, not words a pattern could cut
 _COMMON_WORD = 20  # jieba counts below this are mostly names and rare compounds
 _EDGE_WINDOW = 3  # characters either side that decide jieba's word boundary at one position
+_SCAN = 8  # up to this many allow spans or claims are simply scanned; past it they are indexed
 _NOT_WORD = re.compile(r"[\W_]+")
 # What jieba may join into one word (characters, letters, digits, a few symbols: T恤, 3D): between
 # anything else, a word boundary is certain without asking the tokenizer.
 _JOINABLE = re.compile(r"[\u4e00-\u9fd5a-zA-Z0-9+#&._%\-]")
+
+
+@dataclass(slots=True)
+class _Index:
+    claim_weights: dict[int, int] = field(default_factory=dict)  # raw position -> heaviest claim on it
+    empty_claims: dict[int, int] = field(default_factory=dict)  # empty claims: raw position -> weight
+    claims_seen: int = 0  # claims already marked
+    # allow key -> (spans indexed, their starts in order, the furthest end of each prefix)
+    allow: dict[int, tuple[int, list[int], list[int]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -32,7 +42,17 @@ class Draft:
     allowed: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
     # raw spans (with severity weight) already flagged by more specific rules; token rules skip them
     claimed: list[tuple[int, int, int]] = field(default_factory=list)
+    # The most diagnostics one rule raises here: past it a rule stops looking (8,000 of 不 are not
+    # listed one by one), and the linter says more were left out.
+    limit: int = 1 << 30
+    cut: int = -1  # heaviest severity weight of a rule that reached the limit here (-1: none did)
     _clauses: dict[tuple[int, int, bool], list[Token]] = field(default_factory=dict)
+    # (rule index, start, end) -> whether one of that clause rule's vetoes is in text[start:end]
+    vetoes: dict[tuple[int, int, int], bool] | None = None
+    # Indexes over claimed and allowed, built once they are long (made only then: most drafts never
+    # need them): token rules ask once per 不 or 你, and scanning every claim or allow span each time
+    # made a draft of thousands of them quadratic.
+    _index: _Index | None = None
     _core: str | None = None
     _breaks: list[int] | None = None
 
@@ -51,15 +71,60 @@ class Draft:
     def is_allowed(self, rule: int, start: int, end: int) -> bool:
         """True when an allow-list term of this rule (or of the whole shop) covers [start, end)."""
         for key in (rule, -1):
-            for a_start, a_end in self.allowed.get(key, ()):
-                if a_start <= start and end <= a_end:
+            spans = self.allowed.get(key, ())
+            if len(spans) <= _SCAN:
+                if any(a_start <= start and end <= a_end for a_start, a_end in spans):
                     return True
+                continue
+            starts, reach = self._allow_spans(key)
+            # of the allow spans starting at or before start, the one reaching furthest decides
+            before = bisect_right(starts, start)
+            if before and reach[before - 1] >= end:
+                return True
         return False
+
+    def overlaps_allowed(self, rule: int, start: int, end: int) -> bool:
+        """True when an allow-list term of this rule (not the shop's) overlaps [start, end)."""
+        spans = self.allowed.get(rule, ())
+        if len(spans) <= _SCAN:
+            return any(a_start < end and start < a_end for a_start, a_end in spans)
+        starts, reach = self._allow_spans(rule)
+        before = bisect_left(starts, end)
+        return bool(before) and reach[before - 1] > start
+
+    def _allow_spans(self, key: int) -> tuple[list[int], list[int]]:
+        """The allow spans of one key sorted by start, with the furthest end reached by each prefix."""
+        spans = self.allowed.get(key, ())
+        index = self._index = self._index or _Index()
+        cached = index.allow.get(key)
+        if cached is None or cached[0] != len(spans):
+            ordered = sorted(spans)
+            reach, furthest = [], -1
+            for _, a_end in ordered:
+                furthest = max(furthest, a_end)
+                reach.append(furthest)
+            cached = (len(spans), [a_start for a_start, _ in ordered], reach)
+            index.allow[key] = cached
+        return cached[1], cached[2]
 
     def is_claimed(self, pos: int, weight: int) -> bool:
         """True when a more specific rule at least this severe already flagged view position pos."""
         raw_start, raw_end = self.norm.raw_span(pos, pos + 1)
-        return any(start < raw_end and raw_start < end and w >= weight for start, end, w in self.claimed)
+        if len(self.claimed) <= _SCAN:
+            return any(start < raw_end and raw_start < end and w >= weight for start, end, w in self.claimed)
+        index = self._index = self._index or _Index()
+        marks, empties = index.claim_weights, index.empty_claims
+        for start, end, w in self.claimed[index.claims_seen :]:
+            if start == end:
+                empties[start] = max(w, empties.get(start, -1))
+            for at in range(start, end):
+                if marks.get(at, -1) < w:
+                    marks[at] = w
+        index.claims_seen = len(self.claimed)
+        # a claim overlaps [raw_start, raw_end) when it covers one of its positions, or is empty inside it
+        return any(marks.get(at, -1) >= weight for at in range(raw_start, raw_end)) or any(
+            empties.get(at, -1) >= weight for at in range(raw_start + 1, raw_end)
+        )
 
     def _break_positions(self) -> list[int]:
         if self._breaks is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import ahocorasick_rs
 
@@ -12,7 +13,7 @@ from copilot.lint.diagnostic import Diagnostic, LintResult, Severity
 from copilot.lint.draft import Draft
 from copilot.lint.kinds import Rule
 from copilot.lint.kinds.allow import AllowRule
-from copilot.lint.resolve import apply_fixes, resolve_overlaps, verdict
+from copilot.lint.resolve import apply_fixes, resolve_overlaps
 from copilot.text.normalize import NormalizedText, normalize, normalize_term
 
 SHOP_ALLOW = -1  # owner slot for allow-list terms that silence every rule
@@ -21,6 +22,9 @@ _ALLOW_TERM = -1  # term slot marking an allow-list term of one rule
 # its end). Sentence ends in the normalised view, where NFKC has made ！？； half-width.
 _SENTENCE = re.compile(r"[^。!?;\n]+")
 _SENTENCE_CACHE = 16384  # sentences remembered per linter (a few MB)
+MAX_DIAGNOSTICS = 60  # diagnostics listed per draft unless the linter is told otherwise
+MORE_RULE = "lint.more"  # the rule id of the diagnostic that stands for those not listed
+_SEVERITY_OF = {severity.weight: severity for severity in Severity}
 
 
 class RuleSet:
@@ -92,10 +96,59 @@ class RuleSet:
         for slot in sorted(candidates, key=self._rank.__getitem__):
             rule = rules[slot]
             if slot in hits or rule.scans(draft):
-                for diagnostic in rule.check(draft, slot):
+                raised = rule.check(draft, slot)
+                if len(raised) >= draft.limit:  # the rule stopped looking: it may have more
+                    draft.cut = max(draft.cut, rule.severity.weight)
+                for diagnostic in raised:
                     found.append(diagnostic)
                     draft.claimed.append((diagnostic.start, diagnostic.end, diagnostic.severity.weight))
         return found
+
+
+@dataclass(slots=True)
+class Findings:
+    """What linting one text found: the diagnostics collected (overlaps resolved, in text order) and
+    what is known of those not collected, so that the verdict still counts every problem."""
+
+    diagnostics: list[Diagnostic]
+    worst: int = -1  # the heaviest severity weight among all problems (-1: none)
+    uncollected: int = 0  # problems counted but not collected (sentences past the budget)
+    cut: int = -1  # heaviest severity of a rule that stopped looking before the end (-1: none did)
+
+    @property
+    def verdict(self) -> str:
+        return {2: "block", 1: "warn"}.get(self.worst, "ok")
+
+    def listed(self, limit: int, raw: str) -> tuple[Diagnostic, ...]:
+        """The first limit diagnostics, and past them one that says how many more there are."""
+        shown = self.diagnostics[:limit]
+        rest = self.diagnostics[limit:]
+        if not rest and not self.uncollected and self.cut < 0:
+            return tuple(shown)
+        more = len(rest) + self.uncollected
+        weight = max([self.cut, *(d.severity.weight for d in rest)])
+        if self.uncollected or self.cut >= 0:
+            weight = max(weight, self.worst)  # what was not looked at may be as bad as the worst seen
+        if self.cut >= 0 and not more:
+            what = "还有更多问题未列出"
+        elif self.cut >= 0 or self.uncollected:
+            what = f"还有至少 {more} 处问题未列出"
+        else:
+            what = f"还有 {more} 处问题未列出"
+        # it points at the first problem left out, else at the last one listed (never an empty span:
+        # LanguageTool clients place a match by its text)
+        anchor = rest[0] if rest else shown[-1] if shown else None
+        start, end, category = (anchor.start, anchor.end, anchor.category) if anchor else (0, 0, "custom")
+        summary = Diagnostic(
+            rule=MORE_RULE,
+            severity=_SEVERITY_OF[max(weight, 0)],
+            message=f"{what}（每份草稿最多列出 {limit} 处），请先改好已列出的，再检查一遍。",
+            start=start,
+            end=end,
+            text=raw[start:end],
+            category=category,
+        )
+        return (*shown, summary)
 
 
 class Linter:
@@ -107,7 +160,12 @@ class Linter:
     a regular expression that may cross a comma) run on every draft.
     """
 
-    def __init__(self, rules: Sequence[Rule], allow: Iterable[str] = ()) -> None:
+    def __init__(
+        self, rules: Sequence[Rule], allow: Iterable[str] = (), max_diagnostics: int = MAX_DIAGNOSTICS
+    ) -> None:
+        # Past max_diagnostics, one diagnostic says how many more there are: an answer stays small, and
+        # each rule stops looking a little past it, so lint time stays flat on 8,000 repeats of 不.
+        self.max_diagnostics = max_diagnostics
         enabled = [rule for rule in rules if rule.enabled]
         self.rules: tuple[Rule, ...] = tuple(rule for rule in enabled if not isinstance(rule, AllowRule))
         allow = [*allow, *(term for rule in enabled if isinstance(rule, AllowRule) for term in rule.terms)]
@@ -115,33 +173,51 @@ class Linter:
         self._whole = RuleSet([rule for rule in self.rules if not rule.clause_local()], allow)
         # (sentence, scope) -> its diagnostics, offsets within the sentence; dropped whole when full
         self._sentences: dict[tuple[str, str | None], tuple[Diagnostic, ...]] = {}
+        # (sentence, scope) -> heaviest severity of a rule that stopped looking in it; only such sentences
+        self._cut: dict[tuple[str, str | None], int] = {}
 
     def clear_cache(self) -> None:
         """Forget remembered sentences (for cold-cache benchmarks)."""
         self._sentences.clear()
+        self._cut.clear()
 
     def lint(self, text: str, scope: str | None = None) -> LintResult:
         """Lint raw text for a scope (presale, aftersale, or None for every rule)."""
-        diagnostics = self.diagnose(text, scope)
-        fixed, fixed_diagnostics = self._fix(text, diagnostics, scope)
+        findings = self.examine(text, scope)
+        fixed, fixed_findings = self._fix(text, findings, scope)
         return LintResult(
-            verdict=verdict(diagnostics),
-            diagnostics=tuple(diagnostics),
+            verdict=findings.verdict,
+            diagnostics=findings.listed(self.max_diagnostics, text),
             fixed=fixed,
-            fixed_verdict=verdict(fixed_diagnostics),
+            fixed_verdict=fixed_findings.verdict,
         )
 
     def diagnose(self, text: str, scope: str | None = None) -> list[Diagnostic]:
-        """The diagnostics of raw text, overlaps resolved, in text order."""
+        """The diagnostics of raw text, overlaps resolved, in text order (a few past the cap at most)."""
+        return self.examine(text, scope).diagnostics
+
+    def examine(self, text: str, scope: str | None = None) -> Findings:
+        """What raw text shows: its diagnostics, overlaps resolved, and the worst of every problem."""
         norm = normalize(text)
-        found = self._sentence_diagnostics(norm, scope)
+        findings = Findings([])
+        # A rule stops two past the cap: one more than the cap is still counted exactly, and a rule that
+        # reaches the limit may have more (the summary then says "at least").
+        limit = self.max_diagnostics + 2
+        found = self._sentence_diagnostics(norm, scope, findings, limit)
         if self._whole.rules:
-            draft = Draft(norm)
+            draft = Draft(norm, limit=limit)
             self._whole.find(draft)
             found.extend(self._whole.check(draft, scope))
-        return resolve_overlaps(found)
+            findings.cut = max(findings.cut, draft.cut)
+        findings.diagnostics = resolve_overlaps(found)
+        # overlaps only ever drop the milder of two problems, so the worst of them all is the worst kept
+        for severity in {d.severity for d in found}:
+            findings.worst = max(findings.worst, severity.weight)
+        return findings
 
-    def _sentence_diagnostics(self, norm: NormalizedText, scope: str | None) -> list[Diagnostic]:
+    def _sentence_diagnostics(
+        self, norm: NormalizedText, scope: str | None, findings: Findings, limit: int
+    ) -> list[Diagnostic]:
         """What the clause-local rules find, sentence by sentence; a sentence seen before is not checked again."""
         whole = Draft(norm)
         self._local.find(whole)
@@ -157,14 +233,25 @@ class Linter:
                 allowed[bisect_right(starts, start) - 1].setdefault(slot, []).append((start, end))
         cache = self._sentences
         found: list[Diagnostic] = []
+        # Past a few times the cap, a sentence's diagnostics are only counted and weighed, not placed
+        # in the draft: 4,000 sentences of 你。 cost a lookup each, not a diagnostic each.
+        budget = 4 * limit
         for number, (offset, end) in enumerate(sentences):
             sentence = norm.text[offset:end]
             local = cache.get((sentence, scope))
             if local is None:
-                local = self._check_sentence(sentence, offset, hits[number], allowed[number], scope)
+                local, cut = self._check_sentence(sentence, offset, hits[number], allowed[number], scope, limit)
                 if len(cache) >= _SENTENCE_CACHE:
                     cache.clear()
+                    self._cut.clear()
                 cache[(sentence, scope)] = local
+                if cut >= 0:
+                    self._cut[(sentence, scope)] = cut
+            findings.cut = max(findings.cut, self._cut.get((sentence, scope), -1))
+            if len(found) >= budget:
+                findings.uncollected += len(local)
+                findings.worst = max([findings.worst, *(d.severity.weight for d in local)])
+                continue
             for diagnostic in local:
                 raw_start, raw_end = norm.raw_span(offset + diagnostic.start, offset + diagnostic.end)
                 found.append(diagnostic.moved(raw_start, raw_end, norm.raw[raw_start:raw_end]))
@@ -177,46 +264,48 @@ class Linter:
         hits: dict[int, list[tuple[int, int, int]]],
         allowed: dict[int, list[tuple[int, int]]],
         scope: str | None,
-    ) -> tuple[Diagnostic, ...]:
+        limit: int,
+    ) -> tuple[tuple[Diagnostic, ...], int]:
+        """The sentence's diagnostics, and the heaviest severity of a rule that stopped looking (or -1)."""
         if not hits and not self._local.triggered(sentence):
-            return ()
-        draft = Draft(NormalizedText(raw=sentence, text=sentence, index=None))
+            return (), -1
+        draft = Draft(NormalizedText(raw=sentence, text=sentence, index=None), limit=limit)
         for slot, slot_hits in hits.items():
             draft.hits[slot] = [(term_slot, start - offset, end - offset) for term_slot, start, end in slot_hits]
         for slot, spans in allowed.items():
             draft.allowed[slot] = [(start - offset, end - offset) for start, end in spans]
-        return tuple(self._local.check(draft, scope))
+        return tuple(self._local.check(draft, scope)), draft.cut
 
-    def _fix(self, text: str, diagnostics: list[Diagnostic], scope: str | None) -> tuple[str, list[Diagnostic]]:
-        """The text with the fixes applied, and its own diagnostics.
+    def _fix(self, text: str, findings: Findings, scope: str | None) -> tuple[str, Findings]:
+        """The text with the fixes applied, and what the fixed text itself shows.
 
         The result never lints worse than the draft, and fixing it again changes nothing: a fix whose
         text would make things worse is left out, and a problem the fixed text still shows that
-        another fix knows is fixed in a further round.
+        another fix knows is fixed in a further round. Past the cap, the fixes found are applied in one
+        round (each further round would only find the next few dozen of thousands).
         """
-        fixed, current = text, diagnostics
-        for _ in range(_FIX_ROUNDS):
-            if not any(d.replacements for d in current):
+        fixed, current = text, findings
+        capped = findings.cut >= 0 or findings.uncollected > 0 or len(findings.diagnostics) > self.max_diagnostics
+        for _ in range(1 if capped else _FIX_ROUNDS):
+            if not any(d.replacements for d in current.diagnostics):
                 break
-            candidate = apply_fixes(fixed, current)
-            again = self.diagnose(candidate, scope)
-            if _badness(again) > _badness(diagnostics):
+            candidate = apply_fixes(fixed, current.diagnostics)
+            again = self.examine(candidate, scope)
+            if _badness(again) > _badness(findings):
                 if fixed is text:
-                    return self._fix_one_by_one(text, diagnostics, scope)
+                    return self._fix_one_by_one(text, findings, scope)
                 break
             fixed, current = candidate, again
         return fixed, current
 
-    def _fix_one_by_one(
-        self, text: str, diagnostics: list[Diagnostic], scope: str | None
-    ) -> tuple[str, list[Diagnostic]]:
+    def _fix_one_by_one(self, text: str, findings: Findings, scope: str | None) -> tuple[str, Findings]:
         """Keep each fix only if, with the ones kept before it, the text lints no worse (rare; bounded)."""
         kept: list[Diagnostic] = []
-        fixed, current = text, diagnostics
-        for diagnostic in [d for d in diagnostics if d.replacements][:_ONE_BY_ONE]:
+        fixed, current = text, findings
+        for diagnostic in [d for d in findings.diagnostics if d.replacements][:_ONE_BY_ONE]:
             candidate = apply_fixes(text, [*kept, diagnostic])
-            again = self.diagnose(candidate, scope)
-            if _badness(again) <= _badness(diagnostics):
+            again = self.examine(candidate, scope)
+            if _badness(again) <= _badness(findings):
                 kept.append(diagnostic)
                 fixed, current = candidate, again
         return fixed, current
@@ -226,7 +315,7 @@ _FIX_ROUNDS = 3
 _ONE_BY_ONE = 16  # fixes tried one at a time when applying them all together made things worse
 
 
-def _badness(diagnostics: list[Diagnostic]) -> tuple[int, int, int]:
-    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
-    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
-    return (2 if errors else 1 if warnings else 0, errors, warnings)
+def _badness(findings: Findings) -> tuple[int, int, int]:
+    errors = sum(d.severity is Severity.ERROR for d in findings.diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in findings.diagnostics)
+    return (max(findings.worst, 0), errors, warnings)

@@ -1,10 +1,11 @@
-"""Turn raw hits into the answer: overlaps resolved, fixes applied, a verdict given."""
+"""Turn raw hits into the answer: overlaps resolved, fixes applied."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Iterable
 
-from copilot.lint.diagnostic import Diagnostic, Severity
+from copilot.lint.diagnostic import Diagnostic
 
 
 def resolve_overlaps(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -14,9 +15,17 @@ def resolve_overlaps(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         key=lambda d: (-d.severity.weight, -d.specificity, -(d.end - d.start), d.start, d.rule),
     )
     kept: list[Diagnostic] = []
+    # Kept spans never overlap one another, so in (start, end) order their ends rise too (an empty span
+    # sorts before a span starting where it lies): of those starting before a candidate ends, the last
+    # reaches furthest, and the candidate overlaps a kept span exactly when it overlaps that one. One
+    # bisect per candidate, where comparing with every kept span made 8,000 hits of 不 take seconds.
+    spans: list[tuple[int, int]] = []
     for candidate in ranked:
-        if all(candidate.end <= k.start or candidate.start >= k.end for k in kept):
-            kept.append(candidate)
+        before = bisect_left(spans, (candidate.end,))
+        if before and spans[before - 1][1] > candidate.start:
+            continue
+        insort(spans, (candidate.start, candidate.end))
+        kept.append(candidate)
     return sorted(kept, key=lambda d: (d.start, d.end))
 
 
@@ -32,12 +41,3 @@ def apply_fixes(raw: str, diagnostics: list[Diagnostic]) -> str:
     pieces.append(raw[pos:])
     return "".join(pieces)
 
-
-def verdict(diagnostics: list[Diagnostic]) -> str:
-    """block on any error, warn on any warning, else ok (info never changes the verdict)."""
-    severities = {d.severity for d in diagnostics}
-    if Severity.ERROR in severities:
-        return "block"
-    if Severity.WARNING in severities:
-        return "warn"
-    return "ok"

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from copilot import __version__
-from copilot.api import metrics
+from copilot.api import compute, metrics
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
 from copilot.api.jsoncheck import JsonRefused, parse_json
@@ -168,7 +168,7 @@ async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> J
         return PlainTextResponse("Error: Missing 'text' or 'data' parameter / 缺少 text 或 data 参数", status_code=400)
     require_text(text, settings)
     started = time.perf_counter()
-    result = linter.lint(text)
+    result = await compute.run(settings, linter.lint, text)
     metrics.lint_seconds.labels("http").observe(metrics.elapsed(started))
     utf16 = Utf16Offsets(text)
     matches = [to_match(text, d, utf16) for d in result.diagnostics]

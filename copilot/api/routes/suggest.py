@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from copilot.api import metrics
+from copilot.api import compute, metrics
 from copilot.api.deps import SettingsDep, require_text
 from copilot.api.responses import BODY, READER, STORE, errors
 from copilot.auth.deps import require_reader
@@ -35,7 +35,7 @@ class SuggestRequest(BaseModel):
 
 
 @router.post("/v1/suggest", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
-def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
+async def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")
     for position, turn in enumerate(body.history):
@@ -43,6 +43,8 @@ def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> di
     suggester = request.app.state.live.suggester
     history = [Turn(turn.role, turn.text) for turn in body.history]
     started = time.perf_counter()
-    answer = suggester.suggest(body.message, history=history, limit=body.limit, values=body.values)
+    answer = await compute.run(
+        settings, suggester.suggest, body.message, history=history, limit=body.limit, values=body.values
+    )
     metrics.suggest_seconds.labels("http").observe(metrics.elapsed(started))
     return answer

@@ -118,10 +118,3 @@ def refuse_swallowed_terms(terms: list[str] | tuple[str, ...], allow: tuple[str,
     if swallowed:
         raise ValueError(f"allow 与词条 {'、'.join(swallowed)} 相同，这些词条永远不会报出；请删掉其中之一")
 
-
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a rule's regular expression, with the reason in Chinese when it is invalid."""
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"正则表达式无效 {pattern!r}: {exc}") from None

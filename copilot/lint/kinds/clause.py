@@ -139,21 +139,29 @@ class ClauseRule(Rule):
                 if end <= start or self._innocent(plan, draft, index, start, end):
                     continue
                 found.append(self.diagnostic(draft, start, end, self._fix(plan, entry, match, draft)))
+                if len(found) >= draft.limit:
+                    return found
         return found
 
     def _innocent(self, plan: _Plan, draft: Draft, index: int, start: int, end: int) -> bool:
         # The rule's own allow words veto any match they overlap (猪肉 in 您是猪肉…); shop-wide ones
         # must cover it, as for every kind.
-        if any(a_start < end and start < a_end for a_start, a_end in draft.allowed.get(index, ())):
+        if draft.overlaps_allowed(index, start, end):
             return True
         if draft.is_allowed(index, start, end):
             return True
         if plan.unless:
             if self.unless_in == "draft":
-                return any(veto.search(draft.text) for veto in plan.unless)
-            clause_start = draft.clause_bounds(start)[0]
-            clause_end = draft.clause_bounds(end - 1)[1]
-            return any(veto.search(draft.text, clause_start, clause_end) for veto in plan.unless)
+                where = (index, 0, len(draft.text))
+            else:
+                where = (index, draft.clause_bounds(start)[0], draft.clause_bounds(end - 1)[1])
+            # asked once per clause (or draft): searching it again for every match was quadratic
+            vetoes = draft.vetoes = draft.vetoes or {}
+            vetoed = vetoes.get(where)
+            if vetoed is None:
+                vetoed = any(veto.search(draft.text, where[1], where[2]) for veto in plan.unless)
+                vetoes[where] = vetoed
+            return vetoed
         return False
 
     def _fix(self, plan: _Plan, entry: _Compiled, match: re.Match[str], draft: Draft) -> tuple[str, ...]:

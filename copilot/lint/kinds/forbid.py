@@ -32,4 +32,6 @@ class ForbidRule(Rule):
             if self.word and not draft.is_word(start, end):
                 continue
             found.append(self.diagnostic(draft, start, end))
+            if len(found) >= draft.limit:
+                break
         return found

@@ -34,5 +34,7 @@ class NoBuRule(Rule):
                 if (start, end) not in seen_tokens:
                     seen_tokens.add((start, end))
                     found.append(self.diagnostic(draft, start, end))
+                    if len(found) >= draft.limit:
+                        break
             pos = text.find(self.char, pos + 1)
         return found

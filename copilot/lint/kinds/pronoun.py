@@ -44,5 +44,7 @@ class PronounRule(Rule):
                 elif not self.plural_ok:
                     end = pos + len(plural)
                     found.append(self.diagnostic(draft, pos, end, (self.plural_polite,)))
+                if len(found) >= draft.limit:
+                    break
             pos = text.find(self.pronoun, end)
         return found

@@ -31,8 +31,10 @@ class SubstituteRule(Rule):
 
     def check(self, draft: Draft, index: int) -> list[Diagnostic]:
         replacements = list(self.swap.values())
-        return [
-            self.diagnostic(draft, start, end, replacements[term])
-            for term, start, end in draft.hits.get(index, ())
-            if not draft.is_allowed(index, start, end)
-        ]
+        found = []
+        for term, start, end in draft.hits.get(index, ()):
+            if not draft.is_allowed(index, start, end):
+                found.append(self.diagnostic(draft, start, end, replacements[term]))
+                if len(found) >= draft.limit:
+                    break
+        return found
