@@ -12,6 +12,7 @@ from copilot.api.deps import SettingsDep, require_text
 from copilot.api.errors import ApiError
 from copilot.auth.deps import bearer, identify
 from copilot.auth.tokens import PREFIX
+from copilot.conversations import PLATFORM, Client, ConversationLimit
 
 router = APIRouter()
 
@@ -44,14 +45,20 @@ def require_pusher(request: Request) -> str:
 
 
 @router.post("/v1/conversations/{conversation}/messages")
-def push_message(
+async def push_message(
     conversation: Annotated[str, Path(min_length=1, max_length=128)],
     body: PushedMessage,
     request: Request,
     settings: SettingsDep,
-    _: Annotated[str, Depends(require_pusher)],
+    pusher: Annotated[str, Depends(require_pusher)],
 ) -> dict[str, Any]:
-    """Append to the conversation; a customer message is answered and pushed to every watching sidebar."""
+    """Append to the conversation; a customer message is answered and pushed to every watching sidebar on
+    every worker and host (`delivered` counts them all)."""
     require_text(body.text, settings)
-    frame = request.app.state.hub.push(conversation, body.role, body.text)
+    # The platform pushes every conversation of the shop; an agent's own token is limited like its sidebar.
+    client = PLATFORM if pusher == "integration" else Client(pusher, request.client.host if request.client else None)
+    try:
+        frame = await request.app.state.hub.push(conversation, body.role, body.text, client)
+    except ConversationLimit as exc:
+        raise ApiError(429, "too_many_conversations", str(exc)) from None
     return {**{k: v for k, v in frame.items() if k != "type"}, "role": body.role}
