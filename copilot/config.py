@@ -58,7 +58,22 @@ class Settings(BaseSettings):
     customer_name: str = Field(default="亲", description="fills {customer} when the platform gives no name")
     conversation_turns: int = Field(default=20, ge=1, le=200, description="turns remembered per conversation")
     conversation_idle_seconds: float = Field(
-        default=1800, gt=0, description="a conversation idle this long is forgotten"
+        default=1800, gt=0, description="turns older than this are no longer history (and are deleted)"
+    )
+    # Pushes reach sidebars on other workers and hosts through Redis when set, else PostgreSQL LISTEN/NOTIFY,
+    # else (SQLite: one host) each worker reading new turns from the file every 25 ms.
+    redis_url: str | None = Field(
+        default=None, description="Redis for pushes across workers and hosts, e.g. redis://127.0.0.1:6379/0"
+    )
+    redis_prefix: str = Field(
+        default="kefu-copilot", min_length=1, description="Redis channel prefix, so installs sharing a Redis stay apart"
+    )
+    # Turns live in the shared database: these bound how much of it one client can fill.
+    conversations_per_agent: int = Field(
+        default=300, ge=1, description="conversations one logged-in agent can write to within the idle window"
+    )
+    conversations_per_ip: int = Field(
+        default=300, ge=1, description="conversations one anonymous client address can write to within the idle window"
     )
     ws_max_frame_bytes: int = Field(default=65536, ge=1024, description="largest WebSocket frame accepted (1009 above)")
     # Hostile input (#10): every limit is checked before the work it protects, so refusing costs nothing.

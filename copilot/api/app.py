@@ -43,6 +43,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(watch([app.state.live, app.state.rulebook], app.state.settings.refresh_seconds)),
         asyncio.create_task(app.state.events.run()),
+        asyncio.create_task(app.state.hub.run()),
     ]
     try:
         yield
@@ -52,6 +53,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.gather(*tasks, return_exceptions=True)
         with contextlib.suppress(Exception):  # this worker's last events; a dead database loses only these
             await app.state.events.flush()
+        with contextlib.suppress(Exception):  # else this worker's watchers expire with their heartbeat
+            await app.state.hub.close()
         app.state.store.dispose()
         metrics.worker_exited()
 
@@ -73,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
     lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
     app.state.live = LiveIndex(app.state.store, lexicon, defaults)
-    app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events)
+    app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events, app.state.store)
     app.state.passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     app.state.login_limits = LoginLimits(
         settings.login_max_failures, settings.login_ip_max_failures, timedelta(minutes=settings.login_window_minutes)

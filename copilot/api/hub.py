@@ -7,7 +7,9 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
+from uuid import uuid4
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -26,13 +28,24 @@ from copilot.api.frames import (
 )
 from copilot.api.jsoncheck import describe_utf8_error
 from copilot.api.throttle import TokenBucket
+from copilot.bus import make_bus
 from copilot.config import Settings
-from copilot.conversations import ConversationBook
+from copilot.conversations import (
+    HEARTBEAT_S,
+    PLATFORM,
+    SWEEP_BATCH,
+    Client,
+    ConversationLimit,
+    ConversationStore,
+    Notice,
+)
 from copilot.lint import Linter, LintResult
 from copilot.live import LiveIndex
 from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
+from copilot.store.db import Store
 from copilot.store.schemas import ID_RE
+from copilot.suggest.suggester import Turn
 from copilot.textcheck import TextError, check_text
 
 log = logging.getLogger(__name__)
@@ -45,6 +58,7 @@ READ_PAUSE_FRAMES = 64
 CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
+SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a bounded batch each time)
 
 
 def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
@@ -61,6 +75,8 @@ class AgentConnection:
         self.outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_FRAMES)
         self.values: dict[str, str] = {}
         self.agent: str | None = None  # the logged-in user's name, when the handshake carried a login
+        self.client = Client(None, websocket.client.host if websocket.client else None)
+        self.conversation_work: asyncio.Task[None] | None = None  # the newest of its conversation frames
         self.watching: set[str] = set()
         self.pending_draft: DraftFrame | None = None
         self.draft_ready = asyncio.Event()
@@ -116,6 +132,45 @@ class AgentConnection:
             self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
             await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
 
+    def later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run conversation work (it reads and writes the database) off the receive loop, in arrival order."""
+        self.conversation_work = asyncio.create_task(self._after(self.conversation_work, work))
+
+    async def _after(self, previous: asyncio.Task[None] | None, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+        except asyncio.CancelledError:
+            work.close()
+            raise
+        try:
+            await work
+        except FrameError as exc:
+            self.send(exc.as_frame())
+        except ConversationLimit as exc:
+            self.send({"type": "error", "code": "too_many_conversations", "message": str(exc)})
+        except Exception:
+            log.exception("conversation frame failed")
+            self.send({"type": "error", "code": "internal",
+                       "message": "会话记录暂时无法读写（数据库出错），这条消息未处理，请稍后重试"})
+
+    async def answer_customer(self, frame: CustomerFrame) -> None:
+        self.send(await self.hub.customer_message(frame.conversation, frame.text, self.values, self.client))
+
+    async def watch(self, frame: WatchFrame) -> None:
+        if frame.type == "watch":
+            await self.hub.watch(frame.conversation, self)
+            self.send({"type": "watching", "conversation": frame.conversation})
+        else:
+            await self.hub.unwatch(frame.conversation, self)
+            self.send({"type": "unwatched", "conversation": frame.conversation})
+
+    async def record_sent(self, frame: SentFrame) -> None:
+        # linted on the compute threads, recorded on the loop (the stats queue is the loop's own)
+        linted = await compute.run(self.hub.settings, self.hub.linter.lint, frame.text)
+        await self.hub.record_sent(self.who, frame.conversation, frame.text, self.client, linted)
+        self.send({"type": "recorded", "what": "sent"})
+
     @property
     def who(self) -> str | None:
         """The agent the stats count this sidebar's events for: the login, else the agent number it set."""
@@ -132,15 +187,9 @@ class AgentConnection:
                 self.draft_ready.set()
         elif isinstance(frame, CustomerFrame):
             hub.check_text(frame.text, "text")
-            self.send(await compute.run(hub.settings, hub.customer_message, frame.conversation, frame.text,
-                                        self.values))
+            self.later(self.answer_customer(frame))
         elif isinstance(frame, WatchFrame):
-            if frame.type == "watch":
-                hub.watch(frame.conversation, self)
-                self.send({"type": "watching", "conversation": frame.conversation})
-            else:
-                hub.unwatch(frame.conversation, self)
-                self.send({"type": "unwatched", "conversation": frame.conversation})
+            self.later(self.watch(frame))
         elif isinstance(frame, SearchFrame):
             answer = await compute.run(hub.settings, hub.live.suggester.search, frame.q, values=self.values,
                                        intent=frame.intent)
@@ -150,10 +199,7 @@ class AgentConnection:
             self.send({"type": "recorded", "what": "used"})
         elif isinstance(frame, SentFrame):
             hub.check_text(frame.text, "text")
-            # linted on the compute threads, recorded on the loop (the stats queue is the loop's own)
-            linted = await compute.run(hub.settings, hub.linter.lint, frame.text)
-            hub.record_sent(self.who, frame.conversation, frame.text, linted)
-            self.send({"type": "recorded", "what": "sent"})
+            self.later(self.record_sent(frame))
         elif isinstance(frame, ProfileFrame):
             self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
             self.send({"type": "profile", "agent_no": frame.agent_no})
@@ -165,14 +211,21 @@ class Hub:
     """Everything the sidebars of one worker share."""
 
     def __init__(
-        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, events: EventWriter | None = None
+        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, events: EventWriter | None, store: Store
     ) -> None:
         self.settings = settings
         self.rulebook = rulebook
         self.live = live
         self.events = events
-        self.conversations = ConversationBook(settings.conversation_turns, settings.conversation_idle_seconds)
-        self.watchers: dict[str, set[AgentConnection]] = {}
+        self.worker = uuid4().hex[:16]  # this process, in the watchers table and on the bus
+        self.conversations = ConversationStore(
+            store, settings.conversation_turns, settings.conversation_idle_seconds,
+            settings.conversations_per_agent, settings.conversations_per_ip,
+        )
+        self.bus = make_bus(settings, store, self.conversations)
+        self.watchers: dict[str, set[AgentConnection]] = {}  # this worker's sidebars only
+        self._watchers_written = asyncio.Lock()  # so the newest count is the one stored
+        self._reading: set[asyncio.Task[None]] = set()  # frames being read for notices that left them out
 
     @property
     def linter(self) -> Linter:
@@ -184,10 +237,9 @@ class Hub:
         except TextError as exc:
             raise FrameError(exc.code, exc.message) from None
 
-    def customer_message(self, conversation: str, text: str, values: dict[str, str] | None = None) -> dict[str, Any]:
-        """Remember a customer message and answer it with a suggestions frame."""
-        history = self.conversations.history(conversation)
-        self.conversations.append(conversation, "customer", text)
+    def _suggestions(
+        self, conversation: str, text: str, history: list[Turn], values: dict[str, str] | None
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         answer = self.live.suggester.suggest(text, history=history, values=values)
         metrics.suggest_seconds.labels("ws").observe(metrics.elapsed(started))
@@ -199,37 +251,85 @@ class Hub:
             **answer,
         }
 
-    def push(self, conversation: str, role: str, text: str) -> dict[str, Any]:
-        """A message from the chat platform, remembered and passed on to the sidebars watching it:
-        a customer message as suggestions, an agent's reply so their reply timer stops."""
-        if role != "customer":
-            self.conversations.append(conversation, role, text)
-            watching = list(self.watchers.get(conversation, ()))
+    async def customer_message(
+        self, conversation: str, text: str, values: dict[str, str] | None = None, client: Client = PLATFORM
+    ) -> dict[str, Any]:
+        """Remember a customer message and answer it with a suggestions frame."""
+        recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
+        frame = await compute.run(self.settings, self._suggestions, conversation, text, recent.turns, values)
+        await asyncio.to_thread(self.conversations.append, conversation, "customer", text, worker=self.worker,
+                                client=client)
+        return frame
+
+    async def push(self, conversation: str, role: str, text: str, client: Client = PLATFORM) -> dict[str, Any]:
+        """A message from the chat platform, remembered and passed on to the sidebars watching it on every
+        worker and host: a customer message as suggestions, an agent's reply so their reply timer stops.
+        `delivered` counts those sidebars everywhere."""
+        if role == "customer":
+            recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
+            frame = await compute.run(self.settings, self._suggestions, conversation, text, recent.turns, None)
+        else:
             frame = {"type": "agent_message", "conversation": conversation, "text": text}
-            for connection in watching:
-                connection.send(frame)
-            return {**frame, "delivered": len(watching)}
-        watchers = list(self.watchers.get(conversation, ()))
-        frame = self.customer_message(conversation, text)
-        for connection in watchers:
-            if connection.values:  # the agent's own number in the rendered phrases
+
+        def store_and_count() -> tuple[Notice, int]:
+            notice = self.conversations.append(conversation, role, text, worker=self.worker, client=client,
+                                               frame=frame, announce=self.bus.announce)
+            return notice, self.conversations.sidebars(conversation)
+
+        notice, everywhere = await asyncio.to_thread(store_and_count)
+        await self.bus.publish(notice)
+        here = self._deliver_here(conversation, frame)
+        return {**frame, "delivered": max(everywhere, here)}
+
+    def _deliver_here(self, conversation: str, frame: dict[str, Any]) -> int:
+        """Send a pushed frame to this worker's sidebars watching the conversation; returns how many."""
+        watching = list(self.watchers.get(conversation, ()))
+        for connection in watching:
+            if frame["type"] == "suggestions" and connection.values:  # the agent's own number in the phrases
                 suggestions = self.live.suggester.rerender(frame["suggestions"], connection.values)
                 connection.send({**frame, "suggestions": suggestions})
             else:
                 connection.send(frame)
-        return {**frame, "delivered": len(watchers)}
+        return len(watching)
 
-    def watch(self, conversation: str, connection: AgentConnection) -> None:
+    def hear(self, notice: Notice) -> None:
+        """A push announced on the bus (by any worker): delivered here when this worker has its watchers."""
+        if notice.worker == self.worker or notice.conversation not in self.watchers:
+            return  # the pushing worker delivered to its own sidebars already
+        if notice.frame is not None:
+            self._deliver_here(notice.conversation, notice.frame)
+            return
+
+        async def read_then_deliver() -> None:  # a frame too big for the bus message
+            frame = await asyncio.to_thread(self.conversations.pushed_frame, notice.turn)
+            if frame is not None:
+                self._deliver_here(notice.conversation, frame)
+
+        task = asyncio.create_task(read_then_deliver())
+        self._reading.add(task)
+        task.add_done_callback(self._reading.discard)
+
+    async def watch(self, conversation: str, connection: AgentConnection) -> None:
         self.watchers.setdefault(conversation, set()).add(connection)
         connection.watching.add(conversation)
+        await self._write_watchers(conversation)
 
-    def unwatch(self, conversation: str, connection: AgentConnection) -> None:
+    async def unwatch(self, conversation: str, connection: AgentConnection) -> None:
+        self._unwatch_here(conversation, connection)
+        await self._write_watchers(conversation)
+
+    def _unwatch_here(self, conversation: str, connection: AgentConnection) -> None:
         watchers = self.watchers.get(conversation)
         if watchers is not None:
             watchers.discard(connection)
             if not watchers:
                 del self.watchers[conversation]
         connection.watching.discard(conversation)
+
+    async def _write_watchers(self, conversation: str) -> None:
+        async with self._watchers_written:  # counted inside the lock: a slower write never overwrites a newer
+            count = len(self.watchers.get(conversation, ()))
+            await asyncio.to_thread(self.conversations.set_watchers, self.worker, conversation, count)
 
     def record_used(self, agent: str | None, phrase: str) -> None:
         """An agent took a phrase; queued for the stats (written off the event loop)."""
@@ -238,16 +338,44 @@ class Hub:
         if self.events is not None:
             self.events.used(agent=agent, phrase_id=phrase)
 
-    def record_sent(self, agent: str | None, conversation: str, text: str, result: LintResult | None = None) -> None:
+    async def record_sent(self, agent: str | None, conversation: str, text: str, client: Client = PLATFORM,
+                          result: LintResult | None = None) -> None:
         """An agent sent a reply: remembered as context, linted with the current rules (unless result is
         that lint already), queued for the stats."""
-        waited = self.conversations.waiting_ms(conversation)  # before the reply ends the wait
-        self.conversations.append(conversation, "agent", text)
+        recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
+        waited = recent.waiting_ms(time.time())  # before the reply ends the wait
+        await asyncio.to_thread(self.conversations.append, conversation, "agent", text, worker=self.worker,
+                                client=client)
         if self.events is not None:
             result = result or self.linter.lint(text)
             rules = list(dict.fromkeys(d.rule for d in result.diagnostics))
             self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
                              reply_ms=waited, text=text)
+
+    async def run(self) -> None:
+        """This worker's part of the shared conversations: hear pushes, keep its watcher rows alive, sweep."""
+        await asyncio.gather(self.bus.run(self.hear), self._every(HEARTBEAT_S, self._heartbeat),
+                             self._every(SWEEP_EVERY_S, self._sweep))
+
+    async def close(self) -> None:
+        """Take this worker's watchers out of the count at once (a killed worker's expire instead)."""
+        await asyncio.to_thread(self.conversations.forget_worker, self.worker)
+
+    async def _heartbeat(self) -> None:
+        await asyncio.to_thread(self.conversations.heartbeat, self.worker)
+
+    async def _sweep(self) -> None:
+        while await asyncio.to_thread(self.conversations.sweep) >= SWEEP_BATCH:
+            await asyncio.sleep(0.1)  # the next batch after the loop had a turn
+
+    @staticmethod
+    async def _every(seconds: float, job: Any) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception as exc:  # noqa: BLE001 - the database may be down; try again next time
+                log.warning("%s failed: %s", job.__name__, exc)
 
     async def serve(self, websocket: WebSocket, agent: str | None = None, subprotocol: str | None = None) -> None:
         """Run one agent connection until it closes (a client that stops reading is closed for it)."""
@@ -255,6 +383,7 @@ class Hub:
         metrics.open_sockets.inc()
         connection = AgentConnection(websocket, self)
         connection.agent = agent
+        connection.client = Client(agent, connection.client.ip)
         sender = asyncio.create_task(connection.sender())
         helpers = [sender, asyncio.create_task(connection.linter_loop()),
                    asyncio.create_task(self._drop_when_not_reading(connection, sender))]
@@ -262,11 +391,19 @@ class Hub:
             await self._receive(connection)
         finally:
             metrics.open_sockets.dec()
-            for conversation in list(connection.watching):
-                self.unwatch(conversation, connection)
+            watched = list(connection.watching)
+            for conversation in watched:
+                self._unwatch_here(conversation, connection)
+            if connection.conversation_work is not None:
+                helpers.append(connection.conversation_work)
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+            for conversation in watched:
+                try:
+                    await self._write_watchers(conversation)
+                except Exception as exc:  # noqa: BLE001 - the row expires with the heartbeat instead
+                    log.warning("could not remove a watcher of %r: %s", conversation, exc)
 
     @staticmethod
     async def _drop_when_not_reading(connection: AgentConnection, sender: asyncio.Task[None]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -158,6 +159,39 @@ class Event(Base):
     rules: Mapped[list[str]] = mapped_column(JSON, default=list)
     reply_ms: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class ConversationTurn(Base):
+    """One message of a conversation, shared by every worker; a push also keeps the frame it was sent as."""
+
+    __tablename__ = "conversation_turns"
+    __table_args__ = (
+        Index("ix_conversation_turns_conversation_id", "conversation", "id"),
+        Index("ix_conversation_turns_client_at", "client", "at"),
+        Index("ix_conversation_turns_at", "at"),
+        # Ids never come back after deletes: SQLite workers read new pushes as "id above the last one seen".
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation: Mapped[str] = mapped_column(String(128))  # the chat platform's id, as pushed
+    role: Mapped[str] = mapped_column(String(8))  # customer / agent
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[float] = mapped_column(Float)  # Unix seconds
+    client: Mapped[str | None] = mapped_column(String(80))  # agent:<name> or ip:<address>; None for the platform
+    worker: Mapped[str | None] = mapped_column(String(32))  # the worker that wrote it (it delivered it itself)
+    frame: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the watching sidebars get, pushes only
+
+
+class ConversationWatcher(Base):
+    """How many sidebars on one worker watch a conversation; rows not refreshed for a while belong to a dead worker."""
+
+    __tablename__ = "conversation_watchers"
+
+    worker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    sidebars: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[float] = mapped_column(Float)  # Unix seconds of the worker's last heartbeat
 
 
 # Registered on Base.metadata here, so migrations and their model check see the account tables too.

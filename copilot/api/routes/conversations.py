@@ -14,6 +14,7 @@ from copilot.api.errors import ApiError
 from copilot.api.responses import BODY, STORE, errors
 from copilot.auth.deps import bearer, identify
 from copilot.auth.tokens import PREFIX
+from copilot.conversations import PLATFORM, Client, ConversationLimit
 
 router = APIRouter()
 
@@ -45,16 +46,22 @@ def require_pusher(request: Request) -> str:
     raise ApiError(401, "unauthorized", "令牌错误:请在 Authorization 头中使用 Bearer <令牌>")
 
 
-@router.post("/v1/conversations/{conversation}/messages", responses=errors(BODY, 401, STORE))
-def push_message(
+@router.post("/v1/conversations/{conversation}/messages", responses=errors(BODY, 401, 429, STORE))
+async def push_message(
     conversation: Annotated[str, Path(min_length=1, max_length=128)],
     body: PushedMessage,
     request: Request,
     settings: SettingsDep,
-    _: Annotated[str, Depends(require_pusher)],
+    pusher: Annotated[str, Depends(require_pusher)],
 ) -> dict[str, Any]:
-    """Append to the conversation; a customer message is answered and pushed to every watching sidebar."""
+    """Append to the conversation; a customer message is answered and pushed to every watching sidebar on
+    every worker and host (`delivered` counts them all)."""
     require_text(body.text, settings)
-    frame = request.app.state.hub.push(conversation, body.role, body.text)
+    # The platform pushes every conversation of the shop; an agent's own token is limited like its sidebar.
+    client = PLATFORM if pusher == "integration" else Client(pusher, request.client.host if request.client else None)
+    try:
+        frame = await request.app.state.hub.push(conversation, body.role, body.text, client)
+    except ConversationLimit as exc:
+        raise ApiError(429, "too_many_conversations", str(exc)) from None
     metrics.count_push(frame["delivered"])
     return {**{k: v for k, v in frame.items() if k != "type"}, "role": body.role}
