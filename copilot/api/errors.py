@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from copilot.store.errors import StoreError
+from copilot.store.health import DatabaseUnavailable, is_unavailable
 
 _REASONS = {
     "missing": "缺少必填字段",
@@ -62,6 +64,16 @@ def describe_request_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dic
     return f"请求有误 — {message}", details
 
 
+def database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """503 database_unavailable with Retry-After; the outage is logged once, not per request."""
+    request.app.state.store.outage.failure(exc)
+    retry_after = request.app.state.settings.db_retry_after
+    message = exc.message if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable().message
+    return JSONResponse(error_body("database_unavailable", f"{message},请约 {retry_after} 秒后重试",
+                                   {"retry_after": retry_after}),
+                        status_code=503, headers={"Retry-After": str(retry_after)})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
@@ -82,6 +94,14 @@ def install_error_handlers(app: FastAPI) -> None:
         messages = {404: "没有这个地址", 405: "这个地址不支持该请求方法"}
         message = messages.get(exc.status_code, str(exc.detail))
         return JSONResponse(error_body(f"http_{exc.status_code}", message), status_code=exc.status_code)
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not is_unavailable(exc):
+            raise exc  # a wrong query is a bug: the last-resort handler answers 500 and it is logged
+        return database_unavailable(request, exc)
+
+    app.add_exception_handler(DatabaseUnavailable, _database)
+    app.add_exception_handler(SQLAlchemyError, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort

@@ -25,6 +25,7 @@ PUSH = "push"  # a bearer token of any role (or the integration token); a browse
 # Every route of the app. A route missing here fails the test: a new route has to say who may call it.
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): OPEN,
+    ("GET", "/readyz"): OPEN,
     ("GET", "/favicon.ico"): OPEN,
     ("GET", "/openapi.json"): OPEN,
     ("GET", "/docs"): OPEN,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.auth import tokens as store_tokens
 from copilot.auth import users as store_users
-from copilot.auth.deps import Admin, Agent
+from copilot.auth.deps import Admin, Agent, forget_logins
 from copilot.store import Store
 
 router = APIRouter(tags=["accounts"])
@@ -71,7 +71,9 @@ def update_user(name: UserName, body: UserUpdate, request: Request, _: Admin) ->
     with _store(request).begin() as session:
         user = store_users.update_user(session, name=name, role=body.role, password_hash=password_hash,
                                        disabled=body.disabled)
-        return store_users.public(user)
+        answer = store_users.public(user)
+    forget_logins(request, user=name)
+    return answer
 
 
 @router.delete("/v1/users/{name}", status_code=204)
@@ -79,6 +81,7 @@ def delete_user(name: UserName, request: Request, _: Admin) -> Response:
     """Remove an account with its tokens and sessions."""
     with _store(request).begin() as session:
         store_users.delete_user(session, name=name)
+    forget_logins(request, user=name)
     return Response(status_code=204)
 
 
@@ -106,4 +109,5 @@ def revoke_token(token_id: Annotated[int, Path(ge=1)], request: Request, identit
     with _store(request).begin() as session:
         owner = None if identity.role == "admin" else store_users.get_user(session, identity.name or "")
         store_tokens.revoke_token(session, token_id=token_id, owner=owner)
+    forget_logins(request, token_id=token_id)  # on this worker at once; other workers within their cache TTL
     return Response(status_code=204)
