@@ -11,12 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from copilot.auth.cli import add_parsers as add_account_parsers
 from copilot.config import get_settings
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
-from copilot.store import Store, StoreError, open_store
+from copilot.store import DatabaseLimits, Store, StoreError, open_store
+from copilot.store.health import DatabaseUnavailable, is_unavailable, unusable
 from copilot.suggest.intents import INTENTS
 from copilot.textcheck import TextError, check_text
 
@@ -81,7 +83,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 def _open_store() -> Store:
     settings = get_settings()
-    return open_store(settings.database_url, settings.phrasebank_dir)
+    return open_store(settings.database_url, settings.phrasebank_dir, DatabaseLimits.of(settings))
 
 
 @contextmanager
@@ -262,3 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # ImportRefused (unreadable file, wrong extension) is a refused import; the rest stop the command.
         print(f"kefu-copilot {args.command}: {exc.message}", file=sys.stderr)
         return 1 if args.command == "import" else 2
+    except (SQLAlchemyError, DatabaseUnavailable) as exc:
+        # A database that cannot be used (read-only file, nobody listening, a wrong URL) is one line, not a
+        # traceback; a refused connection is not the user's bug. Anything else is ours: the traceback stays.
+        if not (is_unavailable(exc) or isinstance(exc, ArgumentError)):
+            raise
+        print(f"kefu-copilot {args.command}: {unusable(get_settings().database_url, exc)}", file=sys.stderr)
+        return 2

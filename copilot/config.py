@@ -183,6 +183,23 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="`serve`'s log lines: uvicorn's text, or one JSON object per line"
     )
+    # Database faults (#10): a database that stops answering costs a request a few seconds and a 503, never a hung
+    # worker; the defaults leave a healthy database well inside them.
+    db_connect_timeout: float = Field(default=5, gt=0, description="seconds to wait for a new database connection")
+    db_statement_timeout: float = Field(
+        default=10, gt=0, description="longest one database statement may run (PostgreSQL); past it the call fails"
+    )
+    db_pool_size: int = Field(default=5, ge=1, description="database connections each worker keeps open")
+    db_pool_overflow: int = Field(default=5, ge=0, description="extra connections a worker may open under load")
+    db_pool_timeout: float = Field(default=3, gt=0, description="seconds a request waits for a free connection")
+    db_max_waiting: int = Field(
+        default=16, ge=1,
+        description="requests one worker lets wait on the database at once; more answer 503 at once",
+    )
+    db_retry_after: int = Field(default=5, ge=1, description="Retry-After seconds of a 503 database_unavailable")
+    auth_cache_seconds: float = Field(
+        default=60, ge=0, description="a verified session or token is reused this long without asking the database"
+    )
 
 
 @lru_cache

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Generic, TypeVar
 
 from copilot.store import Store, load_enabled_phrases, phrasebank_version
+from copilot.store.health import is_unavailable
 from copilot.suggest.index import SuggestIndex
 from copilot.suggest.lexicon import Lexicon
 from copilot.suggest.suggester import Suggester
@@ -60,8 +61,11 @@ async def watch(lives: Iterable[Live[object]], interval: float = 1.0) -> None:
         for live in lives:
             try:
                 await live.refresh()
-            except Exception:  # a database hiccup must not end live reload for good
-                log.exception("%s refresh failed; will retry", live.what)
+            except Exception as exc:  # a database hiccup must not end live reload for good
+                if is_unavailable(exc):
+                    live.store.outage.failure(exc, request=False)  # logged once per outage, not twice a second
+                else:
+                    log.exception("%s refresh failed; will retry", live.what)
 
 
 class LiveIndex(Live[Suggester]):

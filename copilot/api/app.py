@@ -19,14 +19,16 @@ from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
 from copilot.api.limits import install_body_limits
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
+from copilot.api.routes.ready import router as readiness
 from copilot.api.security import install_security
+from copilot.auth.cache import VerifiedCache
 from copilot.auth.passwords import Passwords
 from copilot.auth.ratelimit import LoginLimits
 from copilot.config import Settings, get_settings
 from copilot.live import LiveIndex, watch
 from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
-from copilot.store import open_store
+from copilot.store import DatabaseLimits, open_store
 from copilot.suggest.lexicon import load_lexicon
 from copilot.text.tokenize import warm_up
 
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Kefu Copilot 客服副驾", version=__version__, lifespan=_lifespan)
     app.state.settings = settings
     # Migrations and the first-start seed run here, so a worker never serves from a half-made database.
-    app.state.store = open_store(settings.database_url, settings.phrasebank_dir)
+    app.state.store = open_store(settings.database_url, settings.phrasebank_dir, DatabaseLimits.of(settings))
     try:
         app.state.rulebook = RuleBook(settings.rules_dir, app.state.store, settings.lint_max_diagnostics)
     except BaseException:
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_limits = LoginLimits(
         settings.login_max_failures, settings.login_ip_max_failures, timedelta(minutes=settings.login_window_minutes)
     )
+    app.state.auth_cache = VerifiedCache(settings.auth_cache_seconds)  # logins outlive a database outage
     install_error_handlers(app)
     install_security(app, settings)
     metrics.install(app)
@@ -99,5 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_body_limits(app, settings.max_json_bytes, settings.max_import_bytes, settings.json_max_depth)
     for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users):
         app.include_router(module.router)
+    app.include_router(readiness)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     return app

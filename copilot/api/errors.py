@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from copilot.api.jsoncheck import DECODE_ERRORS
 from copilot.store.errors import StoreError
+from copilot.store.health import DatabaseUnavailable, is_unavailable
 
 _REASONS = {
     "missing": "缺少必填字段",
@@ -111,6 +113,14 @@ def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
     if content_type == "application/json" or content_type.endswith("+json"):
         return False
     return any(e["loc"] == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
+def database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    """503 database_unavailable with Retry-After; the outage is logged once, not per request."""
+    request.app.state.store.outage.failure(exc)
+    retry_after = request.app.state.settings.db_retry_after
+    message = exc.message if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable().message
+    return JSONResponse(error_body("database_unavailable", f"{message},请约 {retry_after} 秒后重试",
+                                   {"retry_after": retry_after}),
+                        status_code=503, headers={"Retry-After": str(retry_after)})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -143,6 +153,14 @@ def install_error_handlers(app: FastAPI) -> None:
         message = detail if _CHINESE.search(detail) else fallback
         return JSONResponse(error_body(f"http_{exc.status_code}", message), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not is_unavailable(exc):
+            raise exc  # a wrong query is a bug: the last-resort handler answers 500 and it is logged
+        return database_unavailable(request, exc)
+
+    app.add_exception_handler(DatabaseUnavailable, _database)
+    app.add_exception_handler(SQLAlchemyError, _database)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -14,8 +15,10 @@ from starlette.requests import HTTPConnection
 
 from copilot.api.errors import ApiError
 from copilot.auth import sessions, tokens
+from copilot.auth.cache import VerifiedCache
 from copilot.auth.roles import ROLES, at_least, describe
 from copilot.store import Store
+from copilot.store.health import DatabaseUnavailable, is_unavailable
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_HEADER = "X-CSRF-Token"
@@ -46,26 +49,85 @@ def bearer(authorization: str | None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def identify(store: Store, *, token: str | None, cookie: str | None) -> Identity:
-    """The identity behind a bearer token or session cookie; a token that fails is a 401 at once."""
+IdentityCache = VerifiedCache[Identity]
+
+
+def token_key(secret: str) -> str:
+    return "token:" + tokens.digest(secret)
+
+
+def session_key(cookie: str) -> str:
+    return "session:" + tokens.digest(cookie)
+
+
+def identify(store: Store, *, token: str | None, cookie: str | None, cache: IdentityCache | None = None) -> Identity:
+    """The identity behind a bearer token or session cookie; a token that fails is a 401 at once.
+
+    Raises DatabaseUnavailable when the database cannot say and this worker has not verified the secret
+    shortly before (copilot/auth/cache.py)."""
+    if token is None and not cookie:
+        return ANONYMOUS
+    key = token_key(token) if token is not None else session_key(cookie or "")
+    outage = store.outage
+    if outage.since is not None:  # known to be down: this request does not wait on it too
+        if cache is not None and (known := cache.get_during_outage(key, outage.since)) is not None:
+            return known
+        # The background refresh keeps asking the database and ends the outage as soon as it answers.
+        raise DatabaseUnavailable("数据库暂时无法访问,无法验证登录")
+    try:
+        return _look_up(store, cache, key, token=token, cookie=cookie)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        outage.failure(exc, request=False)
+        since = outage.since if outage.since is not None else time.monotonic()
+        if cache is not None and (known := cache.get_during_outage(key, since)) is not None:
+            return known
+        raise DatabaseUnavailable("数据库暂时无法访问,无法验证登录") from exc
+
+
+def _look_up(store: Store, cache: IdentityCache | None, key: str, *, token: str | None, cookie: str | None) -> Identity:
     if token is not None:
         with store.begin() as session:
             found = tokens.authenticate(session, token)
         if found is not None:
             # Its own short write transaction, apart from the read; the timestamp is only informational,
             # so a busy database (SQLite under several workers) must not fail the request over it.
-            with contextlib.suppress(OperationalError), store.begin() as session:
+            with contextlib.suppress(OperationalError, DatabaseUnavailable), store.begin() as session:
                 tokens.touch(session, found)
-            return Identity(found.user.name, found.user.role, "token")
+            identity = Identity(found.user.name, found.user.role, "token")
+            if cache is not None:
+                cache.put(key, identity, user=found.user.name, token_id=found.id)
+            return identity
         raise ApiError(401, "token_invalid", "令牌无效、已撤销或其用户已停用:请重新生成令牌(kefu-copilot token create)",
                        headers=_BEARER_CHALLENGE)
+    with store.begin() as session:
+        login = sessions.find_session(session, cookie or "")
+        if login is not None:
+            identity = Identity(login.user.name, login.user.role, "session", csrf_token=login.csrf_token)
+            if cache is not None:
+                cache.put(key, identity, user=login.user.name, expires_at=login.expires_at)
+            return identity
+    return Identity(None, None, "anonymous", session_expired=True)
+
+
+def auth_cache(connection: HTTPConnection) -> IdentityCache | None:
+    """This worker's cache of verified sessions and tokens (absent in an app built without one)."""
+    return getattr(connection.app.state, "auth_cache", None)
+
+
+def forget_logins(connection: HTTPConnection, *, user: str | None = None, token_id: int | None = None,
+                  cookie: str | None = None) -> None:
+    """Drop cached logins after a logout, revocation or account change (this worker; others within the TTL)."""
+    cache = auth_cache(connection)
+    if cache is None:
+        return
+    if user is not None:
+        cache.forget_user(user)
+    if token_id is not None:
+        cache.forget_token(token_id)
     if cookie:
-        with store.begin() as session:
-            login = sessions.find_session(session, cookie)
-            if login is not None:
-                return Identity(login.user.name, login.user.role, "session", csrf_token=login.csrf_token)
-        return Identity(None, None, "anonymous", session_expired=True)
-    return ANONYMOUS
+        cache.forget(session_key(cookie))
 
 
 def check_csrf(identity: Identity, method: str, header: str | None) -> None:
@@ -84,7 +146,7 @@ def current_identity(request: Request) -> Identity:
     if cached is not None:  # a route with several auth dependencies looks the caller up once
         return cached
     identity = identify(request.app.state.store, token=bearer(request.headers.get("authorization")),
-                        cookie=request.cookies.get(sessions.COOKIE))
+                        cookie=request.cookies.get(sessions.COOKIE), cache=auth_cache(request))
     check_csrf(identity, request.method, request.headers.get(CSRF_HEADER))
     request.state.identity = identity
     return identity
@@ -138,7 +200,8 @@ def identify_connection(connection: HTTPConnection) -> Identity:
                if p.startswith(_TOKEN_SUBPROTOCOL)]
     token = (bearer(connection.headers.get("authorization")) or next(iter(offered), None)
              or connection.query_params.get("token") or None)
-    return identify(connection.app.state.store, token=token, cookie=connection.cookies.get(sessions.COOKIE))
+    return identify(connection.app.state.store, token=token, cookie=connection.cookies.get(sessions.COOKIE),
+                    cache=auth_cache(connection))
 
 
 Reader = Annotated[Identity, Depends(require_reader)]

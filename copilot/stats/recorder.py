@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from copilot.store import Store
+from copilot.store.health import is_unavailable
 from copilot.store.models import Event
 
 log = logging.getLogger(__name__)
@@ -89,5 +90,8 @@ class EventWriter:
             await asyncio.sleep(interval)
             try:
                 await self.flush()
-            except Exception:
-                log.exception("stats: writing events failed; will retry")
+            except Exception as exc:
+                if is_unavailable(exc):
+                    self.store.outage.failure(exc, request=False)  # the events wait; the outage is logged once
+                else:
+                    log.exception("stats: writing events failed; will retry")

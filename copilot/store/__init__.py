@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from copilot.store.db import IMMEDIATE, Store, make_engine
+from copilot.store.db import IMMEDIATE, DatabaseLimits, Store, make_engine
 from copilot.store.errors import StoreError
 from copilot.store.migrate import upgrade
 from copilot.store.phrases import load_enabled_phrases, phrasebank_version
@@ -12,14 +12,14 @@ from copilot.store.schemas import PhrasePublic
 from copilot.store.seed import seed
 
 __all__ = [
-    "PhrasePublic", "Store", "StoreError", "load_enabled_phrases", "make_engine", "open_store",
+    "DatabaseLimits", "PhrasePublic", "Store", "StoreError", "load_enabled_phrases", "make_engine", "open_store",
     "phrasebank_version", "upgrade",
 ]
 
 
-def open_store(database_url: str, phrasebank_dir: Path) -> Store:
+def open_store(database_url: str, phrasebank_dir: Path, limits: DatabaseLimits | None = None) -> Store:
     """Connect, migrate to the newest schema, and load the default phrasebank if never loaded."""
-    store = Store.from_url(database_url)
+    store = Store.from_url(database_url, limits)
     try:
         upgrade(store.engine)
         with store.sessions() as session, session.begin():

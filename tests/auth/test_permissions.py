@@ -26,6 +26,7 @@ PUSH = "push"  # a bearer token of any role (or the integration token); a browse
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): OPEN,
     ("GET", "/metrics"): OPEN,  # off with COPILOT_METRICS=false; kept off the public proxy (docs/deploy.md)
+    ("GET", "/readyz"): OPEN,
     ("GET", "/favicon.ico"): OPEN,
     ("GET", "/openapi.json"): OPEN,
     ("GET", "/docs"): OPEN,

@@ -16,10 +16,12 @@ from copilot.auth.deps import (
     offered_subprotocols,
     require_reader,
 )
+from copilot.store.health import DatabaseUnavailable
 
 router = APIRouter()
 
 CLOSE_LOGIN_REQUIRED = 4401  # 4000-4999 are the application's; 4401 mirrors HTTP 401
+CLOSE_TRY_AGAIN_LATER = 1013  # the standard code for a temporary condition on the server
 
 
 @router.get("/", include_in_schema=False, response_model=None)
@@ -48,11 +50,15 @@ def favicon(request: Request) -> FileResponse:
 @router.websocket("/ws/agent")
 async def agent_socket(websocket: WebSocket) -> None:
     """The sidebar's socket; with COPILOT_REQUIRE_LOGIN=true a handshake without a login is closed with 4401."""
-    reason = "请先登录,或用子协议 token.<令牌> 连接(旧客户端可在地址后加 ?token=<令牌>)"
+    reason, code = "请先登录,或用子协议 token.<令牌> 连接(旧客户端可在地址后加 ?token=<令牌>)", CLOSE_LOGIN_REQUIRED
     try:
         identity: Identity = await run_in_threadpool(identify_connection, websocket)
     except ApiError:
         identity, reason = ANONYMOUS, "令牌无效或已撤销,请重新生成"
+    except DatabaseUnavailable:
+        # A login this worker has not verified recently cannot be checked now: with login optional the
+        # sidebar still works for nobody in particular; with login required it is asked to come back.
+        identity, reason, code = ANONYMOUS, "数据库暂时无法访问,无法验证登录,请稍后重连", CLOSE_TRY_AGAIN_LATER
     if identity.session_expired:
         reason = "登录已过期,请重新登录"
     # A browser that offered subprotocols drops a handshake whose answer names none of them.
@@ -60,6 +66,6 @@ async def agent_socket(websocket: WebSocket) -> None:
     if websocket.app.state.settings.require_login and identity.role is None:
         # Accepted first so the browser sees our code and reason; a refused handshake only shows as 403.
         await websocket.accept(subprotocol)
-        await websocket.close(CLOSE_LOGIN_REQUIRED, reason)
+        await websocket.close(code, reason)
         return
     await websocket.app.state.hub.serve(websocket, agent=identity.name, subprotocol=subprotocol)

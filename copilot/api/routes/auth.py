@@ -12,7 +12,7 @@ from copilot.api.client import came_over_tls, client_ip
 from copilot.api.errors import ApiError
 from copilot.api.responses import BODY, STORE, errors
 from copilot.auth import sessions
-from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf
+from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf, forget_logins
 from copilot.auth.passwords import Passwords
 from copilot.auth.ratelimit import LoginLimits
 from copilot.auth.users import find_user, get_user
@@ -83,6 +83,7 @@ def logout(request: Request) -> Response:
                 check_csrf(Identity(login.user.name, login.user.role, "session", login.csrf_token),
                            request.method, request.headers.get(CSRF_HEADER))
             sessions.end_session(session, cookie)
+        forget_logins(request, cookie=cookie)
     response = Response(status_code=204)
     response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="strict",
                            secure=came_over_tls(request))

@@ -7,18 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
+from copilot.api.deps import SettingsDep
 from copilot.api.errors import ApiError
 from copilot.api.params import Choice, ItemId, Offset, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, content, errors
 from copilot.auth.deps import Lead, require_reader
 from copilot.store import Store
 from copilot.store import phrases as store_phrases
+from copilot.store.bulk import without_full_collections
 from copilot.store.errors import (
     ImportRefused,
     PhraseNotFound,
 )
-from copilot.store.importer import import_phrases
+from copilot.store.importer import ImportReport, import_phrases
 from copilot.store.io import FORMATS, RowError, format_for
 from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate, RestoreRequest
 from copilot.suggest.intents import GROUPS, INTENTS
@@ -27,7 +30,6 @@ from copilot.suggest.intents import GROUPS, INTENTS
 router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)],
                    responses=errors(READER, STORE))
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 def get_store(request: Request) -> Store:
@@ -80,29 +82,50 @@ def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)]
 async def import_file(
     store: StoreDep,
     identity: Lead,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     format: Choice = None,
     dry_run: bool = False,
 ) -> JSONResponse:
     """Add or update phrases from an uploaded file; all rows or none; dry_run only reports what would change."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ApiError(413, "file_too_large", f"文件过大,上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+    limit = settings.max_import_bytes  # the body limit already refused larger uploads; this is the file itself
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "file_too_large", f"文件过大,上限 {limit / 1024 / 1024:g} MB")
+    # Parsing 20,000 rows and writing them takes seconds: in a worker thread, so sockets and other
+    # requests keep being served meanwhile; still one transaction, so all rows or none.
+    report, version = await run_in_threadpool(
+        _import, store, data, file.filename, format, dry_run=dry_run, actor=identity.name
+    )
+    return JSONResponse(report.as_dict() | {"phrasebank_version": version})
+
+
+def _import(
+    store: Store, data: bytes, filename: str | None, format: str | None, *, dry_run: bool, actor: str | None
+) -> tuple[ImportReport, int]:
+    """Parse and import an uploaded file in one transaction (runs in a worker thread)."""
+    with without_full_collections():
+        return _import_now(store, data, filename, format, dry_run=dry_run, actor=actor)
+
+
+def _import_now(
+    store: Store, data: bytes, filename: str | None, format: str | None, *, dry_run: bool, actor: str | None
+) -> tuple[ImportReport, int]:
     try:
-        fmt = format_for(filename=file.filename, name=format)
+        fmt = format_for(filename=filename, name=format)
         rows, errors = fmt.read(data, "")
     except ImportRefused as exc:
         errors = [RowError(0, "", exc.message)]
         raise ApiError(422, exc.code, exc.message, {"errors": [e.as_dict() for e in errors]}) from None
     with store.begin() as session:
-        report = import_phrases(session, rows, errors=errors, dry_run=dry_run, actor=identity.name)
+        report = import_phrases(session, rows, errors=errors, dry_run=dry_run, actor=actor)
         version = store_phrases.phrasebank_version(session)
     if report.errors:
         listed = ";".join(str(e) for e in report.errors[:5])
         more = f" 等 {len(report.errors)} 处" if len(report.errors) > 5 else ""
         raise ApiError(422, "import_invalid", f"导入失败,未做任何修改 — {listed}{more}",
                        {"errors": [e.as_dict() for e in report.errors]})
-    return JSONResponse(report.as_dict() | {"phrasebank_version": version})
+    return report, version
 
 
 @router.get("/{phrase_id}", responses=errors(404, 422))

@@ -13,7 +13,7 @@ from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.auth import tokens as store_tokens
 from copilot.auth import users as store_users
-from copilot.auth.deps import Admin, Agent
+from copilot.auth.deps import Admin, Agent, forget_logins
 from copilot.store import Store
 
 router = APIRouter(tags=["accounts"], responses=errors(ROLE, STORE))
@@ -73,7 +73,9 @@ def update_user(name: UserName, body: UserUpdate, request: Request, _: Admin) ->
     with _store(request).begin() as session:
         user = store_users.update_user(session, name=name, role=body.role, password_hash=password_hash,
                                        disabled=body.disabled)
-        return store_users.public(user)
+        answer = store_users.public(user)
+    forget_logins(request, user=name)
+    return answer
 
 
 @router.delete("/v1/users/{name}", status_code=204, responses=errors(404, 409, 422))
@@ -81,6 +83,7 @@ def delete_user(name: UserName, request: Request, _: Admin) -> Response:
     """Remove an account with its tokens and sessions."""
     with _store(request).begin() as session:
         store_users.delete_user(session, name=name)
+    forget_logins(request, user=name)
     return Response(status_code=204)
 
 
@@ -108,4 +111,5 @@ def revoke_token(token_id: RowId, request: Request, identity: Agent) -> Response
     with _store(request).begin() as session:
         owner = None if identity.role == "admin" else store_users.get_user(session, identity.name or "")
         store_tokens.revoke_token(session, token_id=token_id, owner=owner)
+    forget_logins(request, token_id=token_id)  # on this worker at once; other workers within their cache TTL
     return Response(status_code=204)
