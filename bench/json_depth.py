@@ -9,9 +9,8 @@ stay linear (a few milliseconds per MiB, like parsing) whatever the shape.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 
+from bench.common import best_ms
 from copilot.api.jsoncheck import nesting_exceeds
 
 MIB = 1024 * 1024
@@ -27,13 +26,6 @@ SHAPES: dict[str, bytes] = {
 }
 
 
-def best_ms(func: Callable[[], object], rounds: int = 5) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return round(min(times) * 1000, 2)
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import time_calls
+from bench.common import best_ms, time_calls
 from copilot.config import PROJECT_ROOT
 from copilot.lint import Linter, load_rules
 from copilot.lint.loader import build_rule
@@ -80,13 +80,6 @@ HOSTILE_UNITS = {"bu": "不", "ni": "你", "mixed": "不好意思你", "sentence
 REDOS = {r".*.*.*坏": "好", r"(a|a)*b": "a", r"\d*\d*\d*\d*\d*x": "1", r"(.|\s)*x": "好 "}
 
 
-def best_ms(func: Callable[[], object], rounds: int = 3) -> float:
-    took = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        func()
-        took.append(time.perf_counter() - started)
-    return round(min(took) * 1000, 2)
 
 
 def hostile(rules_dir: Path) -> dict[str, object]:

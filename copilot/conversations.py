@@ -75,7 +75,7 @@ class ConversationStore:
     def recent(self, conversation: str, client: Client = PLATFORM) -> Recent:
         """The conversation's live turns (refused first when this client may not start another one)."""
         cutoff = time.time() - self.idle_seconds
-        with self.store.begin() as session:
+        with self.store.read() as session:
             self._check_limit(session, conversation, client, cutoff)
             rows = session.execute(
                 select(ConversationTurn.role, ConversationTurn.text, ConversationTurn.at)
@@ -106,16 +106,16 @@ class ConversationStore:
         return notice
 
     def pushed_frame(self, turn: int) -> dict[str, Any] | None:
-        with self.store.begin() as session:
+        with self.store.read() as session:
             return session.scalar(select(ConversationTurn.frame).where(ConversationTurn.id == turn))
 
     def newest_turn(self) -> int:
-        with self.store.begin() as session:
+        with self.store.read() as session:
             return session.scalar(select(func.max(ConversationTurn.id))) or 0
 
     def pushes_after(self, turn: int, limit: int = 1000) -> list[Notice]:
         """Pushed turns with ids above `turn`, oldest first (how SQLite workers hear of each other's pushes)."""
-        with self.store.begin() as session:
+        with self.store.read() as session:
             rows = session.execute(
                 select(ConversationTurn.id, ConversationTurn.conversation, ConversationTurn.worker,
                        ConversationTurn.frame)
@@ -143,7 +143,7 @@ class ConversationStore:
 
     def sidebars(self, conversation: str) -> int:
         """Sidebars watching the conversation on every live worker of every host."""
-        with self.store.begin() as session:
+        with self.store.read() as session:
             total = session.scalar(
                 select(func.sum(ConversationWatcher.sidebars)).where(
                     ConversationWatcher.conversation == conversation,

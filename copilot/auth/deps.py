@@ -88,7 +88,7 @@ def identify(store: Store, *, token: str | None, cookie: str | None, cache: Iden
 
 def _look_up(store: Store, cache: IdentityCache | None, key: str, *, token: str | None, cookie: str | None) -> Identity:
     if token is not None:
-        with store.begin() as session:
+        with store.read() as session:
             found = tokens.authenticate(session, token)
         if found is not None:
             # Its own short write transaction, apart from the read; the timestamp is only informational,
@@ -101,7 +101,7 @@ def _look_up(store: Store, cache: IdentityCache | None, key: str, *, token: str 
             return identity
         raise ApiError(401, "token_invalid", "令牌无效、已撤销或其用户已停用:请重新生成令牌(kefu-copilot token create)",
                        headers=_BEARER_CHALLENGE)
-    with store.begin() as session:
+    with store.read() as session:
         login = sessions.find_session(session, cookie or "")
         if login is not None:
             identity = Identity(login.user.name, login.user.role, "session", csrf_token=login.csrf_token)

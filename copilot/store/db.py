@@ -275,7 +275,19 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction that may write: committed on success, rolled back on any error.
+
+        On SQLite it takes the write lock at BEGIN (waiting out the busy timeout): a transaction that reads
+        and then writes fails at once with "database is locked" when another worker committed in between,
+        and with several workers writing (conversation turns, watchers, stats) that happens every few seconds.
+        """
+        with self.gate(), self.sessions.begin() as session:
+            session.connection(execution_options={IMMEDIATE: True})
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction: never waits for SQLite's write lock (hot paths: history, identities)."""
         with self.gate(), self.sessions.begin() as session:
             yield session
 

@@ -66,9 +66,9 @@ def import_with_canary(server: LiveServer, token: str, data: bytes) -> tuple[htt
                 started = time.perf_counter()
                 assert probe.get("/healthz").status_code == 200
                 checks.append(time.perf_counter() - started)
-            time.sleep(0.01)
+            time.sleep(0.06)  # ~15 pings a second: under the sidebar frame limit (20/s)
         worker.join()
-    assert len(pings) > 100 and checks, "the import ended before the canary could measure anything"
+    assert len(pings) > 30 and checks, "the import ended before the canary could measure anything"
     return answer["import"], pings, checks
 
 
