@@ -91,11 +91,14 @@ class ConversationStore:
     def append(
         self, conversation: str, role: str, text: str, *, worker: str | None = None, client: Client = PLATFORM,
         frame: dict[str, Any] | None = None, announce: Callable[[Session, Notice], None] | None = None,
+        checked: bool = False,
     ) -> Notice:
-        """Store one turn; `announce` runs in the same transaction (PostgreSQL's NOTIFY leaves on commit)."""
+        """Store one turn; `announce` runs in the same transaction (PostgreSQL's NOTIFY leaves on commit).
+        `checked`: the caller's `recent` for this client and conversation just passed the limit."""
         now = time.time()
         with self.store.begin() as session:
-            self._check_limit(session, conversation, client, now - self.idle_seconds)
+            if not checked:
+                self._check_limit(session, conversation, client, now - self.idle_seconds)
             turn = ConversationTurn(conversation=conversation, role=role, text=text, at=now, client=client.key,
                                     worker=worker, frame=frame)
             session.add(turn)

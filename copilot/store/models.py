@@ -168,6 +168,9 @@ class ConversationTurn(Base):
     __table_args__ = (
         Index("ix_conversation_turns_conversation_id", "conversation", "id"),
         Index("ix_conversation_turns_client_at", "client", "at"),
+        # "does this client already write to this conversation": without it the check walked every turn
+        # the client (one address behind a NAT: a whole team) wrote in the idle window, per message.
+        Index("ix_conversation_turns_conversation_client", "conversation", "client", "at"),
         Index("ix_conversation_turns_at", "at"),
         # Ids never come back after deletes: SQLite workers read new pushes as "id above the last one seen".
         {"sqlite_autoincrement": True},

@@ -31,6 +31,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_conversation_turns_conversation_id", "conversation_turns", ["conversation", "id"])
     op.create_index("ix_conversation_turns_client_at", "conversation_turns", ["client", "at"])
+    op.create_index("ix_conversation_turns_conversation_client", "conversation_turns", ["conversation", "client", "at"])
     op.create_index("ix_conversation_turns_at", "conversation_turns", ["at"])
     op.create_table(
         "conversation_watchers",
