@@ -44,6 +44,7 @@ from copilot.live import LiveIndex
 from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
 from copilot.store.db import Store
+from copilot.store.health import is_unavailable
 from copilot.store.schemas import ID_RE
 from copilot.suggest.suggester import Turn
 from copilot.textcheck import TextError, check_text
@@ -60,6 +61,7 @@ READ_PAUSE_FRAMES = 64
 # hop to a thread and back, which at 500 typing agents cost more CPU than the lint itself (ws_load: lint
 # p99 7 → 217 ms). Longer drafts, the ones that could hold the loop, go to the compute threads.
 INLINE_LINT_CHARS = 200
+PENDING_CONVERSATION_WORK = 64  # customer/watch/sent frames one sidebar may have waiting on the database
 CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
@@ -82,6 +84,8 @@ class AgentConnection:
         self.agent: str | None = None  # the logged-in user's name, when the handshake carried a login
         self.client = Client(None, websocket.client.host if websocket.client else None)
         self.conversation_work: asyncio.Task[None] | None = None  # the newest of its conversation frames
+        self.pending_work = 0  # conversation frames accepted and not yet done
+        self.work_room = asyncio.Event()  # set whenever one of them finishes
         self.watching: set[str] = set()
         self.pending_draft: DraftFrame | None = None
         self.draft_ready = asyncio.Event()
@@ -139,11 +143,26 @@ class AgentConnection:
             self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
             await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
 
-    def later(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run conversation work (it reads and writes the database) off the receive loop, in arrival order."""
+    async def later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run conversation work (it reads and writes the database) off the receive loop, in arrival order.
+
+        With PENDING_CONVERSATION_WORK frames already waiting (a slow database, a client sending faster than
+        it can be answered) the receive loop waits here first: further frames wait in TCP, not in a chain of
+        tasks that would grow with everything the client sends."""
+        while self.pending_work >= PENDING_CONVERSATION_WORK and not self.closing:
+            self.work_room.clear()
+            await self.work_room.wait()
+        self.pending_work += 1
         self.conversation_work = asyncio.create_task(self._after(self.conversation_work, work))
 
     async def _after(self, previous: asyncio.Task[None] | None, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await self._in_turn(previous, work)
+        finally:
+            self.pending_work -= 1
+            self.work_room.set()
+
+    async def _in_turn(self, previous: asyncio.Task[None] | None, work: Coroutine[Any, Any, None]) -> None:
         try:
             if previous is not None:
                 await asyncio.gather(previous, return_exceptions=True)
@@ -156,7 +175,12 @@ class AgentConnection:
             self.send(exc.as_frame())
         except ConversationLimit as exc:
             self.send({"type": "error", "code": "too_many_conversations", "message": str(exc)})
-        except Exception:
+        except Exception as exc:
+            if is_unavailable(exc):  # logged once per outage (with the HTTP failures), not per frame
+                self.hub.conversations.store.outage.failure(exc)
+                self.send({"type": "error", "code": "database_unavailable",
+                           "message": "数据库暂时无法访问，这条消息未处理，请稍后重试"})
+                return
             log.exception("conversation frame failed")
             self.send({"type": "error", "code": "internal",
                        "message": "会话记录暂时无法读写（数据库出错），这条消息未处理，请稍后重试"})
@@ -194,9 +218,9 @@ class AgentConnection:
                 self.draft_ready.set()
         elif isinstance(frame, CustomerFrame):
             hub.check_text(frame.text, "text")
-            self.later(self.answer_customer(frame))
+            await self.later(self.answer_customer(frame))
         elif isinstance(frame, WatchFrame):
-            self.later(self.watch(frame))
+            await self.later(self.watch(frame))
         elif isinstance(frame, SearchFrame):
             answer = await compute.run(hub.settings, hub.live.suggester.search, frame.q, values=self.values,
                                        intent=frame.intent)
@@ -206,7 +230,7 @@ class AgentConnection:
             self.send({"type": "recorded", "what": "used"})
         elif isinstance(frame, SentFrame):
             hub.check_text(frame.text, "text")
-            self.later(self.record_sent(frame))
+            await self.later(self.record_sent(frame))
         elif isinstance(frame, ProfileFrame):
             self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
             self.send({"type": "profile", "agent_no": frame.agent_no})

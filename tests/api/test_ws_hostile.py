@@ -101,3 +101,36 @@ def test_a_typist_sending_a_draft_per_keystroke_is_never_closed(ws: ClientConnec
         last = answer(ws)
     assert last["type"] == "lint"
     assert_still_open(ws)
+
+
+def test_frames_waiting_on_a_locked_database_wait_in_tcp_and_are_all_answered(server: LiveServer) -> None:
+    """While another process holds SQLite's write lock, a sidebar's customer messages queue for their turn's
+    write; past 64 waiting the server stops reading the socket (the rest wait in TCP, not in tasks), and
+    once the lock goes every message is answered in order, none refused."""
+    import sqlite3
+
+    holder = sqlite3.connect(server.tmp_path / "live.db", isolation_level=None, timeout=1)
+    answered: list[str] = []
+    with connect(server.url.replace("http", "ws") + "/ws/agent") as ws:
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            for n in range(100):
+                ws.send(json.dumps({"type": "customer", "conversation": "locked-1", "text": f"第{n}个问题:能开发票吗"}))
+            ws.send(json.dumps({"type": "ping"}))
+            with pytest.raises(TimeoutError):  # the ping waits behind the messages the server stopped reading
+                while True:
+                    frame = json.loads(ws.recv(timeout=2))
+                    assert frame["type"] == "suggestions", frame
+                    answered.append(frame["message"])
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        ponged = False
+        while not ponged or len(answered) < 100:
+            frame = json.loads(ws.recv(timeout=30))
+            if frame["type"] == "pong":
+                ponged = True
+            else:
+                assert frame["type"] == "suggestions", frame
+                answered.append(frame["message"])
+    assert answered == [f"第{n}个问题:能开发票吗" for n in range(100)]
