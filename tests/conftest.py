@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx2 as httpx
 import pytest
@@ -170,6 +170,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 _NO_POSTGRES = pytest.mark.skipif(
     not os.environ.get("COPILOT_TEST_DATABASE_URL"), reason="COPILOT_TEST_DATABASE_URL is not set (.ci/run sets it)"
 )
+# For a test that only makes sense on the PostgreSQL server (LISTEN/NOTIFY, a proxy in front of it).
+POSTGRES_ONLY = [pytest.mark.postgres, _NO_POSTGRES]
+
+
+def postgres_only(test: Any) -> Any:
+    """The POSTGRES_ONLY marks on one test."""
+    for mark in POSTGRES_ONLY:
+        test = mark(test)
+    return test
 
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, _NO_POSTGRES])]

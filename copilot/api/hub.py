@@ -69,7 +69,7 @@ SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a
 
 
 def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
-    """A draft's lint frame body (built on the compute threads, JSON-ready)."""
+    """A draft's lint frame body, JSON-ready (on the loop for short drafts, on the compute threads for long)."""
     return linter.lint(text).as_dict()
 
 
@@ -208,7 +208,8 @@ class AgentConnection:
         return self.agent or self.values.get("agent_no")
 
     async def handle(self, frame: Any) -> None:
-        """Answer one frame; suggesting, searching and linting run on the compute threads."""
+        """Answer one frame; suggesting, searching and linting long drafts run on the compute threads,
+        conversation frames (they wait on the database) in order behind the receive loop."""
         hub = self.hub
         if isinstance(frame, DraftFrame):
             hub.check_text(frame.text, "text")

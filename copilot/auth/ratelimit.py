@@ -38,7 +38,9 @@ def _key(value: str) -> str:
 @contextmanager
 def _writing(store: Store) -> Iterator[Session]:
     """A transaction that may write after reading: on SQLite it takes the write lock at BEGIN, since a read
-    transaction that later writes fails at once ("database is locked") when another writer got in between."""
+    transaction that later writes fails at once ("database is locked") when another writer got in between.
+    Store.begin() does the same behind the database gate; a burst of logins is counted here rather than
+    refused by the gate, so the limit, not the load, decides who waits."""
     with store.sessions() as session, session.begin():
         session.connection(execution_options={IMMEDIATE: True})
         yield session

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,13 +23,10 @@ from websockets.sync.client import ClientConnection, connect
 
 from copilot.config import PROJECT_ROOT
 from copilot.store import open_store
-from tests.conftest import PASSWORD, LiveServer, fresh_database, make_token, make_user
+from tests.conftest import PASSWORD, POSTGRES_ONLY, LiveServer, fresh_database, make_token, make_user
 from tests.live.tcpproxy import TcpProxy
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("COPILOT_TEST_DATABASE_URL"), reason="COPILOT_TEST_DATABASE_URL is not set"),
-]
+pytestmark = POSTGRES_ONLY
 
 # Short limits so the test runs in seconds; a database route must answer within BOUND_S even with the
 # database blackholed (before these timeouts it hung for the client's whole patience, ~30 s).

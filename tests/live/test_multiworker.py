@@ -21,7 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from copilot.config import PROJECT_ROOT
 from copilot.store import open_store
-from tests.conftest import DATABASES, LiveServer, fresh_database, make_token
+from tests.conftest import DATABASES, LiveServer, fresh_database, make_token, postgres_only
 
 BUDGET_S = 2.0
 PHRASE = {"title": "翡翠手镯保养", "body": "亲,翡翠手镯请避免磕碰,平时用清水擦拭即可~", "intent": "product_info",
@@ -206,15 +206,13 @@ def pushes_reach_the_sidebar(urls: list[str]) -> None:
         assert follow_up["intents"][0]["id"] == "invoice", follow_up["intents"]
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("COPILOT_TEST_DATABASE_URL"), reason="COPILOT_TEST_DATABASE_URL is not set")
+@postgres_only
 def test_pushes_reach_a_sidebar_on_another_host_through_postgres_notify(tmp_path: Path) -> None:
     with hosts(tmp_path, "postgres", 2) as urls:
         pushes_reach_the_sidebar(urls)
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("COPILOT_TEST_DATABASE_URL"), reason="COPILOT_TEST_DATABASE_URL is not set")
+@postgres_only
 def test_pushes_reach_a_sidebar_on_another_host_through_redis(tmp_path: Path) -> None:
     url = redis_url()
     if url is None:
@@ -229,8 +227,7 @@ def test_pushes_reach_a_sidebar_on_either_sqlite_worker(tmp_path: Path) -> None:
         pushes_reach_the_sidebar(urls)
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not os.environ.get("COPILOT_TEST_DATABASE_URL"), reason="COPILOT_TEST_DATABASE_URL is not set")
+@postgres_only
 def test_a_worker_whose_listen_connection_dies_reconnects(tmp_path: Path) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
