@@ -81,6 +81,8 @@ class PhraseHistory(Base):
     source: Mapped[str] = mapped_column(String(20))  # api / import / seed
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     changed_by: Mapped[str | None] = mapped_column(String(64))  # accounts arrive in a later issue
+    # the error-level problems the lead saved the phrase despite (仍然保存), null when there were none
+    overridden: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
 
 class StoreMeta(Base):
