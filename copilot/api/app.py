@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     warm_up()
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
     lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
-    app.state.live = LiveIndex(app.state.store, lexicon, defaults)
+    app.state.live = LiveIndex(app.state.store, lexicon, defaults, app.state.rulebook)
     app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events, app.state.store)
     app.state.passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     app.state.login_limits = LoginLimits(
@@ -94,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # workers pick it up from the version counters within refresh_seconds.
         response = await call_next(request)
         if request.method in _WRITES and response.status_code < 400:
-            for prefix, live in (("/v1/phrases", app.state.live), ("/v1/rules", app.state.rulebook)):
+            # (the phrase index refreshes the rule book first, and re-marks the phrases the rules block)
+            for prefix, live in (("/v1/phrases", app.state.live), ("/v1/rules", app.state.live)):
                 if request.url.path.startswith(prefix):
                     await live.refresh()
         return response

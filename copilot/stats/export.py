@@ -6,16 +6,13 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 
+from copilot.csvcell import escape_cell
 from copilot.stats.tally import VERDICTS, Tally
 
 HEADER = ["指标", "名称", "说明", "日期", "客服", "数值"]
 _VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    # An agent number or title like =HYPERLINK(...) must stay text when the lead opens the file in Excel.
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+# An agent number or title like =HYPERLINK(...) must stay text when the lead opens the file in Excel.
+_cell = escape_cell
 
 
 def rows(found: Tally, messages: Mapping[str, str]) -> Iterator[list[object]]:

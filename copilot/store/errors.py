@@ -68,6 +68,25 @@ class InvalidPhrase(StoreError):
         super().__init__("短语有误 — " + ";".join(f"{f}: {r}" for f, r in problems), details)
 
 
+class PhraseBlocked(StoreError):
+    """The phrase body, as agents would see it, has error-level lint problems and the save was not forced."""
+
+    code = "phrase_blocked"
+    status = 422
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        super().__init__(
+            f"短语内容有 {len(problems)} 处禁止发送的问题：{describe_problems(problems)}。"
+            "请修改后再保存；确需保存，请主管选择「仍然保存」",
+            {"problems": problems},
+        )
+
+
+def describe_problems(problems: list[dict[str, Any]]) -> str:
+    """The problems as a lead reads them: the words found and why, never a rule id."""
+    return "；".join(f"“{p['text']}”：{p['message']}" if p.get("text") else str(p["message"]) for p in problems)
+
+
 class ImportRefused(StoreError):
     """A file we cannot read at all (encoding, format, layout); rows with errors go in ImportReport."""
 

@@ -10,17 +10,20 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from copilot.store.io.rows import ImportReport, Row, RowError
+from copilot.store.errors import describe_problems
+from copilot.store.io.rows import LIST_FIELDS, ImportReport, Row, RowError
 from copilot.store.models import Phrase
 from copilot.store.phrases import (
     base_fields,
     bump_version,
     lock_phrasebank,
+    needs_check,
     new_phrase_id,
     record,
     to_public,
     write_phrase,
 )
+from copilot.store.phrase_check import BodyCheck
 from copilot.store.schemas import FIELD_ZH, PhraseBase, PhraseId, PhrasePublic, describe_errors
 
 _ID: TypeAdapter[str] = TypeAdapter(PhraseId)
@@ -36,6 +39,7 @@ class _Planned:
     phrase_id: str
     existing: PhrasePublic | None
     data: PhraseBase
+    problems: list[dict[str, Any]] | None = None  # error-level lint problems of a new or changed body
 
 
 def _label(row: Row, name: str) -> str:
@@ -83,7 +87,9 @@ class _Index:
         return self.by_body.get(body.strip()) if isinstance(body, str) else None
 
 
-def _plan(row: Row, index: _Index) -> tuple[str | None, PhrasePublic | None, PhraseBase | None, list[RowError]]:
+def _plan(
+    row: Row, index: _Index, replace: bool
+) -> tuple[str | None, PhrasePublic | None, PhraseBase | None, list[RowError]]:
     values = dict(row.values)
     try:
         phrase_id = _valid_id(values.pop("id", None))
@@ -94,6 +100,10 @@ def _plan(row: Row, index: _Index) -> tuple[str | None, PhrasePublic | None, Phr
     for name, value in values.items():
         if value is None and name in _KEEP_WHEN_BLANK:
             continue
+        if name in LIST_FIELDS and existing and not replace and isinstance(value, list):
+            # a sheet adds keywords and questions to what the phrase has (the schema drops repeats,
+            # keeping order); with `replace` the cell is the whole list, and a blank cell clears it
+            value = [*merged[name], *value]
         merged[name] = value
     if existing is None and "title" not in merged:
         merged["title"] = _title_from(merged.get("body"))  # Qianniu files have no title column
@@ -115,16 +125,23 @@ def import_phrases(
     dry_run: bool = False,
     actor: str | None = None,
     source: str = "import",
+    check: BodyCheck | None = None,
+    force: bool = False,
+    replace: bool = False,
 ) -> ImportReport:
-    """Add or update phrases from rows; with any error (or `dry_run`) nothing is written."""
+    """Add or update phrases from rows; with any error (or `dry_run`) nothing is written.
+
+    Keywords and example questions are merged into a matched phrase's unless `replace`. With `check`,
+    a row whose new body has error-level lint problems is listed in the report's `blocked`; such rows
+    refuse the import unless `force` (their history then records the problems overridden)."""
     lock_phrasebank(session)
-    report = ImportReport(errors=list(errors), dry_run=dry_run)
+    report = ImportReport(errors=list(errors), dry_run=dry_run, replace=replace)
     index = _Index(session)
     planned: list[_Planned] = []
     seen_ids: dict[str, Row] = {}
     seen_bodies: dict[str, Row] = {}
     for row in rows:
-        phrase_id, existing, data, problems = _plan(row, index)
+        phrase_id, existing, data, problems = _plan(row, index, replace)
         report.errors.extend(problems)
         if phrase_id is not None and phrase_id in seen_ids:
             first = seen_ids[phrase_id]
@@ -143,6 +160,7 @@ def import_phrases(
         planned.append(_Planned(row, phrase_id, existing, data))
     _check_shortcuts(planned, index, report)
     if report.errors:
+        report.errors = one_per_row(report.errors)
         return report
     changes = []
     for item in planned:
@@ -153,11 +171,65 @@ def import_phrases(
             continue
         else:
             report.updated.append(item.phrase_id)
+            report.changes.append(_diff(item))
         changes.append(item)
+    _vet_rows(changes, check, report)
+    if report.blocked and not force and not dry_run:
+        report.errors = [
+            _error(item.row, "body", f"含禁止发送的内容：{describe_problems(item.problems or [])}"
+                                     "（确需导入，请选择「仍然导入」）")
+            for item in changes if item.problems
+        ]
+        return report
     if not dry_run and changes:
         _write_all(session, changes, actor=actor, source=source)
         bump_version(session)
     return report
+
+
+def _vet_rows(changes: list[_Planned], check: BodyCheck | None, report: ImportReport) -> None:
+    """Lint each new or changed body that would reach agents; list the rows with error-level problems."""
+    if check is None:
+        return
+    for item in changes:
+        if not needs_check(item.data, item.existing):
+            continue
+        item.problems = check(item.data.body) or None
+        if item.problems:
+            report.blocked.append({"row": item.row.line, "source": item.row.source, "id": item.phrase_id,
+                                   "title": item.data.title, "problems": item.problems})
+
+
+def _diff(item: _Planned) -> dict[str, Any]:
+    """What an import changes in one stored phrase, field by field (before → after)."""
+    assert item.existing is not None
+    before, after = base_fields(item.existing), item.data.model_dump()
+    fields = [{"field": name, "label": FIELD_ZH.get(name, name), "before": before[name], "after": after[name]}
+              for name in after if after[name] != before[name]]
+    return {"id": item.phrase_id, "title": item.data.title, "row": item.row.line, "source": item.row.source,
+            "fields": fields}
+
+
+def one_per_row(errors: list[RowError]) -> list[RowError]:
+    """One error per row, its problems joined in column order: a row is fixed once, and listed once."""
+    merged: dict[tuple[str, int], RowError] = {}
+    kept: list[RowError] = []
+    for error in errors:
+        key = (error.source, error.line)
+        first = merged.get(key) if error.line else None
+        if first is None:
+            copy = RowError(error.line, error.field, error.reason, error.source)
+            kept.append(copy)
+            if error.line:
+                merged[key] = copy
+            continue
+        if error.reason in first.reason:
+            continue  # the same problem found twice (a file reader and the importer)
+        if error.field and error.field not in first.field.split("、"):
+            first.field = f"{first.field}、{error.field}" if first.field else error.field
+        label = f"{error.field}: " if error.field else ""
+        first.reason = f"{first.reason}；{label}{error.reason}"
+    return kept
 
 
 def _check_shortcuts(planned: list[_Planned], index: _Index, report: ImportReport) -> None:
@@ -189,4 +261,5 @@ def _write_all(session: Session, changes: list[_Planned], *, actor: str | None, 
         after = to_public(write_phrase(session, row=stored.get(item.phrase_id), phrase_id=item.phrase_id,
                                        data=item.data))
         record(session, phrase_id=item.phrase_id, action="update" if item.existing else "create",
-               version=after.version, before=item.existing, after=after, actor=actor, source=source)
+               version=after.version, before=item.existing, after=after, actor=actor, source=source,
+               overridden=item.problems)

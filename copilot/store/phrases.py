@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session, contains_eager
 from copilot.store.errors import (
     IdTaken,
     InvalidPhrase,
+    PhraseBlocked,
     PhraseNotFound,
     ShortcutTaken,
     VersionConflict,
     VersionNotFound,
 )
 from copilot.store.models import Group, Phrase, PhraseHistory, StoreMeta
+from copilot.store.phrase_check import BodyCheck
 from copilot.store.schemas import ID_RE, PhraseBase, PhraseCreate, PhrasePublic, PhraseUpdate, describe_errors
 
 
@@ -164,17 +166,37 @@ def _log_change(session: Session, **change: Any) -> None:
 
 def record(
     session: Session, *, phrase_id: str, action: str, version: int, before: PhrasePublic | None,
-    after: PhrasePublic | None, actor: str | None, source: str,
+    after: PhrasePublic | None, actor: str | None, source: str, overridden: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Append one history row with the phrase before and after the change."""
+    """Append one history row with the phrase before and after the change (and the lint problems a
+    forced save went past)."""
     session.add(
         PhraseHistory(
             phrase_id=phrase_id, action=action, version=version,
             before=before.model_dump(mode="json") if before else None,
             after=after.model_dump(mode="json") if after else None,
-            source=source, changed_at=datetime.now(UTC), changed_by=actor,
+            source=source, changed_at=datetime.now(UTC), changed_by=actor, overridden=overridden or None,
         )
     )
+
+
+def needs_check(data: PhraseBase, before: PhrasePublic | None) -> bool:
+    """Whether a change puts (new) text in front of agents: a new phrase, a new body, or one switched on.
+    A retitled or switched-off phrase is not held up by a rule added after its body was saved."""
+    return before is None or data.body != before.body or (data.enabled and not before.enabled)
+
+
+def vet(
+    data: PhraseBase, before: PhrasePublic | None, check: BodyCheck | None, force: bool
+) -> list[dict[str, Any]] | None:
+    """The error-level problems a forced save goes past (None when there are none); PhraseBlocked
+    when the body has some and the save is not forced."""
+    if check is None or not needs_check(data, before):
+        return None
+    problems = check(data.body)
+    if problems and not force:
+        raise PhraseBlocked(problems)
+    return problems or None
 
 
 def write_phrase(session: Session, *, row: Phrase | None, phrase_id: str, data: PhraseBase) -> Phrase:
@@ -193,30 +215,35 @@ def write_phrase(session: Session, *, row: Phrase | None, phrase_id: str, data: 
 
 
 def create_phrase(
-    session: Session, *, data: PhraseCreate, actor: str | None = None, source: str = "api"
+    session: Session, *, data: PhraseCreate, actor: str | None = None, source: str = "api",
+    check: BodyCheck | None = None,
 ) -> PhrasePublic:
-    """Add a phrase; IdTaken or ShortcutTaken when it clashes."""
+    """Add a phrase; IdTaken or ShortcutTaken when it clashes, PhraseBlocked when `check` finds
+    error-level problems in its body and `data.force` is not set."""
     lock_phrasebank(session)
     if data.id is not None and session.get(Phrase, data.id) is not None:
         raise IdTaken(data.id)
     require_free_shortcut(session, shortcut=data.shortcut)
+    overridden = vet(data, None, check, data.force)
     phrase_id = data.id or new_phrase_id(session)
     created = to_public(write_phrase(session, row=None, phrase_id=phrase_id, data=data))
     _log_change(session, phrase_id=phrase_id, action="create", version=created.version, before=None, after=created,
-           actor=actor, source=source)
+           actor=actor, source=source, overridden=overridden)
     return created
 
 
 def update_phrase(
-    session: Session, *, phrase_id: str, data: PhraseUpdate, actor: str | None = None, source: str = "api"
+    session: Session, *, phrase_id: str, data: PhraseUpdate, actor: str | None = None, source: str = "api",
+    check: BodyCheck | None = None,
 ) -> PhrasePublic:
-    """Change the fields given; VersionConflict (with the current phrase) when `data.version` is stale."""
+    """Change the fields given; VersionConflict (with the current phrase) when `data.version` is stale,
+    PhraseBlocked when `check` finds error-level problems in a new body and `data.force` is not set."""
     lock_phrasebank(session)
     row = _row(session, phrase_id)
     before = to_public(row)
     if data.version != row.version:
         raise VersionConflict(before.model_dump(mode="json"), data.version)
-    merged = base_fields(before) | data.model_dump(exclude_unset=True, exclude={"version"})
+    merged = base_fields(before) | data.model_dump(exclude_unset=True, exclude={"version", "id", "force"})
     try:
         valid = PhraseBase.model_validate(merged)  # an explicit null for a required field lands here
     except ValidationError as exc:
@@ -224,9 +251,10 @@ def update_phrase(
     if valid.model_dump() == base_fields(before):
         return before  # nothing changed: no new version, no history row
     require_free_shortcut(session, shortcut=valid.shortcut, besides=phrase_id)
+    overridden = vet(valid, before, check, data.force)
     after = to_public(write_phrase(session, row=row, phrase_id=phrase_id, data=valid))
     _log_change(session, phrase_id=phrase_id, action="update", version=after.version, before=before, after=after,
-           actor=actor, source=source)
+           actor=actor, source=source, overridden=overridden)
     return after
 
 
@@ -253,7 +281,7 @@ def phrase_history(session: Session, *, phrase_id: str) -> list[dict[str, Any]]:
     )
     return [
         {"action": h.action, "version": h.version, "before": h.before, "after": h.after, "source": h.source,
-         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by}
+         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by, "overridden": h.overridden}
         for h in rows
     ]
 

@@ -17,7 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from copilot.suggest.intents import GROUPS, INTENTS
+from copilot.suggest.intents import GROUPS, INTENTS, intent_id
 
 TITLE_MAX, BODY_MAX, ITEM_MAX = 60, 1000, 200
 KEYWORDS_MAX, EXAMPLES_MAX = 30, 50
@@ -74,9 +74,11 @@ def _items(label: str, max_items: int) -> AfterValidator:
 
 
 def _intent(value: str) -> str:
-    if value not in INTENTS:
-        raise _fail(f"意图 {value!r} 不存在,可选: {'、'.join(INTENTS)}")
-    return value
+    found = intent_id(value)
+    if found is None:
+        raise _fail(f"意图 {value!r} 不存在,可选: {'、'.join(INTENTS)}"
+                    f"（也可填编辑器里的中文名称，如 {INTENTS['return_exchange']}、{INTENTS['ship_time']}）")
+    return found
 
 
 def _group(value: str) -> str:
@@ -134,17 +136,23 @@ class PhraseBase(BaseModel):
 
 
 class PhraseCreate(PhraseBase):
-    """POST body; without an id the store makes one up."""
+    """POST body; without an id the store makes one up. `force`: save despite error-level lint problems."""
 
     id: PhraseId | None = None
+    force: bool = False
 
 
 class PhraseUpdate(BaseModel):
-    """PUT body: the version it was based on, and the fields to change (the rest stay)."""
+    """PUT body: the version it was based on, and the fields to change (the rest stay).
+
+    `id` is accepted so a phrase read with GET can be sent back as it is (the route checks it names the
+    phrase of the path); `force` saves despite error-level lint problems."""
 
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1, le=MAX_INT)
+    id: str | None = None
+    force: bool = False
     title: Title | None = None
     body: Body | None = None
     intent: Intent | None = None

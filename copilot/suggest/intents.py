@@ -26,3 +26,21 @@ INTENTS: dict[str, str] = {
 }
 
 GROUPS: tuple[str, ...] = ("售前", "售中", "售后")
+
+
+def _label_key(text: str) -> str:
+    # 发货时间／催发货 typed with a full-width slash or spaces is the same label
+    return "".join(text.replace("／", "/").split()).lower()
+
+
+# Every name a lead may type for an intent: its id, its label as the editor shows it (发货时间/催发货)
+# and each part of a label made of several (发货时间, 催发货), as 千牛 sheets and hand-made tables use them.
+_BY_NAME: dict[str, str] = {}
+for _id, _label in INTENTS.items():
+    for _name in (_id, _label, *_label.split("/")):
+        _BY_NAME.setdefault(_label_key(_name), _id)
+
+
+def intent_id(name: str) -> str | None:
+    """The intent id a name stands for (an id, or the Chinese label or one part of it), else None."""
+    return _BY_NAME.get(_label_key(name))

@@ -155,10 +155,16 @@ class Suggester:
     (the method before the model) are kept for the benchmark's comparison.
     """
 
-    def __init__(self, index: SuggestIndex, defaults: Mapping[str, str], mode: Mode = "fused") -> None:
+    def __init__(
+        self, index: SuggestIndex, defaults: Mapping[str, str], mode: Mode = "fused",
+        blocked: frozenset[str] = frozenset(),
+    ) -> None:
         self.index = index
         self.defaults = dict(defaults)
         self.mode: Mode = mode if index.model is not None else "retrieval"
+        # ids of the phrases whose rendered text breaks an error-level rule in force (LiveIndex computes
+        # them when it builds this object, and again when the rules change)
+        self.blocked = blocked
 
     def suggest(
         self,
@@ -314,7 +320,7 @@ class Suggester:
         return {
             "intents": [{"id": i, "score": s} for i, s in intents],
             "complaint_type": complaint_type,
-            "suggestions": suggestions,
+            "suggestions": unblocked_first(suggestions),
             "hints": hints,
         }
 
@@ -329,14 +335,14 @@ class Suggester:
             needle = normalized(query)
             of_intent = [p for p in self.index.phrases if p.intent == intent]
             of_intent.sort(key=lambda p: not (needle and needle in p.searchable))
-            return [self._suggestion(p, 1.0, [query] if query else [], fill) for p in of_intent[:limit]]
+            return unblocked_first([self._suggestion(p, 1.0, [query] if query else [], fill) for p in of_intent[:limit]])
         if not query:
             return []
         found = list(self.index.by_shortcut(query))
         needle = normalized(query)
         if len(found) < limit:
             found += [p for p in self.index.phrases if p not in found and needle in p.searchable]
-        return [self._suggestion(p, 1.0, [query], fill) for p in found[:limit]]
+        return unblocked_first([self._suggestion(p, 1.0, [query], fill) for p in found[:limit]])
 
     def rerender(self, suggestions: list[dict[str, Any]], values: Mapping[str, str]) -> list[dict[str, Any]]:
         """The same suggestions rendered for another agent (their own number, shop, customer)."""
@@ -349,12 +355,11 @@ class Suggester:
         return {
             "intents": [],
             "complaint_type": None,
-            "suggestions": [self._suggestion(p, 1.0, ["/" + prefix], fill) for p in found[:limit]],
+            "suggestions": unblocked_first([self._suggestion(p, 1.0, ["/" + prefix], fill) for p in found[:limit]]),
             "hints": [],
         }
 
-    @staticmethod
-    def _suggestion(phrase: Any, score: float, matched: list[str], fill: Mapping[str, str]) -> dict[str, Any]:
+    def _suggestion(self, phrase: Any, score: float, matched: list[str], fill: Mapping[str, str]) -> dict[str, Any]:
         return {
             "id": phrase.id,
             "title": phrase.title,
@@ -364,4 +369,16 @@ class Suggester:
             "shortcut": phrase.shortcut,
             "score": round(min(1.0, score), 3),
             "matched": matched,
+            "blocked": phrase.id in self.blocked,
         }
+
+
+def unblocked_first(suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The list with a blocked phrase never first while an unblocked one is offered (the best unblocked
+    one moves up; the rest keep their order)."""
+    if not suggestions or not suggestions[0]["blocked"]:
+        return suggestions
+    first = next((i for i, s in enumerate(suggestions) if not s["blocked"]), None)
+    if first is None:
+        return suggestions
+    return [suggestions[first], *suggestions[:first], *suggestions[first + 1:]]

@@ -92,7 +92,7 @@ def test_rows_update_by_id_or_by_shortcut_and_add_new_ones(store: Store) -> None
         phrases = {p.id: p for p in list_phrases(session)}
     invoice = phrases["invoice-01"]
     assert invoice.body == "亲，发票随货寄出哦~" and invoice.title == "可以开发票"  # blank title kept
-    assert invoice.keywords == []  # the column is there and blank: cleared
+    assert invoice.keywords == ["发票", "开票"]  # the column is there and blank: nothing to merge, kept
     ship = phrases["ship-01"]
     assert (ship.shortcut, ship.title, ship.enabled, ship.version) == ("fh9", "改过的标题", False, 2)
     new = phrases[report.added[0]]

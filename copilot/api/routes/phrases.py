@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +24,7 @@ from copilot.store.errors import (
 )
 from copilot.store.importer import ImportReport, import_phrases
 from copilot.store.io import FORMATS, RowError, format_for
+from copilot.store.phrase_check import BodyCheck, body_check
 from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate, RestoreRequest
 from copilot.suggest.intents import GROUPS, INTENTS
 
@@ -38,6 +40,13 @@ def get_store(request: Request) -> Store:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 
+
+def get_check(request: Request) -> BodyCheck:
+    """Lints a phrase body as agents would see it, with the rules this worker has in force now."""
+    return body_check(request.app.state.rulebook.linter, request.app.state.live.defaults)
+
+
+CheckDep = Annotated[BodyCheck, Depends(get_check)]
 
 
 def _json(phrase: PhrasePublic, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -80,36 +89,49 @@ def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)]
 
 @router.post("/import", responses=errors(ROLE, BODY))
 async def import_file(
+    request: Request,
     store: StoreDep,
     identity: Lead,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     format: Choice = None,
     dry_run: bool = False,
+    replace: Annotated[bool, Form()] = False,
+    force: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
-    """Add or update phrases from an uploaded file; all rows or none; dry_run only reports what would change."""
+    """Add or update phrases from an uploaded file; all rows or none; dry_run only reports what would change
+    (with a field-by-field diff of each updated phrase and the rows whose body the rules block).
+    Keywords and example questions merge into the stored ones unless `replace`; rows with error-level
+    lint problems refuse the import (422 phrase_blocked) unless `force`."""
     limit = settings.max_import_bytes  # the body limit already refused larger uploads; this is the file itself
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, "file_too_large", f"文件过大,上限 {limit / 1024 / 1024:g} MB")
     # Parsing 20,000 rows and writing them takes seconds: in a worker thread, so sockets and other
     # requests keep being served meanwhile; still one transaction, so all rows or none.
-    report, version = await run_in_threadpool(
-        _import, store, data, file.filename, format, dry_run=dry_run, actor=identity.name
-    )
+    options = ImportOptions(dry_run=dry_run, replace=replace, force=force, check=get_check(request))
+    report, version = await run_in_threadpool(_import, store, data, file.filename, format, options, identity.name)
     return JSONResponse(report.as_dict() | {"phrasebank_version": version})
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    dry_run: bool
+    replace: bool
+    force: bool
+    check: BodyCheck
+
+
 def _import(
-    store: Store, data: bytes, filename: str | None, format: str | None, *, dry_run: bool, actor: str | None
+    store: Store, data: bytes, filename: str | None, format: str | None, options: ImportOptions, actor: str | None
 ) -> tuple[ImportReport, int]:
     """Parse and import an uploaded file in one transaction (runs in a worker thread)."""
     with without_full_collections():
-        return _import_now(store, data, filename, format, dry_run=dry_run, actor=actor)
+        return _import_now(store, data, filename, format, options, actor)
 
 
 def _import_now(
-    store: Store, data: bytes, filename: str | None, format: str | None, *, dry_run: bool, actor: str | None
+    store: Store, data: bytes, filename: str | None, format: str | None, options: ImportOptions, actor: str | None
 ) -> tuple[ImportReport, int]:
     try:
         fmt = format_for(filename=filename, name=format)
@@ -118,13 +140,19 @@ def _import_now(
         errors = [RowError(0, "", exc.message)]
         raise ApiError(422, exc.code, exc.message, {"errors": [e.as_dict() for e in errors]}) from None
     with store.begin() as session:
-        report = import_phrases(session, rows, errors=errors, dry_run=dry_run, actor=actor)
+        report = import_phrases(session, rows, errors=errors, dry_run=options.dry_run, actor=actor,
+                                check=options.check, force=options.force, replace=options.replace)
         version = store_phrases.phrasebank_version(session)
     if report.errors:
         listed = ";".join(str(e) for e in report.errors[:5])
         more = f" 等 {len(report.errors)} 处" if len(report.errors) > 5 else ""
-        raise ApiError(422, "import_invalid", f"导入失败,未做任何修改 — {listed}{more}",
-                       {"errors": [e.as_dict() for e in report.errors]})
+        details = {"errors": [e.as_dict() for e in report.errors]}
+        if report.blocked:  # every row is valid, but some say what the rules forbid
+            raise ApiError(422, "phrase_blocked",
+                           f"导入失败,未做任何修改 — {len(report.blocked)} 行含禁止发送的内容,"
+                           f"确需导入请选择「仍然导入」:{listed}{more}",
+                           details | {"blocked": report.blocked, "problems": report.blocked})
+        raise ApiError(422, "import_invalid", f"导入失败,未做任何修改 — {listed}{more}", details)
     return report, version
 
 
@@ -155,18 +183,26 @@ def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, ide
 
 
 @router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
-def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead) -> JSONResponse:
-    """Add a phrase; 409 when its id or shortcut is taken."""
+def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead, check: CheckDep) -> JSONResponse:
+    """Add a phrase; 409 when its id or shortcut is taken; 422 phrase_blocked when its body breaks an
+    error-level rule, unless `force` is true (the history then records the problems overridden)."""
     with store.begin() as session:
-        created = store_phrases.create_phrase(session, data=body, actor=identity.name)
+        created = store_phrases.create_phrase(session, data=body, actor=identity.name, check=check)
     return _json(created, 201, {"Location": f"/v1/phrases/{created.id}"})
 
 
 @router.put("/{phrase_id}", responses=errors(ROLE, BODY, 404, 409))
-def update_phrase(phrase_id: ItemId, body: PhraseUpdate, store: StoreDep, identity: Lead) -> JSONResponse:
-    """Change a phrase; 409 with the current phrase when `version` is stale."""
+def update_phrase(
+    phrase_id: ItemId, body: PhraseUpdate, store: StoreDep, identity: Lead, check: CheckDep
+) -> JSONResponse:
+    """Change a phrase; 409 with the current phrase when `version` is stale; 422 phrase_blocked as for
+    create. A phrase read with GET can be sent back whole: its `id` must then be the path's."""
+    if body.id is not None and body.id != phrase_id:
+        raise ApiError(422, "id_mismatch", f"请求体的 id {body.id!r} 与地址中的短语 {phrase_id!r} 不一致",
+                       {"path": phrase_id, "body": body.id})
     with store.begin() as session:
-        return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name))
+        return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name,
+                                                 check=check))
 
 
 @router.delete("/{phrase_id}", status_code=204, responses=errors(ROLE, 404, 409, 422))

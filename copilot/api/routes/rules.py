@@ -27,6 +27,8 @@ router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(req
                    responses=errors(READER, STORE))
 
 _SUMMARY_ITEMS = 8
+# fields of a shop rule that only the server sets: a PUT of what GET returned carries them, and they are ignored
+_SERVER_SET = ("source", "created_at", "updated_at", "updated_by")
 
 
 def get_rulebook(request: Request) -> RuleBook:
@@ -108,9 +110,20 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
 @router.put("/{rule_id}", responses=errors(ROLE, BODY, 404, 409))
 def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: RuleBookDep, identity: Lead) -> Any:
     """A shop rule: change fields (409 with the current rule on a stale version). A default rule: only
-    {"enabled": false/true} switches it for this shop."""
+    {"enabled": false/true} switches it for this shop. A rule read with GET can be sent back whole: its
+    `id` must be the path's, and the fields only the server sets are ignored (a default rule's must
+    be unchanged)."""
+    if "id" in body:
+        if body["id"] != rule_id:
+            raise ApiError(422, "id_mismatch", f"请求体的 id {body['id']!r} 与地址中的规则 {rule_id!r} 不一致",
+                           {"path": rule_id, "body": body["id"]})
+        body = {k: v for k, v in body.items() if k != "id"}
     rule = _default(rulebook, rule_id)
     if rule is not None:
+        with store.begin() as session:
+            shown = _default_public(rule, store_rules.default_state(session, rule_id, rule.enabled))
+        # what GET showed may come back as it was; only enabled (and the version it was based on) may change
+        body = {k: v for k, v in body.items() if k in ("enabled", "version") or k not in shown or v != shown[k]}
         if set(body) - {"enabled", "version"}:
             raise ApiError(422, DefaultRuleReadOnly.code,
                            f"默认规则 {rule_id} 只能启用或停用({{\"enabled\": false}});"
@@ -124,7 +137,7 @@ def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: Ru
         return _default_public(rule, state)
     if not store_rules.is_shop_rule_id(rule_id):
         raise RuleNotFound(rule_id)
-    update: RuleUpdate = _parse(RuleUpdate, body)
+    update: RuleUpdate = _parse(RuleUpdate, {k: v for k, v in body.items() if k not in _SERVER_SET})
     with store.begin() as session:
         return store_rules.update_shop_rule(session, rule_id=rule_id, data=update, actor=identity.name)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from copilot.csvcell import escape_cell, unescape_cell
 from copilot.store.errors import ImportRefused
 from copilot.store.io.rows import COLUMNS, Row, RowError, cell_value, header_fields, phrase_cells
 from copilot.store.schemas import PhrasePublic
@@ -43,17 +44,20 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
     for number, record in enumerate(records[1:], 2):
         if not any(cell.strip() for cell in record):
             continue
-        values = {name: cell_value(name, record[i] if i < len(record) else "") for i, name in columns.items()}
+        values = {name: cell_value(name, unescape_cell(record[i]) if i < len(record) else "")
+                  for i, name in columns.items()}
         rows.append(Row(line=number, values=values, source=source))
     return rows, []
 
 
 def write(phrases: list[PhrasePublic]) -> bytes:
-    """UTF-8 with a BOM, so Excel opens the Chinese text correctly by double-click."""
+    """UTF-8 with a BOM, so Excel opens the Chinese text correctly by double-click; a cell starting with
+    = + - @ gets a leading apostrophe, so Excel shows it as text instead of running it."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS.values())
     for phrase in phrases:
         cells = phrase_cells(phrase)
-        writer.writerow(cells[name] for name in COLUMNS)
+        # escaped against formula injection; read() undoes it, so export → import restores the text
+        writer.writerow(escape_cell(cells[name]) for name in COLUMNS)
     return out.getvalue().encode("utf-8-sig")

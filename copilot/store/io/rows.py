@@ -62,6 +62,9 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    replace: bool = False  # keywords and examples replaced, not merged
+    changes: list[dict[str, Any]] = field(default_factory=list)  # per updated phrase: its fields before → after
+    blocked: list[dict[str, Any]] = field(default_factory=list)  # rows whose body breaks an error-level rule
 
     @property
     def ok(self) -> bool:
@@ -69,12 +72,14 @@ class ImportReport:
 
     def summary(self) -> str:
         prefix = "预览:" if self.dry_run else ""
-        return f"{prefix}新增 {len(self.added)} 条,更新 {len(self.updated)} 条,未变 {len(self.unchanged)} 条"
+        blocked = f"(其中 {len(self.blocked)} 条含禁止发送的内容)" if self.blocked else ""
+        return f"{prefix}新增 {len(self.added)} 条,更新 {len(self.updated)} 条,未变 {len(self.unchanged)} 条{blocked}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run, "summary": self.summary(), "added": self.added, "updated": self.updated,
-            "unchanged": self.unchanged, "errors": [e.as_dict() for e in self.errors],
+            "unchanged": self.unchanged, "errors": [e.as_dict() for e in self.errors], "replace": self.replace,
+            "changes": self.changes, "blocked": self.blocked,
         }
 
 
