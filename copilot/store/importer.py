@@ -112,7 +112,10 @@ def _plan(
     try:
         data = PhraseBase.model_validate(merged)
     except ValidationError as exc:
-        errors = [_error(row, name, reason) for name, reason in describe_errors(exc)]
+        found = describe_errors(exc)
+        if "title" not in values and any(name == "body" for name, _ in found):
+            found = [(name, reason) for name, reason in found if name != "title"]  # the title comes from the body
+        errors = [_error(row, name, reason) for name, reason in found]
         return phrase_id, existing, None, errors
     return existing.id if existing else phrase_id, existing, data, []
 
@@ -223,11 +226,11 @@ def one_per_row(errors: list[RowError]) -> list[RowError]:
             if error.line:
                 merged[key] = copy
             continue
-        if error.reason in first.reason:
+        label = f"{error.field}: " if error.field else ""
+        if f"{label}{error.reason}" in first.reason or (error.field == first.field and error.reason in first.reason):
             continue  # the same problem found twice (a file reader and the importer)
         if error.field and error.field not in first.field.split("、"):
             first.field = f"{first.field}、{error.field}" if first.field else error.field
-        label = f"{error.field}: " if error.field else ""
         first.reason = f"{first.reason}；{label}{error.reason}"
     return kept
 

@@ -73,7 +73,7 @@ def test_suggestion_shape_and_rendering(suggester: Suggester) -> None:
     answer = suggester.suggest("在吗")
     assert set(answer) == {"intents", "complaint_type", "suggestions", "hints"}
     first = answer["suggestions"][0]
-    assert set(first) == {"id", "title", "text", "intent", "group", "shortcut", "score", "matched"}
+    assert set(first) == {"id", "title", "text", "intent", "group", "shortcut", "score", "matched", "blocked"}
     texts = " ".join(s["text"] for s in answer["suggestions"])
     assert "{agent_no}" not in texts and "{shop}" not in texts
     assert "8号" in texts or "小熊旗舰店" in texts
