@@ -118,29 +118,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli", check=check,
                                 force=args.force, replace=args.replace)
     if report.errors:
-        hint = "(确需导入,请加 --force)" if report.blocked else ""
-        print(f"kefu-copilot import: {path.name} 有 {len(report.errors)} 行有问题,未做任何修改{hint}:",
+        hint = "（确需导入，请加 --force）" if report.blocked else ""
+        print(f"kefu-copilot import: {path.name} 有 {len(report.errors)} 行有问题，未做任何修改{hint}：",
               file=sys.stderr)
         for error in report.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
     print(report.summary())
     for change in report.changes:
-        print(f"  修改 {change['id']}「{change['title']}」: " + ";".join(
+        print(f"  修改 {change['id']}「{change['title']}」：" + "；".join(
             f"{f['label']} {_shown(f['before'])} → {_shown(f['after'])}" for f in change["fields"]))
     for row in report.blocked:
         problems = "；".join(f"“{p['text']}”：{p['message']}" for p in row["problems"])
-        print(f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容(已按 --force 导入):{problems}"
-              if not report.dry_run else f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容:{problems}")
+        print(f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容（已按 --force 导入）：{problems}"
+              if not report.dry_run else f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容：{problems}")
     return 0
 
 
 def _shown(value: object) -> str:
     if isinstance(value, list):
-        return "、".join(map(str, value)) or "(空)"
+        return "、".join(map(str, value)) or "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
-    return "(空)" if value in (None, "") else str(value)
+    return "（空）" if value in (None, "") else str(value)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -261,9 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", help="要导入的文件,格式由扩展名决定")
     imp.add_argument("--dry-run", action="store_true", help="只显示将新增/更新多少条及每条改了什么,不写入")
     imp.add_argument("--replace", action="store_true",
-                     help="关键词和示例问题以文件为准整列替换(默认与已有的合并、去重)")
+                     help="关键词和示例问题以文件为准整列替换（默认与已有的合并、去重）")
     imp.add_argument("--force", action="store_true",
-                     help="短语内容违反错误级规则时仍然导入(历史记录会注明);默认这类行会拒绝整份导入")
+                     help="短语内容违反错误级规则时仍然导入（历史记录会注明）；默认这类行会拒绝整份导入")
     imp.set_defaults(func=cmd_import)
 
     sug = sub.add_parser("suggest", help="为一条顾客消息推荐话术")

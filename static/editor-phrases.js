@@ -1,5 +1,6 @@
 // 话术: the phrase list (search and filters), the edit form with live lint, shortcut clash check,
-// save with version (409 → side-by-side chooser), enable/disable, delete with undo, history.
+// save with version (409 → side-by-side chooser), a body the rules block (422 phrase_blocked → the
+// problems and a 仍然保存 for leads), enable/disable, delete with undo, history.
 
 import { $, GROUPS, INTENT_LABELS, h } from "./common.js";
 import { ApiError, api, canWrite, clearErrors, openHistory, same, showConflict, showErrors, toast } from "./editor-core.js";
@@ -288,7 +289,7 @@ function settle(phrase) {
   renderList();
 }
 
-export async function save() {
+export async function save({ force = false } = {}) {
   if (!canWrite() || state.openId === null || el.pForm.hidden) return;
   clearErrors(el.pForm);
   if (checkShortcut()) {
@@ -296,9 +297,10 @@ export async function save() {
     return;
   }
   const values = readForm();
+  const retry = () => save({ force: true });
   try {
     if (state.openId === NEW) {
-      const created = await api("POST", "/v1/phrases", values);
+      const created = await api("POST", "/v1/phrases", force ? { ...values, force } : values);
       fillForm(created);
       settle(created);
       toast(`已新建「${created.title}」,客服侧栏几秒内即可推荐`, { kind: "ok" });
@@ -308,10 +310,10 @@ export async function save() {
         toast("没有需要保存的修改");
         return;
       }
-      await put(state.base.version, changes);
+      await put(state.base.version, force ? { ...changes, force } : changes);
     }
   } catch (error) {
-    handleSaveError(error, values);
+    handleSaveError(error, values, retry);
   }
 }
 
@@ -319,7 +321,8 @@ async function put(version, changes) {
   const saved = await api("PUT", `/v1/phrases/${encodeURIComponent(state.openId)}`, { version, ...changes });
   fillFormKeepingCaret(saved);
   settle(saved);
-  toast(`已保存「${saved.title}」(版本 ${saved.version})`, { kind: "ok" });
+  const forced = changes.force ? "，含违规内容（已记入历史）" : "";
+  toast(`已保存「${saved.title}」(版本 ${saved.version})${forced}`, { kind: "ok" });
 }
 
 /** Refill the form after a save without moving the body's caret when its text did not change. */
@@ -332,9 +335,11 @@ function fillFormKeepingCaret(phrase) {
   }
 }
 
-function handleSaveError(error, mine) {
+function handleSaveError(error, mine, retry = null) {
   if (!(error instanceof ApiError)) throw error;
-  if (error.code === "version_conflict" && error.details && error.details.current) {
+  if (error.code === "phrase_blocked") {
+    showBlocked(error, retry);
+  } else if (error.code === "version_conflict" && error.details && error.details.current) {
     conflict(mine, error.details.current, error.message);
   } else if (error.status === 404 && state.openId !== NEW) {
     el.pFormError.textContent = "";
@@ -343,6 +348,26 @@ function handleSaveError(error, mine) {
   } else {
     showErrors(el.pForm, error);
   }
+}
+
+/** The problems the rules found in the body (Chinese messages, never rule ids), and for a lead a
+ * 仍然保存 that sends the same save again with force (the history then records the problems). */
+function showBlocked(error, retry) {
+  const problems = Array.isArray(error.details?.problems) ? error.details.problems : [];
+  el.pFormError.replaceChildren(
+    h("span", {}, `短语内容有 ${problems.length || ""} 处禁止发送的问题，保存后客服侧栏会标为「含违规」：`),
+    h("ul", { class: "blocked-list", id: "p-blocked" }, problems.map((p) => h("li", {},
+      p.text ? h("mark", { class: "blocked-text" }, p.text) : null, p.text ? "：" : "", String(p.message ?? "")))),
+    retry && canWrite()
+      ? h("div", { class: "blocked-actions" },
+        h("span", { class: "muted small" }, "建议先修改；确需原样保存，请点"),
+        h("button", { type: "button", class: "btn danger-outline", id: "p-force", onclick: () => {
+          el.pFormError.replaceChildren();
+          retry();
+        } }, "仍然保存"))
+      : null);
+  el.fBody.setAttribute("aria-invalid", "true");
+  el.pFormError.scrollIntoView({ block: "nearest" });
 }
 
 function saveAsNew() {
@@ -409,11 +434,12 @@ function conflict(mine, theirs, message) {
 
 // ---------------------------------------------------------------- enable, delete, history
 
-async function toggleEnabled() {
+async function toggleEnabled({ force = false } = {}) {
   if (!state.base) return;
   const enabled = !state.base.enabled;
   try {
-    const saved = await api("PUT", `/v1/phrases/${encodeURIComponent(state.base.id)}`, { version: state.base.version, enabled });
+    const body = { version: state.base.version, enabled, ...(force ? { force } : {}) };
+    const saved = await api("PUT", `/v1/phrases/${encodeURIComponent(state.base.id)}`, body);
     const keep = readForm();
     settle(saved);
     fillForm({ ...keep, enabled: saved.enabled });
@@ -427,7 +453,7 @@ async function toggleEnabled() {
       },
     });
   } catch (error) {
-    handleSaveError(error, { ...readForm(), enabled });
+    handleSaveError(error, { ...readForm(), enabled }, () => toggleEnabled({ force: true }));
   }
 }
 

@@ -5,6 +5,7 @@
 import { $, INTENT_LABELS, h, isTextField } from "./common.js";
 import { ApiError, ROLE_NAMES, api, canWrite, session, toast } from "./editor-core.js";
 import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openPhrase, phraseList, save as savePhrase } from "./editor-phrases.js";
+import { initImport } from "./editor-import.js";
 import { initRules, loadRules, openRule } from "./editor-rules.js";
 import { initStats, loadStats } from "./editor-stats.js";
 
@@ -159,87 +160,6 @@ function renderBench(message, a) {
   $("b-out").replaceChildren(...parts);
 }
 
-// ---------------------------------------------------------------- import / export
-
-const importState = { file: null };
-
-async function previewImport() {
-  const file = $("i-file").files[0];
-  importState.file = file || null;
-  $("i-apply").disabled = true;
-  const out = $("i-preview");
-  if (!file) {
-    out.replaceChildren();
-    return;
-  }
-  out.replaceChildren(h("p", { class: "muted" }, `正在检查 ${file.name}…`));
-  const form = new FormData();
-  form.append("file", file, file.name);
-  try {
-    const report = await api("POST", "/v1/phrases/import?dry_run=true", form);
-    out.replaceChildren(...importReport(report, file.name, true));
-    const changes = report.added.length + report.updated.length;
-    $("i-apply").disabled = changes === 0 || !canWrite();
-    if (!changes) out.append(h("p", { class: "muted" }, "文件中的话术与现在完全相同,无需导入。"));
-  } catch (error) {
-    out.replaceChildren(...refused(error, file.name));
-  }
-}
-
-function titleOf(id) {
-  return phraseList().find((p) => p.id === id)?.title;
-}
-
-function importReport(report, name, dryRun) {
-  const generated = /^p-[0-9a-f]{8}$/;
-  const group = (cls, label, ids, show) => h("section", { class: `imp ${cls}`, dataset: { kind: cls } },
-    h("h3", {}, label, h("span", { class: "count" }, String(ids.length))),
-    show && ids.length ? h("ul", {}, ids.slice(0, 100).map((id) => h("li", {}, titleOf(id) || "", h("span", { class: "muted small mono" }, generated.test(id) ? "" : ` ${id}`)))) : null,
-    show && ids.length > 100 ? h("p", { class: "muted small" }, `… 共 ${ids.length} 条`) : null);
-  return [
-    h("p", { class: "imp-summary" }, dryRun ? `预览 ${name}(尚未导入):` : `已导入 ${name}:`, report.summary || ""),
-    h("div", { class: "imp-groups" },
-      group("added", "新增", report.added || [], report.added?.some((id) => !generated.test(id))),
-      group("updated", "修改", report.updated || [], true),
-      group("unchanged", "不变", report.unchanged || [], false),
-      group("refused", "拒绝", [], false)),
-  ];
-}
-
-function refused(error, name) {
-  const rows = Array.isArray(error.details?.errors) ? error.details.errors : [];
-  return [
-    h("p", { class: "form-error" }, `${name} 未导入:${error.message}`),
-    rows.length
-      ? h("table", { class: "tbl refused", id: "i-refused" },
-        h("thead", {}, h("tr", {}, h("th", {}, "行号"), h("th", {}, "列"), h("th", {}, "原因"))),
-        h("tbody", {}, rows.map((r) => h("tr", {},
-          h("td", { class: "mono" }, r.row ? `第 ${r.row} 行` : "整个文件"),
-          h("td", {}, String(r.column ?? "")),
-          h("td", {}, String(r.reason ?? r.message ?? ""))))))
-      : null,
-    h("p", { class: "muted small" }, "导入是整份文件一起生效的:请在表格中改好这些行,再重新选择文件。"),
-  ];
-}
-
-async function applyImport() {
-  const file = importState.file;
-  if (!file) return;
-  $("i-apply").disabled = true;
-  const form = new FormData();
-  form.append("file", file, file.name);
-  try {
-    const report = await api("POST", "/v1/phrases/import", form);
-    await loadPhrases();
-    $("i-preview").replaceChildren(...importReport(report, file.name, false));
-    toast(`导入完成:${report.summary}`, { kind: "ok" });
-    $("i-file").value = "";
-    importState.file = null;
-  } catch (error) {
-    $("i-preview").replaceChildren(...refused(error, file.name));
-  }
-}
-
 // ---------------------------------------------------------------- keyboard
 
 function onKeydown(e) {
@@ -322,8 +242,7 @@ async function boot() {
       runBench();
     }
   });
-  $("i-file").addEventListener("change", previewImport);
-  $("i-apply").addEventListener("click", applyImport);
+  initImport();
   $("history-close").addEventListener("click", () => $("history").close());
   document.addEventListener("keydown", onKeydown);
   window.addEventListener("focus", () => {

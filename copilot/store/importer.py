@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from copilot.store.errors import describe_problems
 from copilot.store.io.rows import LIST_FIELDS, ImportReport, Row, RowError
 from copilot.store.models import Phrase
+from copilot.store.phrase_check import BodyCheck
 from copilot.store.phrases import (
     base_fields,
     bump_version,
@@ -23,7 +24,6 @@ from copilot.store.phrases import (
     to_public,
     write_phrase,
 )
-from copilot.store.phrase_check import BodyCheck
 from copilot.store.schemas import FIELD_ZH, PhraseBase, PhraseId, PhrasePublic, describe_errors
 
 _ID: TypeAdapter[str] = TypeAdapter(PhraseId)

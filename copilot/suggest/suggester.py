@@ -335,7 +335,8 @@ class Suggester:
             needle = normalized(query)
             of_intent = [p for p in self.index.phrases if p.intent == intent]
             of_intent.sort(key=lambda p: not (needle and needle in p.searchable))
-            return unblocked_first([self._suggestion(p, 1.0, [query] if query else [], fill) for p in of_intent[:limit]])
+            matched = [query] if query else []
+            return unblocked_first([self._suggestion(p, 1.0, matched, fill) for p in of_intent[:limit]])
         if not query:
             return []
         found = list(self.index.by_shortcut(query))

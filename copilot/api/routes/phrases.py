@@ -149,8 +149,8 @@ def _import_now(
         details = {"errors": [e.as_dict() for e in report.errors]}
         if report.blocked:  # every row is valid, but some say what the rules forbid
             raise ApiError(422, "phrase_blocked",
-                           f"导入失败,未做任何修改 — {len(report.blocked)} 行含禁止发送的内容,"
-                           f"确需导入请选择「仍然导入」:{listed}{more}",
+                           f"导入失败，未做任何修改 — {len(report.blocked)} 行含禁止发送的内容，"
+                           f"确需导入请选择「仍然导入」：{listed}{more}",
                            details | {"blocked": report.blocked, "problems": report.blocked})
         raise ApiError(422, "import_invalid", f"导入失败,未做任何修改 — {listed}{more}", details)
     return report, version
