@@ -214,25 +214,23 @@ def _diff(item: _Planned) -> dict[str, Any]:
 
 
 def one_per_row(errors: list[RowError]) -> list[RowError]:
-    """One error per row, its problems joined in column order: a row is fixed once, and listed once."""
-    merged: dict[tuple[str, int], RowError] = {}
-    kept: list[RowError] = []
-    for error in errors:
-        key = (error.source, error.line)
-        first = merged.get(key) if error.line else None
-        if first is None:
-            copy = RowError(error.line, error.field, error.reason, error.source)
-            kept.append(copy)
-            if error.line:
-                merged[key] = copy
+    """One error per row, its problems joined in the order found: a row is fixed once, and listed once."""
+    rows: dict[tuple[str, int], list[RowError]] = {}
+    for number, error in enumerate(errors):
+        # file-level problems (line 0) each stand alone
+        key = (error.source, error.line) if error.line else (error.source, -1 - number)
+        found = rows.setdefault(key, [])
+        if all((e.field, e.reason) != (error.field, error.reason) for e in found):
+            found.append(error)  # the same problem found twice (a file reader and the importer) shows once
+    merged = []
+    for first, *rest in rows.values():
+        if not rest:
+            merged.append(first)
             continue
-        label = f"{error.field}: " if error.field else ""
-        if f"{label}{error.reason}" in first.reason or (error.field == first.field and error.reason in first.reason):
-            continue  # the same problem found twice (a file reader and the importer)
-        if error.field and error.field not in first.field.split("、"):
-            first.field = f"{first.field}、{error.field}" if first.field else error.field
-        first.reason = f"{first.reason}；{label}{error.reason}"
-    return kept
+        fields = "、".join(dict.fromkeys(e.field for e in (first, *rest) if e.field))
+        reason = first.reason + "".join(f"；{e.field}: {e.reason}" if e.field else f"；{e.reason}" for e in rest)
+        merged.append(RowError(first.line, fields, reason, first.source))
+    return merged
 
 
 def _check_shortcuts(planned: list[_Planned], index: _Index, report: ImportReport) -> None:
