@@ -72,7 +72,8 @@ function importReport(report, name, dryRun) {
     show && ids.length > 100 ? h("p", { class: "muted small" }, `… 共 ${ids.length} 条`) : null);
   const blocked = report.blocked || [];
   return [
-    h("p", { class: "imp-summary" }, dryRun ? `预览 ${name}（尚未导入）：` : `已导入 ${name}：`, report.summary || "",
+    h("p", { class: "imp-summary" }, dryRun ? `预览 ${name}（尚未导入）：` : `已导入 ${name}：`,
+      String(report.summary || "").replace(/^预览[:：]/, ""),
       report.replace ? "（关键词和示例问题整列替换）" : "（关键词和示例问题与已有的合并）"),
     h("div", { class: "imp-groups" },
       group("added", "新增", report.added || [], report.added?.some((id) => !GENERATED.test(id))),
@@ -89,7 +90,7 @@ function blockedList(blocked, dryRun) {
     h("h3", {}, dryRun ? `${blocked.length} 行含禁止发送的内容（客服侧栏会标为「含违规」）：` : `${blocked.length} 行含禁止发送的内容，已按「仍然导入」导入并记入历史：`),
     h("ul", {}, blocked.map((b) => h("li", {},
       h("span", { class: "mono" }, `第 ${b.row} 行`), ` 「${b.title}」：`,
-      (b.problems || []).map((p, i) => [i ? "；" : "", p.text ? h("mark", { class: "blocked-text" }, p.text) : null,
+      (b.problems || []).flatMap((p, i) => [i ? "；" : "", p.text ? h("mark", { class: "blocked-text" }, p.text) : null,
         p.text ? "：" : "", String(p.message ?? "")])))));
 }
 
