@@ -3,6 +3,7 @@ error per row, and `kefu-copilot import --replace / --force`."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,15 +11,21 @@ from pathlib import Path
 
 import pytest
 
+from copilot.config import PROJECT_ROOT, Settings
 from copilot.lint import Linter
+from copilot.live import LiveIndex
+from copilot.rulebook import RuleBook
 from copilot.store import Store
 from copilot.store.errors import PhraseBlocked
 from copilot.store.importer import import_phrases, one_per_row
 from copilot.store.io import RowError, format_for
 from copilot.store.phrase_check import body_check
 from copilot.store.phrases import create_phrase, get_phrase, phrase_history, update_phrase
+from copilot.store.rule_schemas import RuleCreate
+from copilot.store.rules import create_shop_rule
 from copilot.store.schemas import PhraseCreate, PhraseUpdate
 from copilot.suggest.intents import INTENTS, intent_id
+from copilot.suggest.lexicon import load_lexicon
 
 DEFAULTS = {"agent_no": "客服01号", "shop": "小熊旗舰店", "customer": "亲"}
 
@@ -113,3 +120,16 @@ def test_cli_import_needs_force_for_blocked_rows_and_replaces_on_request(
     exported = tmp_path / "out.yaml"
     assert run(tmp_path, phrasebank_dir, "export", str(exported)).returncode == 0
     assert "keywords: [催单]" in exported.read_text(encoding="utf-8")
+
+
+def test_the_phrase_index_re_marks_blocked_phrases_when_another_worker_changes_the_rules(store: Store) -> None:
+    settings = Settings()
+    rulebook = RuleBook(PROJECT_ROOT / "rules", store)
+    live = LiveIndex(store, load_lexicon(settings.lexicon_dir, settings.training_dir), DEFAULTS, rulebook)
+    index = live.suggester.index
+    assert live.suggester.blocked == frozenset()
+    with store.begin() as session:  # as another worker would: only the database knows
+        create_shop_rule(session, data=RuleCreate(kind="forbid", term="48小时内", severity="error"))
+    assert asyncio.run(live.refresh()) is True
+    assert live.suggester.blocked == {"ship-01"} and live.suggester.index is index  # the index is kept
+    assert asyncio.run(live.refresh()) is False
