@@ -51,7 +51,8 @@ def resolve(start: str | None, end: str | None, today: date) -> Period:
     """from/to as given; `to` defaults to today and `from` to the 7 days ending at `to`."""
     first, last = parse_day(start, "from"), parse_day(end, "to")
     last = last or today
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    # (a `to` in the first week of year 1 has fewer than 7 days before it)
+    first = first or last - timedelta(days=min(DEFAULT_DAYS - 1, (last - date.min).days))
     if first > last:
         raise BadPeriod("from", f"开始日期 {first} 晚于结束日期 {last}，请调换或修改日期", "晚于 to")
     span = (last - first).days + 1
