@@ -72,6 +72,7 @@ export async function loadStats() {
   } catch (e) {
     error.textContent = e.message;
     dateError(e);
+    out.replaceChildren(); // figures of the previous range must not pass for this one
     return;
   }
   dateError({});

@@ -33,7 +33,7 @@ def rows(found: Tally, messages: Mapping[str, str]) -> Iterator[list[object]]:
         if phrase_id not in found.used:
             yield ["话术从未使用", phrase_id, title, "", "", 0]
     median = found.median_reply_s()
-    yield ["回复时间中位数(秒)", "", f"{len(found.reply_ms)} 次回复", "", "", "" if median is None else median]
+    yield ["回复时间中位数(秒)", "", f"{found.replies_timed} 次回复", "", "", "" if median is None else median]
 
 
 def to_csv(found: Tally, messages: Mapping[str, str]) -> bytes:

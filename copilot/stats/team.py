@@ -2,13 +2,13 @@
 
 Sizes stay bounded without streaming every event: counts are GROUP BY queries (sent replies grouped by
 agent, day and their rule list, so each distinct rule list is parsed once), and the reply-time percentiles
-are picked by the database with window functions, which hand back at most three rows per agent."""
+are picked by the database (copilot/stats/reply_time.py), which hands back at most three rows per agent."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from copilot.lint.categories import CATEGORIES
 from copilot.stats.period import Period
+from copilot.stats.reply_time import reply_times
 from copilot.stats.tally import NO_AGENT
 from copilot.store.models import Event
 
@@ -96,39 +97,9 @@ def team_figures(session: Session, period: Period, classes: Mapping[str, str], a
     used = _from_events(select(Event.agent, func.count()).where(Event.kind == "used"), period, agent)
     for who, count in session.execute(used.group_by(Event.agent)):
         row(who).used += count
-    _reply_percentiles(session, period, agent, row)
+    where = [Event.day >= period.first, Event.day <= period.last, *([] if agent is None else [Event.agent == agent])]
+    for who, timed in reply_times(session, where, per_agent=True).items():
+        figures = row(who)
+        figures.replies_timed, figures.median_ms, figures.p90_ms = timed.count, timed.median_ms, timed.p90_ms
     ordered = sorted(rows.values(), key=lambda r: (-r.answered, -r.used, r.agent))
     return TeamFigures(period, ordered, answered_by_day, hits_by_day)
-
-
-def _reply_percentiles(
-    session: Session, period: Period, agent: str | None, row: Callable[[str | None], AgentFigures]
-) -> None:
-    """Exact median (the mean of the middle two for an even count) and p90 (nearest rank: the smallest reply
-    time at least 90% of replies were within) per agent. The database sorts; only the ranks needed come back."""
-    ranked = _from_events(
-        select(
-            Event.agent.label("agent"), Event.reply_ms.label("reply_ms"),
-            func.row_number().over(partition_by=Event.agent, order_by=Event.reply_ms).label("rank"),
-            func.count().over(partition_by=Event.agent).label("n"),
-        ).where(Event.kind == "sent", Event.reply_ms.is_not(None)),
-        period, agent,
-    ).subquery()
-    n = ranked.c.n
-    # Integer division in both SQLite and PostgreSQL: ranks (n+1)/2 and (n+2)/2 are the middle, ceil(0.9n) is p90.
-    picked = select(ranked.c.agent, ranked.c.reply_ms, ranked.c.rank, n).where(
-        ranked.c.rank.in_([(n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10])
-    )
-    found: dict[str | None, dict[int, int]] = {}
-    counts: dict[str | None, int] = {}
-    for who, reply_ms, rank, total in session.execute(picked):
-        found.setdefault(who, {})[int(rank)] = int(reply_ms)
-        counts[who] = int(total)
-    for who, by_rank in found.items():
-        total = counts[who]
-        figures = row(who)
-        figures.replies_timed = total
-        low, high = by_rank[(total + 1) // 2], by_rank[(total + 2) // 2]
-        middle = (low + high) / 2
-        figures.median_ms = int(middle) if middle.is_integer() else middle
-        figures.p90_ms = by_rank[(9 * total + 9) // 10]

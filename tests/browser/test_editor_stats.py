@@ -94,6 +94,7 @@ def test_a_lead_sees_every_agent_and_the_day_chart_and_an_agent_only_themself_wi
     page.click("#s-form button[type=submit]")
     expect(page.locator("#s-error")).to_contain_text("晚于结束日期")
     expect(page.locator("#s-from")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#s-agents")).to_have_count(0)  # no figures left over from the last good range
 
     agent = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     try:
