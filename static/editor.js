@@ -290,6 +290,9 @@ function onKeydown(e) {
     e.preventDefault();
     toggleHelp();
   } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && currentTab === "phrases") {
+    // the list moves itself when it has focus (its own handler ran before this one): moving it
+    // again here made ↓ skip a row
+    if ($("p-list").contains(e.target)) return;
     e.preventDefault();
     $("p-list").focus();
     $("p-list").dispatchEvent(new KeyboardEvent("keydown", { key: e.key }));
