@@ -25,8 +25,9 @@ export class ApiError extends Error {
 /**
  * Call the API. `body` is JSON unless it is FormData. Writes carry the CSRF token of the session.
  * Answers that are not 2xx become an ApiError with the server's own (Chinese) message.
+ * With `meta` (an object), `meta.headers` receives the answer's headers.
  */
-export async function api(method, path, body = undefined, { quiet401 = false } = {}) {
+export async function api(method, path, body = undefined, { quiet401 = false, meta = null } = {}) {
   const headers = {};
   const init = { method, headers, credentials: "same-origin" };
   if (body instanceof FormData) init.body = body;
@@ -41,6 +42,7 @@ export async function api(method, path, body = undefined, { quiet401 = false } =
   } catch {
     throw new ApiError(0, "network", "无法连接服务,请检查网络后重试", null);
   }
+  if (meta) meta.headers = response.headers;
   if (response.status === 204) return null;
   const text = await response.text();
   let data = null;
