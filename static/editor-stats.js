@@ -3,7 +3,7 @@
 import { $, h, s } from "./common.js";
 import { api, canWrite } from "./editor-core.js";
 
-const VERDICT_COLOURS = { ok: "#22a355", warn: "#e08a00", block: "#c0262d" };
+const VERDICT_COLOURS = { ok: "#22a355", warn: "#c27400", block: "#c0262d" };
 const VERDICT_NAMES = { ok: "可发送", warn: "建议修改", block: "禁止发送" };
 let openPhrase = () => {};
 

@@ -7,6 +7,7 @@ import { ApiError, ROLE_NAMES, api, canWrite, session, toast } from "./editor-co
 import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openPhrase, phraseList, save as savePhrase } from "./editor-phrases.js";
 import { initRules, loadRules, openRule } from "./editor-rules.js";
 import { initStats, loadStats } from "./editor-stats.js";
+import { initTrash } from "./editor-trash.js";
 
 const TABS = ["phrases", "bench", "rules", "io", "stats"];
 let currentTab = null;
@@ -49,6 +50,9 @@ async function login(e) {
 }
 
 function loggedIn(user, csrf) {
+  // the login form (or nothing) held focus: after it hides, focus goes to the page's first field
+  // rather than being lost on <body>, so a keyboard user can start at once
+  const fromLogin = $("login-view").contains(document.activeElement) || document.activeElement === document.body;
   session.user = user;
   session.csrf = csrf;
   document.body.dataset.auth = "in";
@@ -64,6 +68,14 @@ function loggedIn(user, csrf) {
   loadPhrases();
   loadRules();
   showTab(TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "phrases");
+  if (fromLogin) focusFirstField();
+}
+
+/** Focus the first visible, usable field of the open tab. */
+function focusFirstField() {
+  const view = $(`view-${currentTab}`);
+  const fields = view ? view.querySelectorAll("input:not([type=hidden]), textarea, select") : [];
+  Array.from(fields).find((f) => !f.disabled && f.offsetParent !== null)?.focus();
 }
 
 async function logout() {
@@ -84,9 +96,33 @@ async function logout() {
 
 // ---------------------------------------------------------------- tabs
 
+/** The tabs and their panels as a WAI-ARIA tab list: each tab controls its view, each view is its tabpanel. */
+function wireTabs() {
+  for (const tab of document.querySelectorAll(".tab")) {
+    const view = $(`view-${tab.dataset.tab}`);
+    tab.id = `tab-${tab.dataset.tab}`;
+    tab.setAttribute("aria-controls", view.id);
+    view.setAttribute("role", "tabpanel");
+    view.setAttribute("aria-labelledby", tab.id);
+    tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  }
+  // ←/→ (Home/End) move between tabs; only the selected tab is in the Tab order (a roving tabindex)
+  $("tabs").addEventListener("keydown", (e) => {
+    const at = TABS.indexOf(currentTab);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    showTab(TABS[(to + TABS.length) % TABS.length]);
+    $(`tab-${currentTab}`).focus();
+  });
+}
+
 function showTab(name) {
   currentTab = name;
-  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+    tab.tabIndex = tab.dataset.tab === name ? 0 : -1;
+  }
   for (const view of document.querySelectorAll(".view")) view.hidden = view.dataset.view !== name;
   history.replaceState(null, "", `#${name}`);
   if (name === "phrases") maybeReload();
@@ -244,7 +280,7 @@ async function applyImport() {
 
 function onKeydown(e) {
   if (e.isComposing || e.keyCode === 229 || !session.user) return;
-  if ($("history").open) return; // the dialog handles Esc itself
+  if ($("history").open || $("trash").open) return; // the dialog handles Esc itself
   const inText = isTextField(e.target);
   if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-5]$/.test(e.code)) {
     e.preventDefault();
@@ -313,11 +349,16 @@ async function boot() {
     showTab("phrases");
     openPhrase(id);
   });
+  initTrash(async (phrase) => {
+    showTab("phrases");
+    await loadPhrases();
+    openPhrase(phrase.id);
+  });
   session.onLoggedOut = (message) => showLogin(`${message}(未保存的修改仍保留在本页,重新登录后可以继续保存)`);
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("help-btn").addEventListener("click", () => toggleHelp());
-  for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  wireTabs();
   $("b-form").addEventListener("submit", runBench);
   $("b-message").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229 && !e.ctrlKey) {
