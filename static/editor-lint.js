@@ -171,7 +171,7 @@ export class LintedField {
       h("span", { class: "sev-dot", "aria-hidden": "true" }),
       h("span", { class: "diag-text" }, String(v.d.text ?? "")),
       h("span", { class: "diag-fixes" }, readOnly ? null : replacements.slice(0, 3).map((r) =>
-        h("button", { type: "button", class: "fix", title: "按建议修改", onclick: () => this.apply(i, r) }, `→ ${r || "(删除)"}`))),
+        h("button", { type: "button", class: "fix", title: "按建议修改", onclick: () => this.apply(i, r) }, `→ ${r || "（删除）"}`))),
       h("span", { class: "diag-msg" }, `${SEVERITY_NAMES[v.d.severity] || ""} · ${v.d.message ?? ""}`,
         h("span", { class: "diag-rule", title: String(v.d.rule ?? "") }, CATEGORY_NAMES[v.d.category] || String(v.d.rule ?? ""))),
       );

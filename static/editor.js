@@ -81,7 +81,7 @@ function focusFirstField() {
 async function logout() {
   if (hasUnsaved() && !$("logout").dataset.confirm) {
     $("logout").dataset.confirm = "1";
-    toast("有未保存的修改,退出会丢失。再点一次“退出”确认。", { kind: "error", ms: 6000 });
+    toast("有未保存的修改，退出会丢失。再点一次“退出”确认。", { kind: "error", ms: 6000 });
     setTimeout(() => delete $("logout").dataset.confirm, 6000);
     return;
   }
@@ -172,7 +172,7 @@ function renderBench(message, a) {
       h("ol", {}, hints.map((step) => h("li", {}, step)))));
   }
   parts.push(h("section", { class: "box" },
-    h("h3", {}, `推荐话术(客服侧栏按此顺序显示,按 1–${Math.min(9, suggestions.length || 1)} 插入)`),
+    h("h3", {}, `推荐话术（客服侧栏按此顺序显示，按 1–${Math.min(9, suggestions.length || 1)} 插入）`),
     suggestions.length
       ? h("ol", { class: "bench-list", id: "b-suggestions" }, suggestions.map((sug, i) => h("li", { class: "card bench-card", dataset: { phrase: String(sug.id ?? "") } },
         h("div", { class: "card-head" },
@@ -184,14 +184,14 @@ function renderBench(message, a) {
           h("span", { class: "score-badge", title: "匹配分数" }, `分数 ${Number(sug.score ?? 0).toFixed(2)}`)),
         h("p", { class: "card-text" }, String(sug.text ?? "")),
         h("div", { class: "bench-foot" },
-          h("span", { class: "muted small" }, "命中:"),
-          (Array.isArray(sug.matched) && sug.matched.length ? sug.matched : ["(按意图推荐)"]).map((m) => h("span", { class: "matched" }, String(m))),
+          h("span", { class: "muted small" }, "命中："),
+          (Array.isArray(sug.matched) && sug.matched.length ? sug.matched : ["（按意图推荐）"]).map((m) => h("span", { class: "matched" }, String(m))),
           h("span", { class: "spacer" }),
           sug.id ? h("button", { type: "button", class: "btn small-btn", onclick: () => {
             showTab("phrases");
             openPhrase(String(sug.id));
           } }, "打开这条话术") : null))))
-      : h("p", { class: "muted" }, "没有合适的话术:客服侧栏会提示手动回复。可以新建一条话术,把这句话加进示例问题。")));
+      : h("p", { class: "muted" }, "没有合适的话术：客服侧栏会提示手动回复。可以新建一条话术，把这句话加进示例问题。")));
   $("b-out").replaceChildren(...parts);
 }
 
@@ -354,7 +354,7 @@ async function boot() {
     await loadPhrases();
     openPhrase(phrase.id);
   });
-  session.onLoggedOut = (message) => showLogin(`${message}(未保存的修改仍保留在本页,重新登录后可以继续保存)`);
+  session.onLoggedOut = (message) => showLogin(`${message}（未保存的修改仍保留在本页，重新登录后可以继续保存）`);
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("help-btn").addEventListener("click", () => toggleHelp());
@@ -377,7 +377,7 @@ async function boot() {
     const me = await api("GET", "/v1/auth/me", undefined, { quiet401: true });
     loggedIn(me.user, me.csrf_token);
   } catch (error) {
-    showLogin(error instanceof ApiError && error.code === "session_expired" ? "登录已过期,请重新登录" : "");
+    showLogin(error instanceof ApiError && error.code === "session_expired" ? "登录已过期，请重新登录" : "");
   }
 }
 
