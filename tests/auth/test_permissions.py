@@ -52,6 +52,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/phrases/{phrase_id}"): LEAD,
     ("POST", "/v1/phrases/{phrase_id}/restore"): LEAD,
     ("POST", "/v1/phrases/import"): LEAD,
+    ("GET", "/v1/trash/phrases"): READ,
     ("GET", "/v1/rules"): READ,
     ("GET", "/v1/rules/{rule_id}"): READ,
     ("GET", "/v1/rules/{rule_id}/history"): READ,
