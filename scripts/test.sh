@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the test extras and Debian's chromium (for the browser tests), then run the whole suite.
+# Install the test extras, Debian's chromium and CJK fonts and axe-core (for the browser tests), then run
+# the whole suite.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k lint
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,13 +8,21 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
-if [ ! -x /usr/bin/chromium ]; then
-  # Playwright's own browser download cannot work here: the browser tests drive Debian's chromium.
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  fi
+# Playwright's own browser download cannot work here: the browser tests drive Debian's chromium, and the
+# screenshots need CJK fonts (without fonts-noto-cjk every Chinese character renders as a box).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+command -v npm >/dev/null || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# axe-core (the accessibility check the browser tests run in each page), from npm into .cache/axe
+# (gitignored); kept between runs, so only the first run downloads it.
+if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
+  npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
 fi
 .venv/bin/ruff check --quiet copilot tests bench
 exec .venv/bin/python -m pytest "$@"

@@ -25,8 +25,9 @@ export class ApiError extends Error {
 /**
  * Call the API. `body` is JSON unless it is FormData. Writes carry the CSRF token of the session.
  * Answers that are not 2xx become an ApiError with the server's own (Chinese) message.
+ * With `meta` (an object), `meta.headers` receives the answer's headers.
  */
-export async function api(method, path, body = undefined, { quiet401 = false } = {}) {
+export async function api(method, path, body = undefined, { quiet401 = false, meta = null } = {}) {
   const headers = {};
   const init = { method, headers, credentials: "same-origin" };
   if (body instanceof FormData) init.body = body;
@@ -39,8 +40,9 @@ export async function api(method, path, body = undefined, { quiet401 = false } =
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, "network", "无法连接服务,请检查网络后重试", null);
+    throw new ApiError(0, "network", "无法连接服务，请检查网络后重试", null);
   }
+  if (meta) meta.headers = response.headers;
   if (response.status === 204) return null;
   const text = await response.text();
   let data = null;
@@ -127,9 +129,9 @@ export function same(a, b) {
 
 export function display(value, fmt = null) {
   if (fmt && value !== null && value !== undefined) return fmt(value);
-  if (value === null || value === undefined || value === "") return "(空)";
+  if (value === null || value === undefined || value === "") return "（空）";
   if (typeof value === "boolean") return value ? "是" : "否";
-  if (Array.isArray(value)) return value.length ? value.join("\n") : "(空)";
+  if (Array.isArray(value)) return value.length ? value.join("\n") : "（空）";
   return String(value);
 }
 
@@ -193,16 +195,16 @@ export function showConflict(box, { what, message, fields, base, mine, theirs, k
     ));
   }
   box.replaceChildren(
-    h("h3", {}, `保存冲突:这条${what}已被他人修改`),
-    h("p", { class: "small" }, message, " 您的修改还在,尚未保存。请对照两边选择;文字可以直接选中复制。"),
+    h("h3", {}, `保存冲突：这条${what}已被他人修改`),
+    h("p", { class: "small" }, message, " 您的修改还在，尚未保存。请对照两边选择；文字可以直接选中复制。"),
     h("table", { class: "cmp" },
       h("thead", {}, h("tr", {}, h("th", {}, "字段"),
-        h("th", {}, `我的版本(基于版本 ${base.version ?? "?"})`),
-        h("th", {}, `当前版本(版本 ${theirs.version ?? "?"}${theirs.updated_by ? `,${theirs.updated_by} 修改` : ""})`))),
-      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: "3", class: "muted" }, "两边内容相同,只是版本号不同。")))),
+        h("th", {}, `我的版本（基于版本 ${base.version ?? "?"}）`),
+        h("th", {}, `当前版本（版本 ${theirs.version ?? "?"}${theirs.updated_by ? `，${theirs.updated_by} 修改` : ""}）`))),
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: "3", class: "muted" }, "两边内容相同，只是版本号不同。")))),
     h("div", { class: "conflict-actions" },
       h("button", { type: "button", class: "btn primary", dataset: { act: "keep-mine" }, onclick: keepMine,
-        title: "在当前版本的基础上保存您改过的字段;您没改的字段保留对方的修改" }, "保留我的"),
+        title: "在当前版本的基础上保存您改过的字段；您没改的字段保留对方的修改" }, "保留我的"),
       h("button", { type: "button", class: "btn", dataset: { act: "take-theirs" }, onclick: takeTheirs }, "采用当前版本"),
       h("button", { type: "button", class: "btn", dataset: { act: "merge" }, onclick: () => {
         const values = {};
@@ -254,7 +256,7 @@ function historyEntry(change, { kind, id, fields, newestVersion, onRestored }) {
     const [b, a] = diffPair(change.before ? before[name] : undefined, change.after ? after[name] : undefined, fmt);
     return h("tr", { class: "changed" }, h("th", { scope: "row" }, label),
       h("td", { class: "h-before" }, change.before ? b : h("span", { class: "muted" }, "—")),
-      h("td", { class: "h-after" }, change.after ? a : h("span", { class: "muted" }, "(已删除)")));
+      h("td", { class: "h-after" }, change.after ? a : h("span", { class: "muted" }, "（已删除）")));
   });
   const restoreBtn = version !== null && !isCurrent && canWrite()
     ? h("button", {
@@ -263,7 +265,7 @@ function historyEntry(change, { kind, id, fields, newestVersion, onRestored }) {
         e.target.disabled = true;
         try {
           const item = await api("POST", `/v1/${kind}/${encodeURIComponent(id)}/restore`, { version });
-          toast(`已恢复到版本 ${version}(保存为版本 ${item.version})`, { kind: "ok" });
+          toast(`已恢复到版本 ${version}（保存为版本 ${item.version}）`, { kind: "ok" });
           $("history").close();
           onRestored?.(item);
         } catch (error) {

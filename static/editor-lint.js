@@ -7,6 +7,9 @@ import { api } from "./editor-core.js";
 import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
 
 const DEBOUNCE_MS = 120;
+// How often a field with text asks whether the rules changed (a lead saving a rule in another tab or
+// on another worker): the verdict shown must never be older than the rules in force by much.
+const RULES_POLL_MS = 1000;
 
 export class LintedField {
   constructor({ textarea, backdrop, backdropText, diags, verdict, fixAll, editor }) {
@@ -26,6 +29,28 @@ export class LintedField {
     textarea.addEventListener("scroll", () => this.syncScroll());
     fixAll.addEventListener("click", () => this.applyAll());
     new ResizeObserver(() => this.autoGrow()).observe(editor);
+    this.polling = false;
+    setInterval(() => this.pollRules(), RULES_POLL_MS);
+  }
+
+  /**
+   * Re-lint when the rules moved past the version the shown verdict was linted under. /healthz is
+   * cheap (no database); versions are one counter shared by every worker, so a lint answered by a
+   * worker still on the old rules is simply re-linted at the next poll.
+   */
+  async pollRules() {
+    if (this.polling || this.composing || this.textarea.value.trim() === "" || !this.textarea.offsetParent) return;
+    if (!this.current || !Number.isFinite(this.lint.rulesVersion)) return;
+    this.polling = true;
+    try {
+      const health = await api("GET", "/healthz", undefined, { quiet401: true });
+      const version = Number(health?.rules_version);
+      if (this.current && Number.isFinite(version) && version > this.lint.rulesVersion) this.send();
+    } catch {
+      // the server is away: the verdict stays as it was, the next poll tries again
+    } finally {
+      this.polling = false;
+    }
   }
 
   /** Set the text from outside (opening a phrase): lint at once, no debounce. */
@@ -59,10 +84,12 @@ export class LintedField {
     }
     this.refresh();
     try {
-      const result = await api("POST", "/v1/lint", { text });
+      const meta = {};
+      const result = await api("POST", "/v1/lint", { text }, { meta });
       if (seq !== this.sent.seq) return; // an older text's answer
       this.lint = {
         seq, text, verdict: result.verdict,
+        rulesVersion: Number(meta.headers?.get("X-Rules-Version") ?? NaN),
         diagnostics: Array.isArray(result.diagnostics) ? result.diagnostics : [],
         fixed: typeof result.fixed === "string" ? result.fixed : null,
         fixedVerdict: VERDICTS[result.fixed_verdict] ? result.fixed_verdict : result.verdict,
@@ -144,7 +171,7 @@ export class LintedField {
       h("span", { class: "sev-dot", "aria-hidden": "true" }),
       h("span", { class: "diag-text" }, String(v.d.text ?? "")),
       h("span", { class: "diag-fixes" }, readOnly ? null : replacements.slice(0, 3).map((r) =>
-        h("button", { type: "button", class: "fix", title: "按建议修改", onclick: () => this.apply(i, r) }, `→ ${r || "(删除)"}`))),
+        h("button", { type: "button", class: "fix", title: "按建议修改", onclick: () => this.apply(i, r) }, `→ ${r || "（删除）"}`))),
       h("span", { class: "diag-msg" }, `${SEVERITY_NAMES[v.d.severity] || ""} · ${v.d.message ?? ""}`,
         h("span", { class: "diag-rule", title: String(v.d.rule ?? "") }, CATEGORY_NAMES[v.d.category] || String(v.d.rule ?? ""))),
       );

@@ -6,7 +6,7 @@ import { ApiError, api, canWrite, clearErrors, openHistory, same, showConflict, 
 
 export const KIND_NAMES = { forbid: "禁用词", substitute: "替换说法", allow: "例外", regex: "正则" };
 const DEFAULT_KIND_NAMES = {
-  ...KIND_NAMES, no_bu: "带“不”的词", pronoun: "称呼(您)", promise: "承诺", curt: "敷衍回复", contact: "站外联系",
+  ...KIND_NAMES, no_bu: "带“不”的词", pronoun: "称呼（您）", promise: "承诺", curt: "敷衍回复", contact: "站外联系",
 };
 const SCOPE_NAMES = { all: "全部", presale: "售前", aftersale: "售后" };
 const DEFAULT_MESSAGES = {
@@ -141,9 +141,9 @@ async function toggleShop(rule, box) {
 function kindChanged() {
   const kind = el.rKind.value;
   el.rForm.dataset.kind = kind;
-  el.rTermLabel.textContent = kind === "regex" ? "正则表达式" : kind === "allow" ? "例外词条(其中的内容不会被任何规则标记)" : "词条";
+  el.rTermLabel.textContent = kind === "regex" ? "正则表达式" : kind === "allow" ? "例外词条（其中的内容不会被任何规则标记）" : "词条";
   el.rMessage.placeholder = DEFAULT_MESSAGES[kind] || "";
-  el.rReplacements.placeholder = kind === "substitute" ? "至少一个,如 请您稍候" : kind === "allow" ? "例外不需要替换词" : "可选,作为一键修改";
+  el.rReplacements.placeholder = kind === "substitute" ? "至少一个，如 请您稍候" : kind === "allow" ? "例外不需要替换词" : "可选，作为一键修改";
 }
 
 function readRule() {
@@ -174,7 +174,7 @@ export function openRule(rule) {
   state.editing = rule ? structuredClone(rule) : null;
   clearErrors(el.rForm);
   el.rConflict.hidden = true;
-  el.rFormTitle.textContent = rule ? `修改规则 ${rule.id}(版本 ${rule.version})` : "新增店铺规则";
+  el.rFormTitle.textContent = rule ? `修改规则 ${rule.id}（版本 ${rule.version}）` : "新增店铺规则";
   fillRule(rule ?? { kind: "forbid", term: "", replacements: [], severity: null, message: null, scope: "all", enabled: true });
   el.rKind.disabled = Boolean(rule); // the server keeps a rule's kind: delete and add to change it
   el.rForm.hidden = false;
@@ -215,7 +215,7 @@ async function saveRule() {
         return;
       }
       saved = await api("PUT", `/v1/rules/${encodeURIComponent(base.id)}`, { version: base.version, ...diff });
-      toast(`已保存规则 ${saved.id}(版本 ${saved.version})`, { kind: "ok" });
+      toast(`已保存规则 ${saved.id}（版本 ${saved.version}）`, { kind: "ok" });
     }
     replace(saved);
     closeForm();
@@ -246,7 +246,7 @@ function conflict(mine, theirs, message) {
         replace(saved);
         closeForm();
         render();
-        toast(`已保存规则 ${saved.id}(版本 ${saved.version})`, { kind: "ok" });
+        toast(`已保存规则 ${saved.id}（版本 ${saved.version}）`, { kind: "ok" });
       } catch (error) {
         if (error.code === "version_conflict" && error.details?.current) conflict(mine, error.details.current, error.message);
         else showErrors(el.rForm, error);
@@ -254,7 +254,7 @@ function conflict(mine, theirs, message) {
     },
     takeTheirs: () => {
       openRule(theirs);
-      toast("已采用当前版本,您的修改未保存", { action: "撤销", ms: UNDO_MS, onAction: () => fillRule(full) });
+      toast("已采用当前版本，您的修改未保存", { action: "撤销", ms: UNDO_MS, onAction: () => fillRule(full) });
     },
     merge: (values) => {
       openRule(theirs);

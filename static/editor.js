@@ -8,6 +8,7 @@ import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openPhrase, phraseLi
 import { initImport } from "./editor-import.js";
 import { initRules, loadRules, openRule } from "./editor-rules.js";
 import { initStats, loadStats } from "./editor-stats.js";
+import { initTrash } from "./editor-trash.js";
 
 const TABS = ["phrases", "bench", "rules", "io", "stats"];
 let currentTab = null;
@@ -50,6 +51,9 @@ async function login(e) {
 }
 
 function loggedIn(user, csrf) {
+  // the login form (or nothing) held focus: after it hides, focus goes to the page's first field
+  // rather than being lost on <body>, so a keyboard user can start at once
+  const fromLogin = $("login-view").contains(document.activeElement) || document.activeElement === document.body;
   session.user = user;
   session.csrf = csrf;
   document.body.dataset.auth = "in";
@@ -65,12 +69,20 @@ function loggedIn(user, csrf) {
   loadPhrases();
   loadRules();
   showTab(TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "phrases");
+  if (fromLogin) focusFirstField();
+}
+
+/** Focus the first visible, usable field of the open tab. */
+function focusFirstField() {
+  const view = $(`view-${currentTab}`);
+  const fields = view ? view.querySelectorAll("input:not([type=hidden]), textarea, select") : [];
+  Array.from(fields).find((f) => !f.disabled && f.offsetParent !== null)?.focus();
 }
 
 async function logout() {
   if (hasUnsaved() && !$("logout").dataset.confirm) {
     $("logout").dataset.confirm = "1";
-    toast("有未保存的修改,退出会丢失。再点一次“退出”确认。", { kind: "error", ms: 6000 });
+    toast("有未保存的修改，退出会丢失。再点一次“退出”确认。", { kind: "error", ms: 6000 });
     setTimeout(() => delete $("logout").dataset.confirm, 6000);
     return;
   }
@@ -85,9 +97,33 @@ async function logout() {
 
 // ---------------------------------------------------------------- tabs
 
+/** The tabs and their panels as a WAI-ARIA tab list: each tab controls its view, each view is its tabpanel. */
+function wireTabs() {
+  for (const tab of document.querySelectorAll(".tab")) {
+    const view = $(`view-${tab.dataset.tab}`);
+    tab.id = `tab-${tab.dataset.tab}`;
+    tab.setAttribute("aria-controls", view.id);
+    view.setAttribute("role", "tabpanel");
+    view.setAttribute("aria-labelledby", tab.id);
+    tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  }
+  // ←/→ (Home/End) move between tabs; only the selected tab is in the Tab order (a roving tabindex)
+  $("tabs").addEventListener("keydown", (e) => {
+    const at = TABS.indexOf(currentTab);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    showTab(TABS[(to + TABS.length) % TABS.length]);
+    $(`tab-${currentTab}`).focus();
+  });
+}
+
 function showTab(name) {
   currentTab = name;
-  for (const tab of document.querySelectorAll(".tab")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+    tab.tabIndex = tab.dataset.tab === name ? 0 : -1;
+  }
   for (const view of document.querySelectorAll(".view")) view.hidden = view.dataset.view !== name;
   history.replaceState(null, "", `#${name}`);
   if (name === "phrases") maybeReload();
@@ -137,7 +173,7 @@ function renderBench(message, a) {
       h("ol", {}, hints.map((step) => h("li", {}, step)))));
   }
   parts.push(h("section", { class: "box" },
-    h("h3", {}, `推荐话术(客服侧栏按此顺序显示,按 1–${Math.min(9, suggestions.length || 1)} 插入)`),
+    h("h3", {}, `推荐话术（客服侧栏按此顺序显示，按 1–${Math.min(9, suggestions.length || 1)} 插入）`),
     suggestions.length
       ? h("ol", { class: "bench-list", id: "b-suggestions" }, suggestions.map((sug, i) => h("li", { class: "card bench-card", dataset: { phrase: String(sug.id ?? "") } },
         h("div", { class: "card-head" },
@@ -149,14 +185,14 @@ function renderBench(message, a) {
           h("span", { class: "score-badge", title: "匹配分数" }, `分数 ${Number(sug.score ?? 0).toFixed(2)}`)),
         h("p", { class: "card-text" }, String(sug.text ?? "")),
         h("div", { class: "bench-foot" },
-          h("span", { class: "muted small" }, "命中:"),
-          (Array.isArray(sug.matched) && sug.matched.length ? sug.matched : ["(按意图推荐)"]).map((m) => h("span", { class: "matched" }, String(m))),
+          h("span", { class: "muted small" }, "命中："),
+          (Array.isArray(sug.matched) && sug.matched.length ? sug.matched : ["（按意图推荐）"]).map((m) => h("span", { class: "matched" }, String(m))),
           h("span", { class: "spacer" }),
           sug.id ? h("button", { type: "button", class: "btn small-btn", onclick: () => {
             showTab("phrases");
             openPhrase(String(sug.id));
           } }, "打开这条话术") : null))))
-      : h("p", { class: "muted" }, "没有合适的话术:客服侧栏会提示手动回复。可以新建一条话术,把这句话加进示例问题。")));
+      : h("p", { class: "muted" }, "没有合适的话术：客服侧栏会提示手动回复。可以新建一条话术，把这句话加进示例问题。")));
   $("b-out").replaceChildren(...parts);
 }
 
@@ -164,7 +200,7 @@ function renderBench(message, a) {
 
 function onKeydown(e) {
   if (e.isComposing || e.keyCode === 229 || !session.user) return;
-  if ($("history").open) return; // the dialog handles Esc itself
+  if ($("history").open || $("trash").open) return; // the dialog handles Esc itself
   const inText = isTextField(e.target);
   if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-5]$/.test(e.code)) {
     e.preventDefault();
@@ -210,6 +246,9 @@ function onKeydown(e) {
     e.preventDefault();
     toggleHelp();
   } else if ((e.key === "ArrowDown" || e.key === "ArrowUp") && currentTab === "phrases") {
+    // the list moves itself when it has focus (its own handler ran before this one): moving it
+    // again here made ↓ skip a row
+    if ($("p-list").contains(e.target)) return;
     e.preventDefault();
     $("p-list").focus();
     $("p-list").dispatchEvent(new KeyboardEvent("keydown", { key: e.key }));
@@ -230,11 +269,16 @@ async function boot() {
     showTab("phrases");
     openPhrase(id);
   });
-  session.onLoggedOut = (message) => showLogin(`${message}(未保存的修改仍保留在本页,重新登录后可以继续保存)`);
+  initTrash(async (phrase) => {
+    showTab("phrases");
+    await loadPhrases();
+    openPhrase(phrase.id);
+  });
+  session.onLoggedOut = (message) => showLogin(`${message}（未保存的修改仍保留在本页，重新登录后可以继续保存）`);
   $("login-form").addEventListener("submit", login);
   $("logout").addEventListener("click", logout);
   $("help-btn").addEventListener("click", () => toggleHelp());
-  for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
+  wireTabs();
   $("b-form").addEventListener("submit", runBench);
   $("b-message").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229 && !e.ctrlKey) {
@@ -252,7 +296,7 @@ async function boot() {
     const me = await api("GET", "/v1/auth/me", undefined, { quiet401: true });
     loggedIn(me.user, me.csrf_token);
   } catch (error) {
-    showLogin(error instanceof ApiError && error.code === "session_expired" ? "登录已过期,请重新登录" : "");
+    showLogin(error instanceof ApiError && error.code === "session_expired" ? "登录已过期，请重新登录" : "");
   }
 }
 

@@ -20,6 +20,7 @@ from copilot.api.hub import Hub
 from copilot.api.limits import install_body_limits
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
 from copilot.api.routes.ready import router as readiness
+from copilot.api.routes.trash import router as trash
 from copilot.api.security import install_security
 from copilot.auth.cache import VerifiedCache
 from copilot.auth.passwords import Passwords
@@ -104,5 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users):
         app.include_router(module.router)
     app.include_router(readiness)
+    app.include_router(trash)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     return app

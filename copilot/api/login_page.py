@@ -15,7 +15,7 @@ LOGIN_PAGE = """<!doctype html>
 <body>
 <form id="login">
   <h1>客服副驾 · 登录</h1>
-  <input id="name" name="name" autocomplete="username" placeholder="用户名" required>
+  <input id="name" name="name" autocomplete="username" placeholder="用户名" required autofocus>
   <input id="password" name="password" type="password" autocomplete="current-password" placeholder="密码" required>
   <button type="submit">登录</button>
   <p id="error" role="alert"></p>

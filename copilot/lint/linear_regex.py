@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import re2
 
+from copilot.lint.regex_errors import explain_python_error, explain_re2_error
+
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # a refused pattern is reported to the lead, not logged by the C++ library
 
@@ -161,7 +163,7 @@ def _reason(source: str, detail: str) -> str:
                     "但它不支持这种写法，请改写")
     if "repetition" in detail or "too big" in detail or "memory" in detail:
         return f"正则表达式 {source!r} 过于庞大（重复次数最多 1000，整体也不能太复杂），请改写"
-    return f"正则表达式无效 {source!r}：{detail}"
+    return explain_re2_error(source, detail)
 
 
 def _branch(source: str, flags: str) -> _Branch:
@@ -197,7 +199,7 @@ class LinearPattern:
         try:  # Python's parser first: its reasons say where the mistake is
             re.compile(source)
         except re.error as exc:
-            raise LinearPatternError(f"正则表达式无效 {source!r}：{exc}") from None
+            raise LinearPatternError(explain_python_error(source, exc)) from None
         flags_match = _FLAGS.match(source)
         flags = flags_match.group() if flags_match else ""
         rest = source[len(flags) :]

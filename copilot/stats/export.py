@@ -1,13 +1,15 @@
-"""The stats as one CSV a lead opens in Excel: UTF-8 with BOM, Chinese headers, one row per figure."""
+"""The stats as CSV files a lead opens in Excel: UTF-8 with BOM, Chinese headers, formula-looking cells kept text."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from copilot.csvcell import escape_cell
+from copilot.lint.categories import CATEGORIES
 from copilot.stats.tally import VERDICTS, Tally
+from copilot.stats.team import TeamFigures
 
 HEADER = ["指标", "名称", "说明", "日期", "客服", "数值"]
 _VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
@@ -28,12 +30,48 @@ def rows(found: Tally, messages: Mapping[str, str]) -> Iterator[list[object]]:
         if phrase_id not in found.used:
             yield ["话术从未使用", phrase_id, title, "", "", 0]
     median = found.median_reply_s()
-    yield ["回复时间中位数(秒)", "", f"{len(found.reply_ms)} 次回复", "", "", "" if median is None else median]
+    yield ["回复时间中位数(秒)", "", f"{found.replies_timed} 次回复", "", "", "" if median is None else median]
 
 
 def to_csv(found: Tally, messages: Mapping[str, str]) -> bytes:
     """The CSV file's bytes."""
+    return _csv_bytes(rows(found, messages))
+
+
+AGENT_HEADER = ["客服", "回复数", "计时回复数", "回复时间中位数（秒）", "回复时间P90（秒）", "规则触发合计",
+                *(f"规则触发·{name}" for name in CATEGORIES.values()), "使用话术次数"]
+DAY_HEADER = ["日期", "回复数", "规则触发"]
+
+
+def _seconds(ms: float | None) -> object:
+    return "" if ms is None else round(ms / 1000, 1)
+
+
+def agent_rows(figures: TeamFigures) -> Iterator[list[object]]:
+    """The per-agent table, one row per agent, a column per rule class (all of them, so columns never shift)."""
+    yield AGENT_HEADER
+    for agent in figures.agents:
+        yield [agent.agent, agent.answered, agent.replies_timed, _seconds(agent.median_ms), _seconds(agent.p90_ms),
+               sum(agent.rule_hits.values()), *(agent.rule_hits[c] for c in CATEGORIES), agent.used]
+
+
+def day_rows(figures: TeamFigures) -> Iterator[list[object]]:
+    """The by-day series, every day of the range."""
+    yield DAY_HEADER
+    for day in figures.days():
+        yield [day["day"], day["answered"], day["rule_hits"]]
+
+
+def agents_csv(figures: TeamFigures) -> bytes:
+    return _csv_bytes(agent_rows(figures))
+
+
+def days_csv(figures: TeamFigures) -> bytes:
+    return _csv_bytes(day_rows(figures))
+
+
+def _csv_bytes(table: Iterable[list[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([_cell(value) for value in row] for row in rows(found, messages))
+    writer.writerows([_cell(value) for value in row] for row in table)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

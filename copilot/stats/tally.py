@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import statistics
+import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from copilot.stats.reply_time import reply_times
 from copilot.store.models import Event, Phrase
 
 NO_AGENT = "(未设置工号)"
@@ -25,12 +26,13 @@ class Tally:
     rule_hits: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (rule, day, agent)
     sent: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (verdict, day, agent)
     used: Counter[str] = field(default_factory=Counter)  # phrase id
-    reply_ms: list[int] = field(default_factory=list)
+    replies_timed: int = 0
+    median_reply_ms: float | None = None
     phrases: dict[str, str] = field(default_factory=dict)  # enabled phrase id -> title
     titles: dict[str, str] = field(default_factory=dict)  # every stored phrase id -> title
 
     def median_reply_s(self) -> float | None:
-        return round(statistics.median(self.reply_ms) / 1000, 1) if self.reply_ms else None
+        return None if self.median_reply_ms is None else round(self.median_reply_ms / 1000, 1)
 
     def as_json(self, messages: Mapping[str, str]) -> dict[str, Any]:
         """The GET /v1/stats answer; `messages` names each rule id."""
@@ -55,35 +57,46 @@ class Tally:
             "rules": rules,
             "sent": {"total": sum(verdicts.values()), **{v: verdicts[v] for v in VERDICTS}},
             "phrases": {"used": used, "never_used": never},
-            "reply_time": {"median_s": self.median_reply_s(), "count": len(self.reply_ms)},
+            "reply_time": {"median_s": self.median_reply_s(), "count": self.replies_timed},
         }
 
 
-def _filtered(query: Select[Any], start: date | None, end: date | None, agent: str | None) -> Select[Any]:
+def _conditions(start: date | None, end: date | None, agent: str | None) -> list[ColumnElement[bool]]:
+    conditions = []
     if start is not None:
-        query = query.where(Event.day >= start)
+        conditions.append(Event.day >= start)
     if end is not None:
-        query = query.where(Event.day <= end)
+        conditions.append(Event.day <= end)
     if agent is not None:
-        query = query.where(Event.agent == agent)
-    return query
+        conditions.append(Event.agent == agent)
+    return conditions
+
+
+def _filtered(query: Select[Any], start: date | None, end: date | None, agent: str | None) -> Select[Any]:
+    return query.where(*_conditions(start, end, agent))
 
 
 def tally(session: Session, *, start: date | None = None, end: date | None = None, agent: str | None = None) -> Tally:
     """Count the events of [start, end] (the shop's local days, both inclusive) and list the phrasebank."""
     found = Tally()
+    # Rule lists are JSON, which SQLite and PostgreSQL unnest differently: the database groups replies by their
+    # rule list (as text), so each distinct list is parsed once here, however many replies share it.
+    rule_list = cast(Event.rules, Text).label("rule_list")
     sent = _filtered(
-        select(Event.day, Event.agent, Event.verdict, Event.rules, Event.reply_ms).where(Event.kind == "sent"),
+        select(Event.day, Event.agent, Event.verdict, rule_list, func.count()).where(Event.kind == "sent"),
         start, end, agent,
-    )
-    # Rule lists are JSON, which SQLite and PostgreSQL unnest differently; one streamed pass counts them.
-    for day, who, verdict, rules, reply_ms in session.execute(sent.execution_options(yield_per=2000)):
+    ).group_by(Event.day, Event.agent, Event.verdict, rule_list)
+    parsed: dict[str | None, set[str]] = {}
+    for day, who, verdict, rules_text, count in session.execute(sent):
+        if rules_text not in parsed:
+            parsed[rules_text] = set(json.loads(rules_text) or ()) if rules_text else set()
         key_day, key_agent = day.isoformat(), who or NO_AGENT
-        found.sent[(verdict or "ok", key_day, key_agent)] += 1
-        for rule in set(rules or ()):
-            found.rule_hits[(rule, key_day, key_agent)] += 1
-        if reply_ms is not None:
-            found.reply_ms.append(reply_ms)
+        found.sent[(verdict or "ok", key_day, key_agent)] += count
+        for rule in parsed[rules_text]:
+            found.rule_hits[(rule, key_day, key_agent)] += count
+    overall = reply_times(session, _conditions(start, end, agent), per_agent=False).get(None)
+    if overall is not None:
+        found.replies_timed, found.median_reply_ms = overall.count, overall.median_ms
     used = _filtered(
         select(Event.phrase_id, func.count()).where(Event.kind == "used", Event.phrase_id.is_not(None)),
         start, end, agent,

@@ -52,6 +52,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/phrases/{phrase_id}"): LEAD,
     ("POST", "/v1/phrases/{phrase_id}/restore"): LEAD,
     ("POST", "/v1/phrases/import"): LEAD,
+    ("GET", "/v1/trash/phrases"): READ,
     ("GET", "/v1/rules"): READ,
     ("GET", "/v1/rules/{rule_id}"): READ,
     ("GET", "/v1/rules/{rule_id}/history"): READ,
@@ -61,6 +62,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/v1/rules/{rule_id}/restore"): LEAD,
     ("GET", "/v1/stats"): LEAD,
     ("GET", "/v1/stats/export.csv"): LEAD,
+    ("GET", "/v1/stats/agents"): AGENT,  # an agent sees only their own row
+    ("GET", "/v1/stats/agents/export.csv"): LEAD,
+    ("GET", "/v1/stats/days/export.csv"): LEAD,
     ("POST", "/v1/conversations/{conversation}/messages"): PUSH,
     ("GET", "/v1/users"): ADMIN,
     ("POST", "/v1/users"): ADMIN,

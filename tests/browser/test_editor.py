@@ -365,3 +365,77 @@ def test_stats_draw_rule_and_verdict_charts_and_link_the_csv(new_context: NewCon
     expect(page.locator("#s-csv")).to_have_attribute("href", csv_link)
     csv = page.context.request.get(server.url + page.locator("#s-csv").get_attribute("href"))
     assert csv.ok and "指标" in csv.text()
+
+
+def focused(page: Page) -> str:
+    return page.evaluate("document.activeElement && document.activeElement.id")
+
+
+def test_a_keyboard_walk_through_login_the_list_the_tabs_and_the_recycle_bin(
+    new_context: NewContext, server: LiveServer
+) -> None:
+    page = new_context().new_page()
+    page.goto(f"{server.url}/editor")
+    expect(page.locator("#login-name")).to_be_focused()  # the login form takes keys at once
+    page.keyboard.type("wang")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.locator("#p-list .prow").first).to_be_visible()
+    expect(page.locator("#p-search")).to_be_focused()  # and after it, the page's first field
+
+    # Tab walks the list's tools in reading order, and reaches the list
+    order = [focused(page)]
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        order.append(focused(page))
+    assert order == ["p-search", "p-group", "p-intent", "p-status", "p-trash", "p-new", "p-list"]
+
+    # ↓/↑ move one row each (two handlers once moved it twice)
+    rows = page.locator("#p-list .prow")
+    ids = [rows.nth(i).get_attribute("data-id") for i in range(3)]
+    for key, expected in (("ArrowDown", ids[0]), ("ArrowDown", ids[1]), ("ArrowDown", ids[2]), ("ArrowUp", ids[1])):
+        page.keyboard.press(key)
+        expect(page.locator("#p-meta")).to_contain_text(f"ID {expected} ")
+        expect(page.locator("#p-list")).to_be_focused()
+
+    # the tabs are a tab list: ←/→ move between them, each controls its panel
+    page.focus("#tab-phrases")
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#tab-bench")).to_be_focused()
+    expect(page.locator("#tab-bench")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#view-bench")).to_be_visible()
+    expect(page.locator("#view-bench")).to_have_attribute("role", "tabpanel")
+    assert page.get_attribute("#tab-bench", "aria-controls") == "view-bench"
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#tab-phrases")).to_have_attribute("aria-selected", "true")
+
+    # a deleted phrase waits in the 回收站 after its undo toast is gone, and comes back from there
+    open_phrase(page, "hp2", "review-02")
+    title = page.input_value("#f-title")
+    page.click("#p-delete")
+    # a write answers once this worker's phrase index is rebuilt: seconds on a busy machine
+    expect(page.locator("#toast")).to_contain_text("已删除", timeout=15_000)
+    page.click("#toast .toast-close")
+    expect(page.locator("#toast")).to_be_hidden()
+    page.fill("#p-search", "")
+    page.click("#p-trash")
+    entry = page.locator('#trash-list .trash-entry[data-id="review-02"]')
+    expect(entry).to_contain_text(title)
+    expect(entry).to_contain_text("wang 删除于")
+    entry.locator("button.restore").click()
+    expect(page.locator("#trash")).to_be_hidden()
+    expect(page.locator("#toast")).to_contain_text(f"已恢复「{title}」", timeout=15_000)
+    expect(page.locator("#p-meta")).to_contain_text("ID review-02 ")
+    expect(page.locator('#p-list .prow[data-id="review-02"]')).to_be_visible()
+    assert api_phrase(server, "review-02")["title"] == title
+
+    # the live lint re-lints the open body when a lead saves a rule elsewhere, without a keystroke
+    page.fill("#f-body", "亲，这款是秒杀价，错过等一年呢")
+    expect(page.locator("#f-verdict")).to_have_attribute("data-verdict", "ok")
+    auth = {"Authorization": f"Bearer {server.api_token('lead')}"}
+    rule = httpx.post(f"{server.url}/v1/rules", headers=auth, json={"kind": "forbid", "term": "错过等一年"})
+    assert rule.status_code == 201, rule.text
+    expect(page.locator("#f-verdict")).to_have_attribute("data-verdict", "block", timeout=2_000)
+    expect(page.locator("#f-backdrop-text mark.sev-error")).to_have_text("错过等一年")
+    page.click("#p-revert")

@@ -78,7 +78,7 @@ def test_a_regex_rule_hits_on_the_normalised_view(api: TestClient) -> None:
 def test_an_invalid_regex_is_refused_with_the_reason_before_saving(api: TestClient) -> None:
     bad = api.post("/v1/rules", json={"kind": "regex", "term": "好评(返"})
     assert bad.status_code == 422 and error(bad)["code"] == "invalid_rule"
-    assert "正则表达式无效" in error(bad)["message"] and "missing )" in error(bad)["message"]
+    assert error(bad)["message"].endswith("第 3 个字符处，左括号“(”没有对应的右括号“)”")
     assert error(bad)["details"][0]["field"] == "term"
     backtracking = api.post("/v1/rules", json={"kind": "regex", "term": r"(亲)\1"})  # RE2 cannot run it
     assert backtracking.status_code == 422 and "反向引用" in error(backtracking)["message"]
