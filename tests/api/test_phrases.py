@@ -157,7 +157,7 @@ def test_export_then_import_changes_nothing(api: TestClient, fmt: str, content_t
     assert exported.headers["content-disposition"].endswith(f'.{fmt}"')
     imported = api.post("/v1/phrases/import", files={"file": (f"back.{fmt}", exported.content)})
     assert imported.status_code == 200
-    assert imported.json()["summary"] == "新增 0 条,更新 0 条,未变 3 条"
+    assert imported.json()["summary"] == "新增 0 条，更新 0 条，未变 3 条"
 
 
 def test_csv_export_has_a_bom_and_the_qianniu_columns_first(api: TestClient) -> None:
@@ -173,7 +173,7 @@ def test_import_preview_then_import(api: TestClient) -> None:
     assert preview.status_code == 200 and preview.json()["dry_run"] is True and len(preview.json()["added"]) == 1
     assert len(api.get("/v1/phrases").json()) == 3
     done = api.post("/v1/phrases/import", files={"file": ("team.csv", data)}).json()
-    assert done["summary"] == "新增 1 条,更新 0 条,未变 0 条" and done["phrasebank_version"] == 2
+    assert done["summary"] == "新增 1 条，更新 0 条，未变 0 条" and done["phrasebank_version"] == 2
     assert len(api.get("/v1/phrases").json()) == 4
 
 
@@ -182,7 +182,7 @@ def test_a_bad_import_is_refused_whole_with_rows_and_reasons(api: TestClient) ->
     response = api.post("/v1/phrases/import", files={"file": ("team.csv", data)})
     assert response.status_code == 422 and error_code(response) == "import_invalid"
     error = response.json()["error"]
-    assert error["message"].startswith("导入失败,未做任何修改 — 第 3 行 意图: 意图 'shipping' 不存在")
+    assert error["message"].startswith("导入失败，未做任何修改 — 第 3 行 意图: 意图 'shipping' 不存在")
     assert error["details"]["errors"][0]["row"] == 3 and error["details"]["errors"][0]["column"] == "意图"
     assert len(api.get("/v1/phrases").json()) == 3
 

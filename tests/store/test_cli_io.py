@@ -19,7 +19,7 @@ def test_export_then_import_round_trips_and_reports_in_chinese(tmp_path: Path, p
     exported = run(tmp_path, phrasebank_dir, "export", str(tmp_path / "out.xlsx"))
     assert exported.returncode == 0 and "已导出 3 条短语" in exported.stdout
     imported = run(tmp_path, phrasebank_dir, "import", str(tmp_path / "out.xlsx"))
-    assert imported.returncode == 0 and imported.stdout.strip() == "新增 0 条,更新 0 条,未变 3 条"
+    assert imported.returncode == 0 and imported.stdout.strip() == "新增 0 条，更新 0 条，未变 3 条"
 
 
 def test_a_bad_file_exits_1_with_row_numbers_and_writes_nothing(tmp_path: Path, phrasebank_dir: Path) -> None:
@@ -39,5 +39,5 @@ def test_dry_run_previews_without_writing(tmp_path: Path, phrasebank_dir: Path) 
     new = tmp_path / "new.csv"
     new.write_text("分组,快捷编码,短语内容\n售前,hi,亲，在的~\n", encoding="utf-8-sig")
     assert run(tmp_path, phrasebank_dir, "import", "--dry-run", str(new)).stdout.strip() == (
-        "预览:新增 1 条,更新 0 条,未变 0 条")
-    assert run(tmp_path, phrasebank_dir, "import", str(new)).stdout.strip() == "新增 1 条,更新 0 条,未变 0 条"
+        "预览：新增 1 条，更新 0 条，未变 0 条")
+    assert run(tmp_path, phrasebank_dir, "import", str(new)).stdout.strip() == "新增 1 条，更新 0 条，未变 0 条"

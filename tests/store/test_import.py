@@ -149,7 +149,7 @@ def test_two_phrases_may_swap_shortcuts_in_one_import(store: Store) -> None:
 def test_dry_run_reports_but_writes_nothing(store: Store) -> None:
     data = (HEADER + "售前,new1,新短语,,other,,,,\r\n").encode("utf-8")
     report = run_import(store, data, "new.csv", dry_run=True)
-    assert report.dry_run and len(report.added) == 1 and report.summary() == "预览:新增 1 条,更新 0 条,未变 0 条"
+    assert report.dry_run and len(report.added) == 1 and report.summary() == "预览：新增 1 条，更新 0 条，未变 0 条"
     assert len(snapshot(store)) == 3
 
 

@@ -71,9 +71,9 @@ class ImportReport:
         return not self.errors
 
     def summary(self) -> str:
-        prefix = "预览:" if self.dry_run else ""
+        prefix = "预览：" if self.dry_run else ""
         blocked = f"（其中 {len(self.blocked)} 条含禁止发送的内容）" if self.blocked else ""
-        return f"{prefix}新增 {len(self.added)} 条,更新 {len(self.updated)} 条,未变 {len(self.unchanged)} 条{blocked}"
+        return f"{prefix}新增 {len(self.added)} 条，更新 {len(self.updated)} 条，未变 {len(self.unchanged)} 条{blocked}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
