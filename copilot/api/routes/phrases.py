@@ -151,7 +151,9 @@ def _import_now(
             raise ApiError(422, "phrase_blocked",
                            f"导入失败，未做任何修改 — {len(report.blocked)} 行含禁止发送的内容，"
                            f"确需导入请选择「仍然导入」：{listed}{more}",
-                           details | {"blocked": report.blocked, "problems": report.blocked})
+                           details | {"blocked": report.blocked,
+                                      "problems": [{"row": b["row"], **p} for b in report.blocked
+                                                   for p in b["problems"]]})
         raise ApiError(422, "import_invalid", f"导入失败，未做任何修改 — {listed}{more}", details)
     return report, version
 
