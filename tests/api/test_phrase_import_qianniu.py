@@ -93,6 +93,8 @@ def test_rows_the_rules_block_are_listed_in_the_preview_and_need_force(api: Test
     assert "仍然导入" in refused["error"]["message"]  # type: ignore[index]
     [error] = refused["error"]["details"]["errors"]  # type: ignore[index]
     assert error["row"] == 3 and "明天一定到" in error["reason"]
+    problems = refused["error"]["details"]["problems"]  # type: ignore[index]
+    assert [(p["row"], p["text"]) for p in problems] == [(3, "明天一定到"), (3, "加我微信")]
     assert len(api.get("/v1/phrases").json()) == 3
     forced = upload(api, sheet, force="true")
     assert forced["status"] == 200 and len(forced["added"]) == 2  # type: ignore[arg-type]
