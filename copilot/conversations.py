@@ -184,13 +184,15 @@ class ConversationStore:
                 session.add(ConversationWatcher(worker=worker, conversation=conversation, sidebars=sidebars,
                                                 seen_at=time.time()))
 
-    def set_presence(self, worker: str, agent: str, counts: dict[str, int]) -> None:
+    def set_presence(self, worker: str, agent: str, counts: dict[str, int], whole: bool = False) -> None:
         """Record how many sidebars of `agent` this worker holds (under TOTAL) and, per conversation in
-        `counts`, how many of them also watch it (zero: the row goes)."""
+        `counts`, how many of them also watch it (zero: the row goes). `whole`: `counts` is everything,
+        the agent's other rows of this worker go too."""
         now = time.time()
+        mine = (AgentPresence.worker == worker, AgentPresence.agent == agent)
         with self.store.begin() as session:
-            session.execute(delete(AgentPresence).where(AgentPresence.worker == worker, AgentPresence.agent == agent,
-                                                        AgentPresence.conversation.in_(list(counts))))
+            session.execute(delete(AgentPresence).where(
+                *mine, *(() if whole else (AgentPresence.conversation.in_(list(counts)),))))
             session.add_all(AgentPresence(worker=worker, agent=agent, conversation=conversation, sidebars=sidebars,
                                           seen_at=now) for conversation, sidebars in counts.items() if sidebars)
 

@@ -240,10 +240,15 @@ class AgentConnection:
         return self.agent or self.values.get("agent_no")
 
     async def identify(self) -> None:
-        """Count this sidebar for its (new) agent and send it that agent's conversations."""
+        """Count this sidebar for its (new) agent and send it that agent's conversations. Nothing the
+        sidebar asked for waits on this: with the database down the list is left out, not an error."""
         agent = self.who
         if await self.hub.identify(self) and agent is not None:
-            listed = await asyncio.to_thread(self.hub.conversations.routed_to, agent)
+            try:
+                listed = await asyncio.to_thread(self.hub.conversations.routed_to, agent)
+            except Exception as exc:  # noqa: BLE001 - the sidebar keeps the list it shows
+                self.hub.background_failure("reading an agent's conversations", exc)
+                return
             self.send({"type": "conversations", "conversations": listed})
 
 
@@ -312,6 +317,7 @@ class Hub:
         self._watchers_written = asyncio.Lock()  # so the newest count is the one stored
         self._reading: set[asyncio.Task[None]] = set()  # frames being read for notices that left them out
         self._rules_seen = rulebook.linter
+        self._presence_unwritten: set[str] = set()  # agents whose count a failed write left stale
 
     @property
     def linter(self) -> Linter:
@@ -456,13 +462,13 @@ class Hub:
         connection.watching.add(conversation)
         await self._write_watchers(conversation)
         if connection.present_as is not None:  # one more of the agent's sidebars watches it
-            await self._write_presence(connection.present_as, [conversation])
+            await self._store_presence(connection.present_as, [conversation])
 
     async def unwatch(self, conversation: str, connection: AgentConnection) -> None:
         self._unwatch_here(conversation, connection)
         await self._write_watchers(conversation)
         if connection.present_as is not None:
-            await self._write_presence(connection.present_as, [conversation])
+            await self._store_presence(connection.present_as, [conversation])
 
     async def identify(self, connection: AgentConnection) -> bool:
         """Count the sidebar for its agent (AgentConnection.who), moving it from the agent it was counted
@@ -478,7 +484,7 @@ class Hub:
             connection.counted_for.add(new)
         for agent in (old, new):
             if agent is not None:
-                await self._write_presence(agent, connection.watching)
+                await self._store_presence(agent, connection.watching)
         return True
 
     def _leave_agent(self, connection: AgentConnection) -> None:
@@ -489,14 +495,33 @@ class Hub:
             self.agents.pop(agent, None)
         connection.present_as = None
 
-    async def _write_presence(self, agent: str, conversations: set[str] | list[str]) -> None:
-        """Store this worker's count of the agent's sidebars, and of those watching each of `conversations`."""
+    async def _write_presence(self, agent: str, conversations: set[str] | list[str], whole: bool = False) -> None:
+        """Store this worker's count of the agent's sidebars, and of those watching each of `conversations`
+        (`whole`: every conversation they watch, replacing all the agent's rows of this worker)."""
         async with self._watchers_written:  # counted inside the lock: a slower write never overwrites a newer
             sidebars = self.agents.get(agent, set())
+            if whole:
+                conversations = {watched for sidebar in sidebars for watched in sidebar.watching}
             counts = {TOTAL: len(sidebars)}
             for conversation in list(conversations):
                 counts[conversation] = sum(conversation in sidebar.watching for sidebar in sidebars)
-            await asyncio.to_thread(self.conversations.set_presence, self.worker, agent, counts)
+            await asyncio.to_thread(self.conversations.set_presence, self.worker, agent, counts, whole)
+
+    async def _store_presence(self, agent: str, conversations: set[str] | list[str]) -> None:
+        """_write_presence, or when the database fails, again (whole) with the next heartbeat: the sidebar
+        is the agent's here at once, only the count other workers read waits."""
+        try:
+            await self._write_presence(agent, conversations)
+        except Exception as exc:  # noqa: BLE001 - retried by _heartbeat
+            self._presence_unwritten.add(agent)
+            self.background_failure("counting an agent's sidebars", exc)
+
+    def background_failure(self, what: str, exc: BaseException) -> None:
+        """A database failure no frame waits for: logged once per outage (with the others), else as a warning."""
+        if is_unavailable(exc):
+            self.conversations.store.outage.failure(exc, request=False)
+        else:
+            log.warning("%s failed: %s", what, exc)
 
     def _unwatch_here(self, conversation: str, connection: AgentConnection) -> None:
         watchers = self.watchers.get(conversation)
@@ -556,7 +581,17 @@ class Hub:
         await asyncio.to_thread(self.conversations.forget_worker, self.worker)
 
     async def _heartbeat(self) -> None:
+        for agent in list(self._presence_unwritten):
+            self._presence_unwritten.discard(agent)
+            await self._store_presence_whole(agent)
         await asyncio.to_thread(self.conversations.heartbeat, self.worker)
+
+    async def _store_presence_whole(self, agent: str) -> None:
+        try:
+            await self._write_presence(agent, (), whole=True)
+        except Exception:
+            self._presence_unwritten.add(agent)
+            raise
 
     async def _sweep(self) -> None:
         while await asyncio.to_thread(self.conversations.sweep) >= SWEEP_BATCH:
