@@ -102,17 +102,23 @@ def test_pushes_and_focus_reach_the_agents_sidebar_on_another_worker(pair: Pair)
         assert next_frame(here) == next_frame(there) == {"type": "focus", "conversation": "tb-other"}
 
 
-def test_a_rule_saved_on_another_worker_relints_the_open_draft(pair: Pair) -> None:
-    with sidebar(pair.first) as ws:
-        send(ws, {"type": "draft", "conversation": "tb-relint", "seq": 5, "text": DRAFT})
-        first = next_frame(ws)
-        assert first["type"] == "lint" and first["seq"] == 5 and first["verdict"] == "ok" and "relint" not in first
+def test_a_rule_saved_on_another_worker_relints_the_open_drafts(pair: Pair) -> None:
+    long = DRAFT + "。" + "这款商品质量很好，欢迎选购。" * 15  # over INLINE_LINT_CHARS: re-linted on a thread
+    drafts = {"tb-short": DRAFT, "tb-long": long}
+    with ExitStack() as stack:
+        sockets = {chat: stack.enter_context(sidebar(pair.first)) for chat in drafts}
+        for chat, ws in sockets.items():
+            send(ws, {"type": "draft", "conversation": chat, "seq": 5, "text": drafts[chat]})
+            first = next_frame(ws)
+            assert first["type"] == "lint" and first["seq"] == 5 and first["verdict"] == "ok"
+            assert "relint" not in first
         created = httpx.post(f"{pair.second.url}/v1/rules", json={"kind": "forbid", "term": "错过等一年"},
                              headers=pair.lead, timeout=30)
         assert created.status_code == 201, created.text
-        # no keystroke: the server re-lints the draft it holds when the rule book on its worker swaps
-        relinted = next_frame(ws)
-    assert relinted["type"] == "lint" and relinted["relint"] is True
-    assert relinted["seq"] == 5 and relinted["conversation"] == "tb-relint"
-    assert relinted["verdict"] == "block"
-    assert created.json()["id"] in [d["rule"] for d in relinted["diagnostics"]]
+        # no keystroke: the server re-lints the drafts it holds when the rule book on its worker swaps
+        relinted = {chat: next_frame(ws) for chat, ws in sockets.items()}
+    for chat, frame in relinted.items():
+        assert frame["type"] == "lint" and frame["relint"] is True
+        assert frame["seq"] == 5 and frame["conversation"] == chat
+        assert frame["verdict"] == "block"
+        assert created.json()["id"] in [d["rule"] for d in frame["diagnostics"]]
