@@ -251,7 +251,6 @@ class AgentConnection:
                 return
             self.send({"type": "conversations", "conversations": listed})
 
-
     async def handle(self, frame: Any) -> None:
         """Answer one frame; suggesting, searching and linting long drafts run on the compute threads,
         conversation frames (they wait on the database) in order behind the receive loop."""
