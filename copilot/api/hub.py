@@ -373,9 +373,10 @@ class Hub:
         else:
             routed_to = agent or await asyncio.to_thread(store.route_of, conversation)
             frame = {"type": "agent_message", "conversation": conversation, "text": text}
-        # this worker's sidebars get it before the turn is written (the agent waits for suggestions, not
-        # for the database); the other workers' hear of it once it is stored
-        here = self._deliver_here(conversation, frame, routed_to)
+        # A customer message reaches this worker's sidebars before its turn is written (the agent waits for
+        # suggestions, not for the database; `recent` checked the client's limit already); the other
+        # workers hear of it once it is stored. An agent's reply waits for its write (and limit check).
+        here = self._deliver_here(conversation, frame, routed_to) if role == "customer" else 0
 
         def store_and_count() -> tuple[Notice, int]:
             notice = store.append(conversation, role, text, worker=self.worker, client=client, frame=frame,
@@ -384,6 +385,8 @@ class Hub:
 
         notice, everywhere = await asyncio.to_thread(store_and_count)
         await self.bus.publish(notice)
+        if role != "customer":
+            here = self._deliver_here(conversation, frame, routed_to)
         return {**frame, "delivered": max(everywhere, here), "agent": routed_to}
 
     def _reached_here(self, conversation: str | None, agent: str | None) -> set[AgentConnection]:
