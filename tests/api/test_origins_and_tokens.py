@@ -42,7 +42,10 @@ def answers_ping(ws: ClientConnection) -> bool:
     """Whether the socket serves us (a pong), rather than closing with 4401 for want of a login."""
     try:
         ws.send(json.dumps({"type": "ping"}))
-        return bool(json.loads(ws.recv(timeout=5))["type"] == "pong")
+        answer = json.loads(ws.recv(timeout=5))
+        if answer["type"] == "conversations":  # a logged-in socket's list of its conversations
+            answer = json.loads(ws.recv(timeout=5))
+        return bool(answer["type"] == "pong")
     except ConnectionClosed:
         return False
 

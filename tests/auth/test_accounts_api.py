@@ -103,12 +103,14 @@ def socket_agent(client: TestClient, url: str, headers: dict[str, str] | None = 
     with client.websocket_connect(url, headers=headers or {}) as socket:
         try:
             socket.send_json({"type": "ping"})
-            socket.receive_json()
+            while socket.receive_json()["type"] != "pong":  # a logged-in socket also gets its conversations
+                pass
         except WebSocketDisconnect as exc:
             return exc.code
         hub = client.app.state.hub  # type: ignore[attr-defined]
         socket.send_json({"type": "watch", "conversation": "who"})
-        socket.receive_json()
+        while socket.receive_json()["type"] != "watching":
+            pass
         return next(iter(hub.watchers["who"])).agent
 
 
