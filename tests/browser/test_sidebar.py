@@ -242,9 +242,10 @@ def test_number_keys_insert_suggestions(open_sidebar: OpenSidebar) -> None:
     expect(page.locator("#draft")).to_have_value(texts[1])
     expect(page.locator("#draft")).to_be_focused()
 
-    # inside the draft a plain digit is text; Alt+1 inserts suggestion 1 at the caret
+    # inside the draft a plain digit is text; Alt+Shift+1 inserts suggestion 1 at the caret (Alt+1 switches
+    # conversations)
     page.keyboard.press("End")
-    page.keyboard.press("Alt+1")
+    page.keyboard.press("Alt+Shift+1")
     expect(page.locator("#draft")).to_have_value(texts[1] + texts[0])
 
     page.fill("#draft", "")
