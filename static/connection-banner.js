@@ -31,7 +31,7 @@ export class ConnectionBanner {
     }
     const tick = () => {
       const left = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
-      this.text.textContent = `无法连接服务器，${left} 秒后重连（草稿保存在本机）`;
+      this.text.textContent = `无法连接服务器，${left} 秒后重连`;
     };
     tick();
     this.ticker = setInterval(tick, 500);

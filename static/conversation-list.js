@@ -46,7 +46,7 @@ export class ConversationList {
               dataset: { id: conv.id },
               "aria-current": active ? "true" : null,
               "aria-keyshortcuts": keyed ? `Alt+${n}` : null,
-              title: keyed ? `切换到会话 ${conv.id}(Alt+${n})` : `切换到会话 ${conv.id}`,
+              title: keyed ? `切换到会话 ${conv.id}（Alt+${n}）` : `切换到会话 ${conv.id}`,
               onclick: () => this.onPick(conv.id),
             },
             keyed ? h("kbd", { class: "key" }, String(n)) : h("span", { class: "key-gap" }),

@@ -260,7 +260,7 @@ function renderCustomer() {
     return;
   }
   if (!c) {
-    el.msg.textContent = conv ? "还没有顾客消息" : "还没有会话:分配给您的会话会自动出现,也可以把顾客的话粘贴到上方输入框。";
+    el.msg.textContent = conv ? "还没有顾客消息" : "还没有会话：分配给您的会话会自动出现，也可以把顾客的话粘贴到上方输入框。";
     el.msg.title = "";
     renderSuggestions([]);
     el.hints.hidden = true;
@@ -302,7 +302,7 @@ function renderSuggestions(items) {
       const n = i + 1;
       const keyed = n <= MAX_KEYED;
       const blocked = s.blocked === true;
-      const how = keyed ? `按 ${n}(或 Alt+Shift+${n})插入` : "点击插入";
+      const how = keyed ? `按 ${n}（或 Alt+Shift+${n}）插入` : "点击插入";
       return h(
         "li",
         {},
@@ -313,7 +313,7 @@ function renderSuggestions(items) {
             class: blocked ? "card blocked" : "card",
             dataset: { n: String(n), phrase: String(s.id ?? "") },
             "aria-keyshortcuts": keyed ? `${n} Alt+Shift+${n}` : null,
-            title: blocked ? `这条话术含有禁止发送的内容,插入后须先修改再发送。${how}` : how,
+            title: blocked ? `这条话术含有禁止发送的内容，插入后须先修改再发送。${how}` : how,
             onclick: () => insertSuggestion(n),
           },
           h(
@@ -335,7 +335,7 @@ function renderSuggestions(items) {
   if (empty) {
     const c = book.active?.customer;
     if (waiting) el.suggestEmpty.textContent = "正在分析顾客消息…";
-    else if (c?.lost) el.suggestEmpty.textContent = "这条消息的建议未保留,可输入 / 搜索短语,或等顾客的下一条消息。";
+    else if (c?.lost) el.suggestEmpty.textContent = "这条消息的建议未保留，可输入 / 搜索短语，或等顾客的下一条消息。";
     else if (c) el.suggestEmpty.textContent = "没有合适的短语,请手动回复。";
     else {
       el.suggestEmpty.replaceChildren("等待顾客消息…", h("br"), "也可以把顾客的话粘贴到上方输入框。");
@@ -345,7 +345,7 @@ function renderSuggestions(items) {
 
 /** The mark of a phrase the rules in force block: it may be used, but only after editing. */
 function blockedBadge() {
-  return h("span", { class: "blocked-badge", title: "这条话术含有禁止发送的内容,插入后须先修改再发送" }, "含违规");
+  return h("span", { class: "blocked-badge", title: "这条话术含有禁止发送的内容，插入后须先修改再发送" }, "含违规");
 }
 
 function submitCustomer(text) {
@@ -802,7 +802,7 @@ function renderSlash() {
         {
           class: blocked ? "slash-item blocked" : "slash-item",
           role: "option",
-          title: blocked ? "这条话术含有禁止发送的内容,插入后须先修改再发送" : null,
+          title: blocked ? "这条话术含有禁止发送的内容，插入后须先修改再发送" : null,
           id: `slash-${i}`,
           "aria-selected": String(i === slash.active),
           dataset: { n: String(n) },
