@@ -9,6 +9,7 @@ import { ConversationList } from "./conversation-list.js";
 import { ConversationBook, waitLevel, waitText } from "./conversations.js";
 import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
 import { slashToken } from "./slash-token.js";
+import { BLOCKED_TITLE, blockedBadge, suggestionCards } from "./suggestion-cards.js";
 import { ReconnectingSocket } from "./socket.js";
 import { storage } from "./storage.js";
 
@@ -297,39 +298,7 @@ function fitMessage(expanded = false) {
 function renderSuggestions(items) {
   const waiting = state.waitingFor !== null && state.waitingFor === book.activeId;
   el.suggestions.classList.toggle("waiting", waiting);
-  el.suggestions.replaceChildren(
-    ...items.map((s, i) => {
-      const n = i + 1;
-      const keyed = n <= MAX_KEYED;
-      const blocked = s.blocked === true;
-      const how = keyed ? `按 ${n}（或 Alt+Shift+${n}）插入` : "点击插入";
-      return h(
-        "li",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: blocked ? "card blocked" : "card",
-            dataset: { n: String(n), phrase: String(s.id ?? "") },
-            "aria-keyshortcuts": keyed ? `${n} Alt+Shift+${n}` : null,
-            title: blocked ? `这条话术含有禁止发送的内容，插入后须先修改再发送。${how}` : how,
-            onclick: () => insertSuggestion(n),
-          },
-          h(
-            "span",
-            { class: "card-head" },
-            keyed ? h("kbd", { class: "key" }, String(n)) : null,
-            h("span", { class: "card-title" }, String(s.title ?? "")),
-            blocked ? blockedBadge() : null,
-            h("span", { class: "chip", dataset: { intent: String(s.intent ?? "") } }, INTENT_NAMES[s.intent] || String(s.intent ?? "")),
-            s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
-          ),
-          h("span", { class: "card-text" }, String(s.text ?? "")),
-        ),
-      );
-    }),
-  );
+  el.suggestions.replaceChildren(...suggestionCards(items, insertSuggestion));
   const empty = items.length === 0;
   el.suggestEmpty.hidden = !empty;
   if (empty) {
@@ -341,11 +310,6 @@ function renderSuggestions(items) {
       el.suggestEmpty.replaceChildren("等待顾客消息…", h("br"), "也可以把顾客的话粘贴到上方输入框。");
     }
   }
-}
-
-/** The mark of a phrase the rules in force block: it may be used, but only after editing. */
-function blockedBadge() {
-  return h("span", { class: "blocked-badge", title: "这条话术含有禁止发送的内容，插入后须先修改再发送" }, "含违规");
 }
 
 function submitCustomer(text) {
@@ -798,33 +762,33 @@ function renderSlash() {
     const n = i + 1;
     const blocked = s.blocked === true;
     return h(
-        "div",
-        {
-          class: blocked ? "slash-item blocked" : "slash-item",
-          role: "option",
-          title: blocked ? "这条话术含有禁止发送的内容，插入后须先修改再发送" : null,
-          id: `slash-${i}`,
-          "aria-selected": String(i === slash.active),
-          dataset: { n: String(n) },
-          onmousedown: (e) => e.preventDefault(),
-          onclick: () => pickSlash(i),
-          onmousemove: () => {
-            if (slash.active !== i) {
-              slash.active = i;
-              renderSlash();
-            }
-          },
+      "div",
+      {
+        class: blocked ? "slash-item blocked" : "slash-item",
+        role: "option",
+        title: blocked ? BLOCKED_TITLE : null,
+        id: `slash-${i}`,
+        "aria-selected": String(i === slash.active),
+        dataset: { n: String(n) },
+        onmousedown: (e) => e.preventDefault(),
+        onclick: () => pickSlash(i),
+        onmousemove: () => {
+          if (slash.active !== i) {
+            slash.active = i;
+            renderSlash();
+          }
         },
-        h(
-          "span",
-          { class: "card-head" },
-          n <= MAX_KEYED ? h("kbd", { class: "key" }, String(n)) : null,
-          h("span", { class: "card-title" }, String(s.title ?? "")),
-          blocked ? blockedBadge() : null,
-          s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
-        ),
-        h("span", { class: "slash-text" }, String(s.text ?? "")),
-      );
+      },
+      h(
+        "span",
+        { class: "card-head" },
+        n <= MAX_KEYED ? h("kbd", { class: "key" }, String(n)) : null,
+        h("span", { class: "card-title" }, String(s.title ?? "")),
+        blocked ? blockedBadge() : null,
+        s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
+      ),
+      h("span", { class: "slash-text" }, String(s.text ?? "")),
+    );
   });
   el.slashList.replaceChildren(...rows);
   el.slashList.hidden = rows.length === 0;
