@@ -53,7 +53,7 @@ def page(context: BrowserContext) -> Iterator[Page]:
 
 def push(server: LiveServer, conversation: str, text: str, role: str = "customer", **extra: str) -> int:
     response = httpx.post(f"{server.url}/v1/conversations/{conversation}/messages",
-                          json={"role": role, "text": text, **extra}, headers=PUSH)
+                          json={"role": role, "text": text, **extra}, headers=PUSH, timeout=30)
     assert response.status_code == 200, response.text
     return int(response.json()["delivered"])
 
@@ -101,7 +101,7 @@ def test_three_routed_conversations_follow_focus_and_keep_their_own_drafts(
     page.keyboard.insert_text("亲，马上为您查询")
 
     # the chat window brings shift-2 to the front: the sidebar follows, with shift-2's own everything
-    response = httpx.post(f"{server.url}/v1/agents/8/focus", json={"conversation": "shift-2"}, headers=PUSH)
+    response = httpx.post(f"{server.url}/v1/agents/8/focus", json={"conversation": "shift-2"}, headers=PUSH, timeout=30)
     assert response.status_code == 200 and response.json()["delivered"] == 1
     expect(page.locator("#conv")).to_have_text("会话 shift-2")
     expect(page.locator("#msg")).to_have_text(LONG_MESSAGE)
@@ -187,7 +187,7 @@ def test_a_rule_a_lead_adds_relints_the_open_draft(page: Page, server: LiveServe
     expect(verdict).to_have_attribute("data-verdict", "ok")
 
     rule = {"kind": "forbid", "term": "错过等一年", "severity": "error"}
-    assert httpx.post(f"{server.url}/v1/rules", json=rule, headers=lead).status_code == 201
+    assert httpx.post(f"{server.url}/v1/rules", json=rule, headers=lead, timeout=30).status_code == 201
     expect(verdict).to_have_attribute("data-verdict", "block")  # re-linted without a keystroke
     expect(page.locator("#backdrop mark.sev-error")).to_have_text("错过等一年")
 
@@ -216,9 +216,9 @@ def test_a_phrase_the_rules_now_block_is_marked_on_its_card(page: Page, server: 
     lead = {"Authorization": f"Bearer {server.api_token('lead')}"}
     phrase = {"title": "限时提醒", "body": "亲，这款今天特价，过了今天涨价哦", "intent": "promotion", "group": "售前",
               "shortcut": "tjx", "keywords": ["特价"], "examples": ["特价还有吗"]}
-    assert httpx.post(f"{server.url}/v1/phrases", json=phrase, headers=lead).status_code == 201  # clean today
+    assert httpx.post(f"{server.url}/v1/phrases", json=phrase, headers=lead, timeout=30).status_code == 201  # clean today
     rule = {"kind": "forbid", "term": "过了今天涨价", "severity": "error"}
-    assert httpx.post(f"{server.url}/v1/rules", json=rule, headers=lead).status_code == 201
+    assert httpx.post(f"{server.url}/v1/rules", json=rule, headers=lead, timeout=30).status_code == 201
 
     page.goto(f"{server.url}/?c=blocked-1")
     expect(page.locator("#conn")).to_have_attribute("data-state", "connected")
