@@ -1,5 +1,6 @@
-"""How a pushed turn reaches every worker on every host: Redis pub/sub when COPILOT_REDIS_URL is set,
-else PostgreSQL LISTEN/NOTIFY, else (SQLite, one host) each worker reading new turns by id every 25 ms."""
+"""How a pushed turn (or a focus frame for an agent) reaches every worker on every host: Redis pub/sub when
+COPILOT_REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY, else (SQLite, one host) each worker reading new
+turns and agent events by id every 25 ms."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from copilot.config import Settings
-from copilot.conversations import ConversationStore, Notice
+from copilot.conversations import TURN, ConversationStore, Notice
 from copilot.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ RETRY_MAX_S = 2.0
 def encode(notice: Notice, max_bytes: int | None = None) -> str:
     """The notice as JSON; the frame is left out when it would not fit (receivers then read the turn)."""
     payload = {"turn": notice.turn, "conversation": notice.conversation, "worker": notice.worker,
-               "frame": notice.frame}
+               "frame": notice.frame, "agent": notice.agent, "kind": notice.kind}
     raw = json.dumps(payload, ensure_ascii=False)
     if max_bytes is not None and len(raw.encode()) > max_bytes:
         raw = json.dumps({**payload, "frame": None}, ensure_ascii=False)
@@ -38,19 +39,21 @@ def encode(notice: Notice, max_bytes: int | None = None) -> str:
 
 def decode(raw: str | bytes) -> Notice:
     payload: dict[str, Any] = json.loads(raw)
-    return Notice(int(payload["turn"]), str(payload["conversation"]), payload.get("worker"), payload.get("frame"))
+    return Notice(int(payload["turn"]), str(payload["conversation"]), payload.get("worker"), payload.get("frame"),
+                  payload.get("agent"), str(payload.get("kind") or TURN))
 
 
 class Bus:
-    """Announces pushed turns and hears everyone's (its own worker's included: the hub skips those)."""
+    """Announces pushed turns and agent events and hears everyone's (its own worker's included: the hub
+    skips those)."""
 
     name = "none"
 
     def announce(self, session: Session, notice: Notice) -> None:
-        """Called inside the turn's transaction."""
+        """Called inside the transaction that stored the turn or the agent event."""
 
     async def publish(self, notice: Notice) -> None:
-        """Called after the turn's transaction committed."""
+        """Called after that transaction committed."""
 
     async def run(self, deliver: Deliver) -> None:
         """Hear notices until cancelled, reconnecting after any loss."""
@@ -144,24 +147,32 @@ class RedisBus(Bus):
 
 
 class PollingBus(Bus):
-    """SQLite: the turns table is the log. Its ids only grow (AUTOINCREMENT) and SQLite has one writer at a
-    time, so ids commit in order and "above the last id read" misses nothing; an indexed read every 25 ms."""
+    """SQLite: the turns and agent_events tables are the log. Their ids only grow (AUTOINCREMENT) and SQLite
+    has one writer at a time, so ids commit in order and "above the last id read" misses nothing; two
+    indexed reads in one session every 25 ms."""
 
     name = "sqlite-poll"
 
     def __init__(self, conversations: ConversationStore) -> None:
         self.conversations = conversations
 
+    def _newest(self) -> tuple[int, int]:
+        return self.conversations.newest_turn(), self.conversations.newest_event()
+
     async def run(self, deliver: Deliver) -> None:
-        last = await asyncio.to_thread(self.conversations.newest_turn)
+        last_turn, last_event = await asyncio.to_thread(self._newest)
 
         async def poll() -> None:
-            nonlocal last
+            nonlocal last_turn, last_event
             while True:
-                for notice in await asyncio.to_thread(self.conversations.pushes_after, last):
-                    last = notice.turn
+                turns, events = await asyncio.to_thread(self.conversations.news_after, last_turn, last_event)
+                for notice in turns:
+                    last_turn = notice.turn
                     if notice.frame is not None:
                         deliver(notice)
+                for notice in events:
+                    last_event = notice.turn
+                    deliver(notice)
                 await asyncio.sleep(POLL_S)
 
         await _retrying("reading new conversation turns", poll)

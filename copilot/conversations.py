@@ -1,5 +1,6 @@
-"""Conversation history (the context suggestions use) and who watches each conversation, kept in the
-database so every worker on every host sees the same. The methods are blocking: call them off the loop."""
+"""Conversation history (the context suggestions use), who watches each conversation, which agent holds it
+and where that agent's sidebars are, kept in the database so every worker on every host sees the same.
+The methods are blocking: call them off the loop."""
 
 from __future__ import annotations
 
@@ -9,16 +10,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from copilot.store.db import Store
-from copilot.store.models import ConversationTurn, ConversationWatcher
+from copilot.store.models import AgentEvent, AgentPresence, ConversationRoute, ConversationTurn, ConversationWatcher
 from copilot.suggest.suggester import Turn
 
 # A worker refreshes its watcher rows this often; rows older than WATCHERS_EXPIRE_S are a dead worker's.
 HEARTBEAT_S = 2.0
 WATCHERS_EXPIRE_S = 10.0
 SWEEP_BATCH = 5000  # rows one sweep deletes at most, so a sweep never holds the database for long
+EVENTS_KEEP_S = 60.0  # agent events (focus) are read by SQLite workers within 25 ms; a minute is plenty
+LIST_CONVERSATIONS = 50  # a sidebar's list on (re)connect: the longest waiting of its agent's conversations
+ROUTES_READ = 200  # newest routes read to find them (older ones are mostly idle-expired)
+TOTAL = ""  # AgentPresence.conversation of the row counting all of an agent's sidebars on a worker
 
 
 @dataclass(frozen=True)
@@ -51,14 +57,21 @@ class Recent:
         return None if self.waiting_since is None else int((now - self.waiting_since) * 1000)
 
 
+TURN = "turn"  # a pushed turn: for the conversation's watchers and the agent it is routed to
+FOCUS = "focus"  # a frame for every sidebar of one agent
+
+
 @dataclass(frozen=True)
 class Notice:
-    """A pushed turn announced to every worker: its id, conversation, writer and (when small enough) frame."""
+    """A pushed turn (or an agent event) announced to every worker: its id, conversation, writer, (when
+    small enough) frame, the agent it is routed to, and which of the two it is."""
 
     turn: int
     conversation: str
     worker: str | None
     frame: dict[str, Any] | None
+    agent: str | None = None
+    kind: str = TURN
 
 
 class ConversationStore:
@@ -91,19 +104,23 @@ class ConversationStore:
     def append(
         self, conversation: str, role: str, text: str, *, worker: str | None = None, client: Client = PLATFORM,
         frame: dict[str, Any] | None = None, announce: Callable[[Session, Notice], None] | None = None,
-        checked: bool = False,
+        checked: bool = False, routed: bool = False, agent: str | None = None,
     ) -> Notice:
         """Store one turn; `announce` runs in the same transaction (PostgreSQL's NOTIFY leaves on commit).
-        `checked`: the caller's `recent` for this client and conversation just passed the limit."""
+        `checked`: the caller's `recent` for this client and conversation just passed the limit.
+        `routed` (platform pushes): route the conversation to `agent`, or without one find the agent it
+        was routed to before; the notice carries that agent."""
         now = time.time()
         with self.store.begin() as session:
             if not checked:
                 self._check_limit(session, conversation, client, now - self.idle_seconds)
+            if routed:
+                agent = self._route(session, conversation, agent, now)
             turn = ConversationTurn(conversation=conversation, role=role, text=text, at=now, client=client.key,
                                     worker=worker, frame=frame)
             session.add(turn)
             session.flush()
-            notice = Notice(turn.id, conversation, worker, frame)
+            notice = Notice(turn.id, conversation, worker, frame, agent)
             if announce is not None:
                 announce(session, notice)
         return notice
@@ -116,15 +133,44 @@ class ConversationStore:
         with self.store.read() as session:
             return session.scalar(select(func.max(ConversationTurn.id))) or 0
 
-    def pushes_after(self, turn: int, limit: int = 1000) -> list[Notice]:
-        """Pushed turns with ids above `turn`, oldest first (how SQLite workers hear of each other's pushes)."""
+    def newest_event(self) -> int:
         with self.store.read() as session:
-            rows = session.execute(
+            return session.scalar(select(func.max(AgentEvent.id))) or 0
+
+    def news_after(self, turn: int, event: int, limit: int = 1000) -> tuple[list[Notice], list[Notice]]:
+        """Turns with ids above `turn` and agent events above `event`, oldest first (how SQLite workers
+        hear of each other's pushes and focus frames). A turn's agent is its conversation's route as it
+        stands now: the route is written in the turn's own transaction, so it is there when the turn is."""
+        with self.store.read() as session:
+            turns = session.execute(
                 select(ConversationTurn.id, ConversationTurn.conversation, ConversationTurn.worker,
-                       ConversationTurn.frame)
+                       ConversationTurn.frame, ConversationRoute.agent)
+                .outerjoin(ConversationRoute, ConversationRoute.conversation == ConversationTurn.conversation)
                 .where(ConversationTurn.id > turn).order_by(ConversationTurn.id).limit(limit)
             ).all()
-        return [Notice(*row) for row in rows]
+            events = session.execute(
+                select(AgentEvent.id, AgentEvent.worker, AgentEvent.frame, AgentEvent.agent)
+                .where(AgentEvent.id > event).order_by(AgentEvent.id).limit(limit)
+            ).all()
+        return ([Notice(*row) for row in turns],
+                [Notice(id_, str(frame.get("conversation", "")), worker, frame, agent, FOCUS)
+                 for id_, worker, frame, agent in events])
+
+    def route_of(self, conversation: str) -> str | None:
+        with self.store.read() as session:
+            return session.scalar(select(ConversationRoute.agent).where(ConversationRoute.conversation == conversation))
+
+    def agent_event(self, agent: str, frame: dict[str, Any], *, worker: str,
+                    announce: Callable[[Session, Notice], None] | None = None) -> Notice:
+        """Log a frame for every sidebar of `agent` (SQLite workers poll the log; `announce` tells the others)."""
+        with self.store.begin() as session:
+            event = AgentEvent(agent=agent, worker=worker, frame=frame, at=time.time())
+            session.add(event)
+            session.flush()
+            notice = Notice(event.id, str(frame.get("conversation", "")), worker, frame, agent, FOCUS)
+            if announce is not None:
+                announce(session, notice)
+        return notice
 
     def set_watchers(self, worker: str, conversation: str, sidebars: int) -> None:
         """Record how many sidebars of this worker watch the conversation (none: the row goes)."""
@@ -135,14 +181,26 @@ class ConversationStore:
                 session.add(ConversationWatcher(worker=worker, conversation=conversation, sidebars=sidebars,
                                                 seen_at=time.time()))
 
-    def heartbeat(self, worker: str) -> None:
+    def set_presence(self, worker: str, agent: str, counts: dict[str, int]) -> None:
+        """Record how many sidebars of `agent` this worker holds (under TOTAL) and, per conversation in
+        `counts`, how many of them also watch it (zero: the row goes)."""
+        now = time.time()
         with self.store.begin() as session:
-            session.execute(update(ConversationWatcher).where(ConversationWatcher.worker == worker)
-                            .values(seen_at=time.time()))
+            session.execute(delete(AgentPresence).where(AgentPresence.worker == worker, AgentPresence.agent == agent,
+                                                        AgentPresence.conversation.in_(list(counts))))
+            session.add_all(AgentPresence(worker=worker, agent=agent, conversation=conversation, sidebars=sidebars,
+                                          seen_at=now) for conversation, sidebars in counts.items() if sidebars)
+
+    def heartbeat(self, worker: str) -> None:
+        now = time.time()
+        with self.store.begin() as session:
+            session.execute(update(ConversationWatcher).where(ConversationWatcher.worker == worker).values(seen_at=now))
+            session.execute(update(AgentPresence).where(AgentPresence.worker == worker).values(seen_at=now))
 
     def forget_worker(self, worker: str) -> None:
         with self.store.begin() as session:
             session.execute(delete(ConversationWatcher).where(ConversationWatcher.worker == worker))
+            session.execute(delete(AgentPresence).where(AgentPresence.worker == worker))
 
     def sidebars(self, conversation: str) -> int:
         """Sidebars watching the conversation on every live worker of every host."""
@@ -154,12 +212,74 @@ class ConversationStore:
             )
         return int(total or 0)
 
+    def reached(self, conversation: str, agent: str | None) -> int:
+        """Distinct sidebars a push reaches on every live worker: the conversation's watchers and the
+        sidebars of the agent it is routed to, a sidebar that is both counted once."""
+        if agent is None:
+            return self.sidebars(conversation)
+        live = time.time() - WATCHERS_EXPIRE_S
+        with self.store.read() as session:
+            watchers = session.scalar(select(func.sum(ConversationWatcher.sidebars)).where(
+                ConversationWatcher.conversation == conversation, ConversationWatcher.seen_at > live)) or 0
+            rows = session.execute(select(AgentPresence.conversation, func.sum(AgentPresence.sidebars)).where(
+                AgentPresence.agent == agent, AgentPresence.conversation.in_([TOTAL, conversation]),
+                AgentPresence.seen_at > live).group_by(AgentPresence.conversation)).all()
+        counts = {row[0]: int(row[1] or 0) for row in rows}
+        return int(watchers) + counts.get(TOTAL, 0) - counts.get(conversation, 0)
+
+    def agent_sidebars(self, agent: str) -> int:
+        """Sidebars of `agent` on every live worker of every host."""
+        with self.store.read() as session:
+            total = session.scalar(select(func.sum(AgentPresence.sidebars)).where(
+                AgentPresence.agent == agent, AgentPresence.conversation == TOTAL,
+                AgentPresence.seen_at > time.time() - WATCHERS_EXPIRE_S))
+        return int(total or 0)
+
+    def routed_to(self, agent: str, limit: int = LIST_CONVERSATIONS) -> list[dict[str, Any]]:
+        """The live conversations routed to `agent` as a sidebar lists them, longest waiting first (then
+        the most recently active): last customer message and its time, waiting since, unread count."""
+        now = time.time()
+        with self.store.read() as session:
+            routes = session.scalars(select(ConversationRoute.conversation).where(ConversationRoute.agent == agent)
+                                     .order_by(ConversationRoute.routed_at.desc()).limit(ROUTES_READ)).all()
+            if not routes:
+                return []
+            rows = session.execute(
+                select(ConversationTurn.conversation, ConversationTurn.role, ConversationTurn.text, ConversationTurn.at)
+                .where(ConversationTurn.conversation.in_(routes), ConversationTurn.at > now - self.idle_seconds)
+                .order_by(ConversationTurn.id)
+            ).all()
+        listed: dict[str, dict[str, Any]] = {}
+        for conversation, role, text, at in rows:
+            item = listed.setdefault(conversation, {"conversation": conversation, "message": None,
+                                                    "received_at": None, "waiting_since": None, "unread": 0,
+                                                    "active": at})
+            item["active"] = at
+            if role == "customer":
+                item.update(message=text, received_at=int(at * 1000), unread=item["unread"] + 1)
+                item["waiting_since"] = item["waiting_since"] or int(at * 1000)
+            else:  # an agent's reply ends the wait
+                item.update(waiting_since=None, unread=0)
+        ordered = sorted(listed.values(), key=lambda item: (
+            item["waiting_since"] is None, item["waiting_since"] or 0, -item["active"]))
+        return [{key: value for key, value in item.items() if key != "active"} for item in ordered[:limit]]
+
     def sweep(self) -> int:
         """Delete a bounded batch of expired turns, turns beyond the newest `turns` of their conversation,
-        and dead workers' watchers; returns how many turns went (call again while it is SWEEP_BATCH)."""
+        routes of conversations idle for the whole window, old agent events and dead workers' rows; returns
+        how many turns went (call again while it is SWEEP_BATCH)."""
         now = time.time()
         with self.store.begin() as session:
             session.execute(delete(ConversationWatcher).where(ConversationWatcher.seen_at < now - WATCHERS_EXPIRE_S))
+            session.execute(delete(AgentPresence).where(AgentPresence.seen_at < now - WATCHERS_EXPIRE_S))
+            session.execute(delete(AgentEvent).where(AgentEvent.at < now - EVENTS_KEEP_S))
+            # a route outlives its turns by nothing: routed before the idle window and quiet since
+            live = select(ConversationTurn.id).where(ConversationTurn.conversation == ConversationRoute.conversation,
+                                                     ConversationTurn.at > now - self.idle_seconds)
+            stale = (select(ConversationRoute.conversation)
+                     .where(ConversationRoute.routed_at < now - self.idle_seconds, ~live.exists())
+                     .limit(SWEEP_BATCH).subquery())
+            session.execute(delete(ConversationRoute).where(ConversationRoute.conversation.in_(select(stale.c.conversation))))
             newest = (select(ConversationTurn.id, func.row_number().over(
                 partition_by=ConversationTurn.conversation, order_by=ConversationTurn.id.desc()).label("rank"))
                 .subquery())
@@ -167,6 +287,18 @@ class ConversationStore:
                 select(newest.c.id).where(newest.c.rank > self.turns)).limit(SWEEP_BATCH).subquery()
             result = session.execute(delete(ConversationTurn).where(ConversationTurn.id.in_(select(doomed.c.id))))
         return int(result.rowcount or 0)
+
+    @staticmethod
+    def _route(session: Session, conversation: str, agent: str | None, now: float) -> str | None:
+        """Route the conversation to `agent` (an upsert: two pushes may route it at once), or without one
+        the agent it was routed to before (None: nobody)."""
+        if agent is None:
+            return session.scalar(select(ConversationRoute.agent).where(ConversationRoute.conversation == conversation))
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        values = {"agent": agent, "routed_at": now}
+        session.execute(dialect.insert(ConversationRoute).values(conversation=conversation, **values)
+                        .on_conflict_do_update(index_elements=["conversation"], set_=values))
+        return agent
 
     def _check_limit(self, session: Session, conversation: str, client: Client, cutoff: float) -> None:
         key = client.key

@@ -19,6 +19,7 @@ from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
 from copilot.api.limits import install_body_limits
 from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
+from copilot.api.routes.agents import router as agent_focus
 from copilot.api.routes.ready import router as readiness
 from copilot.api.security import install_security
 from copilot.auth.cache import VerifiedCache
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_body_limits(app, settings.max_json_bytes, settings.max_import_bytes, settings.json_max_depth)
     for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users):
         app.include_router(module.router)
+    app.include_router(agent_focus)
     app.include_router(readiness)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     return app

@@ -70,12 +70,20 @@ class PingFrame(_Frame):
     type: Literal["ping"]
 
 
+class FocusFrame(_Frame):
+    """The chat in front of this socket's agent changed: every sidebar of the agent switches to it."""
+
+    type: Literal["focus"]
+    conversation: ConversationId
+
+
 Frame = Annotated[
-    CustomerFrame | DraftFrame | WatchFrame | SearchFrame | UsedFrame | SentFrame | ProfileFrame | PingFrame,
+    CustomerFrame | DraftFrame | WatchFrame | SearchFrame | UsedFrame | SentFrame | ProfileFrame | PingFrame
+    | FocusFrame,
     Field(discriminator="type"),
 ]
 _frame = TypeAdapter(Frame)
-FRAME_TYPES = ("customer", "draft", "watch", "unwatch", "search", "used", "sent", "profile", "ping")
+FRAME_TYPES = ("customer", "draft", "watch", "unwatch", "search", "used", "sent", "profile", "ping", "focus")
 
 
 class FrameError(ValueError):

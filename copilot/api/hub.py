@@ -1,4 +1,5 @@
-"""The WebSocket hub: agent connections, draft coalescing, conversation watching and platform pushes."""
+"""The WebSocket hub: agent connections, draft coalescing (and re-linting when the rules change),
+conversation watching, routing by agent, focus and platform pushes."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from copilot.api import compute, metrics
 from copilot.api.frames import (
     CustomerFrame,
     DraftFrame,
+    FocusFrame,
     FrameError,
     PingFrame,
     ProfileFrame,
@@ -31,9 +33,11 @@ from copilot.api.throttle import TokenBucket
 from copilot.bus import make_bus
 from copilot.config import Settings
 from copilot.conversations import (
+    FOCUS,
     HEARTBEAT_S,
     PLATFORM,
     SWEEP_BATCH,
+    TOTAL,
     Client,
     ConversationLimit,
     ConversationStore,
@@ -66,6 +70,10 @@ CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
 SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a bounded batch each time)
+# How often the hub looks whether the rule book swapped in a new Linter (an identity check, nothing more).
+# The rule book itself polls the rules' version every COPILOT_REFRESH_SECONDS (and at once after a rule is
+# saved through this worker), so a change anywhere is re-linted here within about that plus this.
+RULES_CHECK_S = 0.1
 
 
 def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
@@ -91,6 +99,11 @@ class AgentConnection:
         self.draft_ready = asyncio.Event()
         self.newest_seq = -1  # newest draft seq received
         self.answered_seq = -1  # newest draft seq answered; answers never go backwards
+        self.last_draft: DraftFrame | None = None  # the newest draft linted: re-linted when the rules change
+        self.linted_with: Linter | None = None  # the rules last_draft's verdict was given under
+        self.relint_due = False  # the rules changed: re-lint last_draft unless a newer draft comes first
+        self.present_as: str | None = None  # the agent this sidebar is counted for (see Hub.identify)
+        self.counted_for: set[str] = set()  # every agent it was counted for: their rows are rewritten at close
         self.closing = False
         self.overflowed = asyncio.Event()  # set when the client stopped reading
         self.has_room = asyncio.Event()  # set by the sender when the outbox is below READ_PAUSE_FRAMES
@@ -125,23 +138,41 @@ class AgentConnection:
             await self.has_room.wait()
 
     async def linter_loop(self) -> None:
-        """Lint only the newest draft: drafts that arrived while one was linted are skipped."""
+        """Lint only the newest draft: drafts that arrived while one was linted are skipped. When the rules
+        changed (relint_due) and no newer draft is waiting, the last draft is linted again under the new
+        rules and answered with its own seq and `"relint": true`; one loop does both, so a socket's lint
+        answers stay in order."""
         while True:
             await self.draft_ready.wait()
             self.draft_ready.clear()
             draft, self.pending_draft = self.pending_draft, None
+            relint = False
             if draft is None or draft.seq <= self.answered_seq:
-                continue
-            self.answered_seq = draft.seq
-            started = time.perf_counter()
+                if not self.relint_due or self.last_draft is None:
+                    continue
+                draft, relint = self.last_draft, True
+            self.relint_due = False
             linter = self.hub.linter
+            if relint and linter is self.linted_with:
+                continue  # already judged under these rules
+            self.answered_seq, self.last_draft, self.linted_with = draft.seq, draft, linter
+            started = time.perf_counter()
             if len(draft.text) <= INLINE_LINT_CHARS:
                 result = _lint_answer(linter, draft.text)
             else:  # on the compute threads: drafts arriving meanwhile wait in pending_draft, the newest wins
                 result = await compute.run(self.hub.settings, _lint_answer, linter, draft.text)
             metrics.lint_seconds.labels("ws").observe(metrics.elapsed(started))
-            self.send({"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result})
+            frame = {"type": "lint", "seq": draft.seq, "conversation": draft.conversation, **result}
+            self.send({**frame, "relint": True} if relint else frame)
+            if self.hub.linter is not linter:  # the rules changed while this draft was linted
+                self.relint_later()
             await asyncio.sleep(0)  # let the receive loop collect newer drafts before the next one
+
+    def relint_later(self) -> None:
+        """The rules changed: have linter_loop re-lint the last draft (a no-op before the first draft)."""
+        if self.last_draft is not None:
+            self.relint_due = True
+            self.draft_ready.set()
 
     async def later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run conversation work (it reads and writes the database) off the receive loop, in arrival order.
@@ -204,8 +235,17 @@ class AgentConnection:
 
     @property
     def who(self) -> str | None:
-        """The agent the stats count this sidebar's events for: the login, else the agent number it set."""
+        """This sidebar's agent: the login, else the agent number (工号) it set with its profile frame.
+        Pushes routed to that agent reach it, and the stats count its events for it."""
         return self.agent or self.values.get("agent_no")
+
+    async def identify(self) -> None:
+        """Count this sidebar for its (new) agent and send it that agent's conversations."""
+        agent = self.who
+        if await self.hub.identify(self) and agent is not None:
+            listed = await asyncio.to_thread(self.hub.conversations.routed_to, agent)
+            self.send({"type": "conversations", "conversations": listed})
+
 
     async def handle(self, frame: Any) -> None:
         """Answer one frame; suggesting, searching and linting long drafts run on the compute threads,
@@ -235,6 +275,17 @@ class AgentConnection:
         elif isinstance(frame, ProfileFrame):
             self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
             self.send({"type": "profile", "agent_no": frame.agent_no})
+            if self.who != self.present_as:  # a new 工号 without a login moves the sidebar to that agent
+                await self.later(self.identify())
+        elif isinstance(frame, FocusFrame):
+            agent = self.who
+            if agent is None:
+                raise FrameError("no_agent", "尚未设置坐席身份：请先登录，或在 ⚙ 中填写工号，再切换会话")
+            # this worker's sidebars of the agent switch at once (this one too, before its next frame is
+            # read, even while its move to the agent is still being written); the others through the bus
+            focus = {"type": "focus", "conversation": frame.conversation}
+            hub.deliver_to_agent(agent, focus, self)
+            await self.later(hub.announce_focus(agent, focus))
         elif isinstance(frame, PingFrame):
             self.send({"type": "pong"})
 
@@ -256,8 +307,11 @@ class Hub:
         )
         self.bus = make_bus(settings, store, self.conversations)
         self.watchers: dict[str, set[AgentConnection]] = {}  # this worker's sidebars only
+        self.agents: dict[str, set[AgentConnection]] = {}  # this worker's sidebars by agent (AgentConnection.who)
+        self.connections: set[AgentConnection] = set()  # every open sidebar here, for re-linting
         self._watchers_written = asyncio.Lock()  # so the newest count is the one stored
         self._reading: set[asyncio.Task[None]] = set()  # frames being read for notices that left them out
+        self._rules_seen = rulebook.linter
 
     @property
     def linter(self) -> Linter:
@@ -298,10 +352,14 @@ class Hub:
                                 client=client, checked=True)
         return frame
 
-    async def push(self, conversation: str, role: str, text: str, client: Client = PLATFORM) -> dict[str, Any]:
-        """A message from the chat platform, remembered and passed on to the sidebars watching it on every
-        worker and host: a customer message as suggestions, an agent's reply so their reply timer stops.
-        `delivered` counts those sidebars everywhere."""
+    async def push(
+        self, conversation: str, role: str, text: str, client: Client = PLATFORM, agent: str | None = None
+    ) -> dict[str, Any]:
+        """A message from the chat platform, remembered and passed on, on every worker and host, to the
+        sidebars watching the conversation and to those of the agent it is routed to (`agent`, remembered;
+        without it the agent a previous push named): a customer message as suggestions, an agent's reply
+        so their reply timer stops. `delivered` counts those sidebars everywhere, each once; `agent` in
+        the answer says whom the conversation is routed to (None: nobody)."""
         if role == "customer":
             recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
             frame = await compute.run(self.settings, self._suggestions, conversation, text, recent.turns, None)
@@ -310,37 +368,79 @@ class Hub:
 
         def store_and_count() -> tuple[Notice, int]:
             notice = self.conversations.append(conversation, role, text, worker=self.worker, client=client,
-                                               frame=frame, announce=self.bus.announce)
-            return notice, self.conversations.sidebars(conversation)
+                                               frame=frame, announce=self.bus.announce, routed=True, agent=agent)
+            return notice, self.conversations.reached(conversation, notice.agent)
 
         notice, everywhere = await asyncio.to_thread(store_and_count)
         await self.bus.publish(notice)
-        here = self._deliver_here(conversation, frame)
-        return {**frame, "delivered": max(everywhere, here)}
+        here = self._deliver_here(conversation, frame, notice.agent)
+        return {**frame, "delivered": max(everywhere, here), "agent": notice.agent}
 
-    def _deliver_here(self, conversation: str, frame: dict[str, Any]) -> int:
-        """Send a pushed frame to this worker's sidebars watching the conversation; returns how many."""
-        watching = list(self.watchers.get(conversation, ()))
-        for connection in watching:
+    def _reached_here(self, conversation: str | None, agent: str | None) -> set[AgentConnection]:
+        """This worker's sidebars watching the conversation or belonging to the agent (each once)."""
+        reached = set(self.watchers.get(conversation, ())) if conversation is not None else set()
+        if agent is not None:
+            reached.update(self.agents.get(agent, ()))
+        return reached
+
+    def _deliver_here(self, conversation: str, frame: dict[str, Any], agent: str | None = None) -> int:
+        """Send a pushed frame to this worker's sidebars watching the conversation or of the agent it is
+        routed to; returns how many."""
+        reached = self._reached_here(conversation, agent)
+        for connection in reached:
             if frame["type"] == "suggestions" and connection.values:  # the agent's own number in the phrases
                 suggestions = self.live.suggester.rerender(frame["suggestions"], connection.values)
                 connection.send({**frame, "suggestions": suggestions})
             else:
                 connection.send(frame)
-        return len(watching)
+        return len(reached)
+
+    async def focus(self, agent: str, conversation: str) -> int:
+        """Tell every sidebar of `agent`, on every worker and host, which chat it has in front; returns how
+        many sidebars that is."""
+        frame = {"type": "focus", "conversation": conversation}
+        here = self.deliver_to_agent(agent, frame)
+        everywhere = await self.announce_focus(agent, frame)
+        return max(everywhere, here)
+
+    async def announce_focus(self, agent: str, frame: dict[str, Any]) -> int:
+        """Pass a focus frame to the agent's sidebars on the other workers; returns how many it has everywhere."""
+
+        def store_and_count() -> tuple[Notice, int]:
+            notice = self.conversations.agent_event(agent, frame, worker=self.worker, announce=self.bus.announce)
+            return notice, self.conversations.agent_sidebars(agent)
+
+        notice, everywhere = await asyncio.to_thread(store_and_count)
+        await self.bus.publish(notice)
+        return everywhere
+
+    def deliver_to_agent(self, agent: str, frame: dict[str, Any], also: AgentConnection | None = None) -> int:
+        """Send a frame to this worker's sidebars of the agent (and `also`); returns how many."""
+        sidebars = set(self.agents.get(agent, ()))
+        if also is not None:
+            sidebars.add(also)
+        for connection in sidebars:
+            connection.send(frame)
+        return len(sidebars)
 
     def hear(self, notice: Notice) -> None:
-        """A push announced on the bus (by any worker): delivered here when this worker has its watchers."""
-        if notice.worker == self.worker or notice.conversation not in self.watchers:
-            return  # the pushing worker delivered to its own sidebars already
+        """A push or focus announced on the bus (by any worker): delivered to this worker's sidebars it is for."""
+        if notice.worker == self.worker:
+            return  # the announcing worker delivered to its own sidebars already
+        if notice.kind == FOCUS:
+            if notice.agent is not None and notice.frame is not None:
+                self.deliver_to_agent(notice.agent, notice.frame)
+            return
+        if not self._reached_here(notice.conversation, notice.agent):
+            return
         if notice.frame is not None:
-            self._deliver_here(notice.conversation, notice.frame)
+            self._deliver_here(notice.conversation, notice.frame, notice.agent)
             return
 
         async def read_then_deliver() -> None:  # a frame too big for the bus message
             frame = await asyncio.to_thread(self.conversations.pushed_frame, notice.turn)
             if frame is not None:
-                self._deliver_here(notice.conversation, frame)
+                self._deliver_here(notice.conversation, frame, notice.agent)
 
         task = asyncio.create_task(read_then_deliver())
         self._reading.add(task)
@@ -350,10 +450,48 @@ class Hub:
         self.watchers.setdefault(conversation, set()).add(connection)
         connection.watching.add(conversation)
         await self._write_watchers(conversation)
+        if connection.present_as is not None:  # one more of the agent's sidebars watches it
+            await self._write_presence(connection.present_as, [conversation])
 
     async def unwatch(self, conversation: str, connection: AgentConnection) -> None:
         self._unwatch_here(conversation, connection)
         await self._write_watchers(conversation)
+        if connection.present_as is not None:
+            await self._write_presence(connection.present_as, [conversation])
+
+    async def identify(self, connection: AgentConnection) -> bool:
+        """Count the sidebar for its agent (AgentConnection.who), moving it from the agent it was counted
+        for; False when that did not change."""
+        old, new = connection.present_as, connection.who
+        if old == new:
+            return False
+        if old is not None:
+            self._leave_agent(connection)
+        if new is not None:
+            self.agents.setdefault(new, set()).add(connection)
+            connection.present_as = new
+            connection.counted_for.add(new)
+        for agent in (old, new):
+            if agent is not None:
+                await self._write_presence(agent, connection.watching)
+        return True
+
+    def _leave_agent(self, connection: AgentConnection) -> None:
+        agent = connection.present_as
+        sidebars = self.agents.get(agent, set()) if agent is not None else set()
+        sidebars.discard(connection)
+        if agent is not None and not sidebars:
+            self.agents.pop(agent, None)
+        connection.present_as = None
+
+    async def _write_presence(self, agent: str, conversations: set[str] | list[str]) -> None:
+        """Store this worker's count of the agent's sidebars, and of those watching each of `conversations`."""
+        async with self._watchers_written:  # counted inside the lock: a slower write never overwrites a newer
+            sidebars = self.agents.get(agent, set())
+            counts = {TOTAL: len(sidebars)}
+            for conversation in list(conversations):
+                counts[conversation] = sum(conversation in sidebar.watching for sidebar in sidebars)
+            await asyncio.to_thread(self.conversations.set_presence, self.worker, agent, counts)
 
     def _unwatch_here(self, conversation: str, connection: AgentConnection) -> None:
         watchers = self.watchers.get(conversation)
@@ -390,9 +528,23 @@ class Hub:
                              reply_ms=waited, text=text)
 
     async def run(self) -> None:
-        """This worker's part of the shared conversations: hear pushes, keep its watcher rows alive, sweep."""
+        """This worker's part of the shared conversations: hear pushes, keep its watcher and presence rows
+        alive, sweep; and re-lint open drafts when the rules change."""
         await asyncio.gather(self.bus.run(self.hear), self._every(HEARTBEAT_S, self._heartbeat),
-                             self._every(SWEEP_EVERY_S, self._sweep))
+                             self._every(SWEEP_EVERY_S, self._sweep), self._relint_on_rule_changes())
+
+    async def _relint_on_rule_changes(self) -> None:
+        """Whenever the rule book holds a new Linter (the rules changed on any worker), every sidebar here
+        re-lints its newest draft. Each connection's own linter_loop does it (short drafts on the loop one
+        task at a time, long ones on the compute threads), so this only marks them."""
+        while True:
+            await asyncio.sleep(RULES_CHECK_S)
+            linter = self.rulebook.linter
+            if linter is self._rules_seen:
+                continue
+            self._rules_seen = linter
+            for connection in list(self.connections):
+                connection.relint_later()
 
     async def close(self) -> None:
         """Take this worker's watchers out of the count at once (a killed worker's expire instead)."""
@@ -421,16 +573,22 @@ class Hub:
         connection = AgentConnection(websocket, self)
         connection.agent = agent
         connection.client = Client(agent, connection.client.ip)
+        self.connections.add(connection)
         sender = asyncio.create_task(connection.sender())
         helpers = [sender, asyncio.create_task(connection.linter_loop()),
                    asyncio.create_task(self._drop_when_not_reading(connection, sender))]
         try:
+            if agent is not None:  # a login: the sidebar is its agent's from the start
+                await connection.later(connection.identify())
             await self._receive(connection)
         finally:
             metrics.open_sockets.dec()
+            self.connections.discard(connection)
             watched = list(connection.watching)
             for conversation in watched:
                 self._unwatch_here(conversation, connection)
+            if connection.present_as is not None:
+                self._leave_agent(connection)
             if connection.conversation_work is not None:
                 helpers.append(connection.conversation_work)
             for task in helpers:
@@ -441,6 +599,11 @@ class Hub:
                     await self._write_watchers(conversation)
                 except Exception as exc:  # noqa: BLE001 - the row expires with the heartbeat instead
                     log.warning("could not remove a watcher of %r: %s", conversation, exc)
+            for was in connection.counted_for:  # each, in case a move between agents was cut short
+                try:
+                    await self._write_presence(was, watched)
+                except Exception as exc:  # noqa: BLE001 - the rows expire with the heartbeat instead
+                    log.warning("could not remove a sidebar of agent %r: %s", was, exc)
 
     @staticmethod
     async def _drop_when_not_reading(connection: AgentConnection, sender: asyncio.Task[None]) -> None:

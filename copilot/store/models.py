@@ -199,5 +199,45 @@ class ConversationWatcher(Base):
     seen_at: Mapped[float] = mapped_column(Float)  # Unix seconds of the worker's last heartbeat
 
 
+class ConversationRoute(Base):
+    """Which agent holds a conversation: set by a platform push naming the agent, kept for later pushes."""
+
+    __tablename__ = "conversation_routes"
+    __table_args__ = (Index("ix_conversation_routes_agent_routed_at", "agent", "routed_at"),)
+
+    conversation: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64))  # a login name or a 工号 (agent_no)
+    routed_at: Mapped[float] = mapped_column(Float)  # Unix seconds of the push that last named the agent
+
+
+class AgentPresence(Base):
+    """How many sidebars of one agent a worker holds; like conversation_watchers, refreshed by the worker's
+    heartbeat. `conversation` is "" for the agent's total; a row with a conversation counts those of the
+    agent's sidebars that also watch it, so `delivered` can count a sidebar that is both only once."""
+
+    __tablename__ = "agent_presence"
+    __table_args__ = (Index("ix_agent_presence_agent", "agent"),)
+
+    worker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sidebars: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[float] = mapped_column(Float)  # Unix seconds of the worker's last heartbeat
+
+
+class AgentEvent(Base):
+    """A frame for every sidebar of one agent (focus), as a log SQLite workers poll; PostgreSQL and Redis
+    carry these on their bus instead. Swept after a minute."""
+
+    __tablename__ = "agent_events"
+    __table_args__ = (Index("ix_agent_events_at", "at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(32))  # the worker that delivered it itself
+    frame: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[float] = mapped_column(Float)  # Unix seconds
+
+
 # Registered on Base.metadata here, so migrations and their model check see the account tables too.
 from copilot.auth import models as _auth_models  # noqa: E402, F401

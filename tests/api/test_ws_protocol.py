@@ -76,6 +76,7 @@ def test_drafts_faster_than_lint_are_coalesced_and_never_go_backwards(ws: Client
 
 def test_profile_renders_the_agents_own_number(ws: ClientConnection) -> None:
     assert ask(ws, {"type": "profile", "agent_no": "27"}) == {"type": "profile", "agent_no": "27"}
+    assert json.loads(ws.recv(timeout=10))["type"] == "conversations"  # the 工号 is the socket's agent now
     frame = ask(ws, {"type": "customer", "conversation": "p", "text": "在吗"})
     assert any("27号" in s["text"] for s in frame["suggestions"])
 

@@ -22,7 +22,8 @@ from tests.conftest import LiveServer
 
 CASES = 300
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-ANSWERS = {"error", "lint", "suggestions", "search", "watching", "unwatched", "recorded", "profile", "pong"}
+ANSWERS = {"error", "lint", "suggestions", "search", "watching", "unwatched", "recorded", "profile", "pong",
+           "conversations", "focus"}
 FIELDS = ["conversation", "seq", "text", "q", "intent", "phrase", "agent_no", "role", "data"]
 
 scalars = (

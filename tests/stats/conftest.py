@@ -26,7 +26,10 @@ class StatsServer:
             answers = []
             for frame in [{"type": "profile", "agent_no": agent_no}, *frames]:
                 ws.send(json.dumps(frame, ensure_ascii=False))
-                answers.append(json.loads(ws.recv(timeout=10)))
+                answer = json.loads(ws.recv(timeout=10))
+                while answer["type"] == "conversations":  # the agent's conversation list, after the profile
+                    answer = json.loads(ws.recv(timeout=10))
+                answers.append(answer)
             return answers[1:]
 
 

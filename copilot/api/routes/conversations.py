@@ -1,12 +1,14 @@
-"""POST /v1/conversations/{id}/messages: the chat platform pushes a message to the watching sidebars."""
+"""POST /v1/conversations/{id}/messages: the chat platform pushes a message to the watching sidebars and
+to those of the agent the conversation is routed to."""
 
 from __future__ import annotations
 
 import hmac
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from copilot.api import metrics
 from copilot.api.deps import SettingsDep, require_text
@@ -16,6 +18,16 @@ from copilot.auth.deps import bearer, identify
 from copilot.auth.tokens import PREFIX
 from copilot.conversations import PLATFORM, Client, ConversationLimit
 
+
+def check_agent(agent: str) -> str:
+    """An agent (a login name or a 工号) as routing compares it: exactly, so no stray spaces or control characters."""
+    if agent != agent.strip():
+        raise ValueError("坐席名称首尾不能有空白字符")
+    if any(unicodedata.category(c).startswith("C") for c in agent):
+        raise ValueError("坐席名称不能包含控制字符或不可见字符")
+    return agent
+
+
 router = APIRouter()
 
 
@@ -24,6 +36,9 @@ class PushedMessage(BaseModel):
 
     role: Literal["customer", "agent"]
     text: str
+    # the agent who holds the chat (user name or 工号): the conversation is routed to it and stays routed
+    agent: Annotated[str | None, Field(default=None, min_length=1, max_length=64),
+                     AfterValidator(lambda agent: None if agent is None else check_agent(agent))] = None
 
 
 def require_pusher(request: Request) -> str:
@@ -54,13 +69,14 @@ async def push_message(
     settings: SettingsDep,
     pusher: Annotated[str, Depends(require_pusher)],
 ) -> dict[str, Any]:
-    """Append to the conversation; a customer message is answered and pushed to every watching sidebar on
-    every worker and host (`delivered` counts them all)."""
+    """Append to the conversation; a customer message is answered and pushed to every watching sidebar and
+    every sidebar of the agent it is routed to (`agent`, remembered for later pushes without one), on every
+    worker and host (`delivered` counts them all, each once; `agent` in the answer is the route)."""
     require_text(body.text, settings)
     # The platform pushes every conversation of the shop; an agent's own token is limited like its sidebar.
     client = PLATFORM if pusher == "integration" else Client(pusher, request.client.host if request.client else None)
     try:
-        frame = await request.app.state.hub.push(conversation, body.role, body.text, client)
+        frame = await request.app.state.hub.push(conversation, body.role, body.text, client, body.agent)
     except ConversationLimit as exc:
         raise ApiError(429, "too_many_conversations", str(exc)) from None
     metrics.count_push(frame["delivered"])
