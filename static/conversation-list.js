@@ -5,6 +5,12 @@ import { h } from "./common.js";
 import { waitLevel, waitText } from "./conversations.js";
 
 const MAX_KEYED = 9;
+const NAME_CHARS = 10;
+
+/** Platform ids share long prefixes (tb-20261125-0927, tb-20261125-0931): a row shows the end that differs. */
+export function shortName(id) {
+  return id.length <= NAME_CHARS ? id : `…${id.slice(-(NAME_CHARS - 1))}`;
+}
 
 export class ConversationList {
   /**
@@ -50,7 +56,7 @@ export class ConversationList {
               onclick: () => this.onPick(conv.id),
             },
             keyed ? h("kbd", { class: "key" }, String(n)) : h("span", { class: "key-gap" }),
-            h("span", { class: "conv-name" }, conv.id),
+            h("span", { class: "conv-name" }, shortName(conv.id)),
             h("span", { class: "conv-last" }, conv.customer ? conv.customer.message : "还没有顾客消息"),
             conv.unread > 0
               ? h("span", { class: "conv-unread" }, String(conv.unread), h("span", { class: "sr-only" }, " 条未回复"))

@@ -59,7 +59,7 @@ def push(server: LiveServer, conversation: str, text: str, role: str = "customer
 
 
 def rows(page: Page) -> list[str]:
-    return page.locator("#conv-list .conv-name").all_inner_texts()
+    return page.eval_on_selector_all("#conv-list .conv-row", "rows => rows.map(r => r.dataset.id)")
 
 
 def row(page: Page, conversation: str):  # type: ignore[no-untyped-def]
