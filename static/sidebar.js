@@ -347,8 +347,9 @@ function renderTimer() {
 }
 
 function markReplied(id) {
-  const conv = book.get(id);
-  if (!conv || (conv.waitingSince === null && conv.unread === 0)) return;
+  const known = book.get(id);
+  if (known && known.waitingSince === null && known.unread === 0) return;
+  book.ensure(id); // an agent reply routed here names a conversation of this agent's, even a new one
   book.replied(id);
   if (id === book.activeId) renderTimer();
   list.render();
@@ -872,6 +873,11 @@ async function copyDraft() {
     const errors = state.view.filter((v) => v.d.severity === "error").map((v) => `「${v.d.text}」${v.d.message}`);
     const ok = await confirmCopy("草稿含有禁止发送的内容", errors);
     if (!ok) return el.draft.focus(); // 返回修改
+  }
+  if (book.activeId !== conversation) {
+    // the chat window switched conversations while the question was open: this draft is not for the front one
+    toast("会话已切换，草稿未复制，请在原会话中重新复制");
+    return;
   }
   if (!(await writeClipboard(text))) {
     toast("复制失败,请手动选中草稿复制", { kind: "error" });
