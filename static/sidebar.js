@@ -74,6 +74,7 @@ const el = {
 
 const state = {
   waitingFor: null, // the conversation whose pasted customer message awaits its suggestions
+  pasted: "", // that message, shown until its suggestions come
   outbox: [], // customer frames typed while offline
   draftSeq: 0,
   sent: { seq: 0, text: null }, // the newest draft sent for lint
