@@ -176,6 +176,14 @@ def test_three_routed_conversations_follow_focus_and_keep_their_own_drafts(
     expect(page.locator("#timer")).to_have_attribute("data-level", "red")
     expect(page.locator("#draft")).to_have_value("您好")
 
+    # a reload keeps the list, the conversation in front and its draft; the server's list agrees
+    page.reload()
+    expect(page.locator("#conn")).to_have_attribute("data-state", "connected")
+    expect(page.locator("#conv")).to_have_text("会话 shift-2")
+    expect(page.locator("#draft")).to_have_value("您好")
+    expect(page.locator("#conv-list .conv-row")).to_have_count(3)
+    expect(row(page, "shift-1").locator(".conv-wait")).to_have_text("已回复")
+
 
 def test_a_rule_a_lead_adds_relints_the_open_draft(page: Page, server: LiveServer) -> None:
     lead = {"Authorization": f"Bearer {server.api_token('lead')}"}
