@@ -23,7 +23,8 @@ LONG_MESSAGE = "你好，我上周买的外套到现在还没发货，物流一�
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("shift"), env={"COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN}).start(timeout=120)
+    live = LiveServer(tmp_path_factory.mktemp("shift"), env={"COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN})
+    live.start(timeout=120)
     yield live
     live.stop()
 
@@ -224,7 +225,8 @@ def test_a_phrase_the_rules_now_block_is_marked_on_its_card(page: Page, server: 
     lead = {"Authorization": f"Bearer {server.api_token('lead')}"}
     phrase = {"title": "限时提醒", "body": "亲，这款今天特价，过了今天涨价哦", "intent": "promotion", "group": "售前",
               "shortcut": "tjx", "keywords": ["特价"], "examples": ["特价还有吗"]}
-    assert httpx.post(f"{server.url}/v1/phrases", json=phrase, headers=lead, timeout=30).status_code == 201  # clean today
+    # clean when saved; the rule below blocks it
+    assert httpx.post(f"{server.url}/v1/phrases", json=phrase, headers=lead, timeout=30).status_code == 201
     rule = {"kind": "forbid", "term": "过了今天涨价", "severity": "error"}
     assert httpx.post(f"{server.url}/v1/rules", json=rule, headers=lead, timeout=30).status_code == 201
 
