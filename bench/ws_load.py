@@ -14,6 +14,11 @@ one database (one instance for sqlite), a sidebar watching a conversation on the
 p99 <= 100 ms) and how many arrived. PostgreSQL and Redis come from COPILOT_TEST_DATABASE_URL (a schema
 of its own, dropped afterwards) and COPILOT_TEST_REDIS_URL (default redis://127.0.0.1:6379/13).
 
+Routed (issue #11): --routed connects --agents sidebars (default 200) to one worker, each set to its own
+agent (工号) and typing a draft every 300 ms; the platform pushes customer messages naming the agent, for 5
+conversations per agent, at --push-rate (default 20) per second in total over HTTP. Prints push -> sidebar
+p50/p99 (budget: p99 <= 50 ms) and lint p50/p99 (budget: p99 <= 10 ms).
+
 Saturation (issue #10): --saturation raises the customer-message rate step by step while a few agents
 type drafts, and reports the highest rate with lint p99 <= 25 ms for one worker, `--workers 2` and two
 hosts (two `serve --workers 2` over PostgreSQL), with the scaling factors.
@@ -275,6 +280,97 @@ async def push_to_sidebar(urls: list[str], pushes: int, concurrency: int) -> dic
             "delivered_0": delivered_none, "errors": errors}
 
 
+CONVERSATIONS_PER_AGENT = 5
+
+
+async def routed_agent(url: str, number: int, seconds: float, stats: Stats, pushed: dict[str, float],
+                       ready: asyncio.Event, connected: list[int], agents: int) -> None:
+    """One agent's sidebar: set to its own 工号, typing a draft every 300 ms; pushes routed to it arrive
+    without a watch (push -> sidebar timed from just before the POST to the frame read here)."""
+    rng = random.Random(number)
+    sent_at: dict[int, float] = {}
+    try:
+        async with websockets.connect(url, max_size=2**20, open_timeout=60) as ws:
+            await ws.send(json.dumps({"type": "profile", "agent_no": f"a{number}"}))
+            while json.loads(await ws.recv())["type"] != "conversations":
+                pass
+            connected.append(number)
+            if len(connected) == agents:
+                ready.set()
+            await ready.wait()
+
+            async def reader() -> None:
+                async for raw in ws:
+                    now = time.perf_counter()
+                    frame = json.loads(raw)
+                    stats.messages += 1
+                    if frame["type"] == "lint":
+                        stats.lint_ms.append((now - sent_at.pop(frame["seq"])) * 1000)
+                        for seq in [s for s in sent_at if s < frame["seq"]]:
+                            del sent_at[seq]
+                    elif frame["type"] == "suggestions" and frame["message"] in pushed:
+                        stats.push_ms.append((now - pushed.pop(frame["message"])) * 1000)
+                    elif frame["type"] == "error":
+                        stats.errors += 1
+
+            reading = asyncio.create_task(reader())
+            started = time.perf_counter() + rng.random() * DRAFT_EVERY
+            reply, seq = rng.choice(REPLIES), 0
+            while (tick := started + seq * DRAFT_EVERY) < started + seconds:
+                await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+                seq += 1
+                sent_at[seq] = time.perf_counter()
+                await ws.send(json.dumps({"type": "draft", "conversation": f"r{number}-{seq % CONVERSATIONS_PER_AGENT}",
+                                          "seq": seq, "text": reply[: 1 + seq % len(reply)]}))
+                stats.messages += 1
+            await asyncio.sleep(1.0)  # collect the last answers
+            reading.cancel()
+    except (TimeoutError, OSError, websockets.WebSocketException):
+        stats.dropped += 1
+        ready.set()
+
+
+async def routed_platform(url: str, agents: int, rate: float, seconds: float, stats: Stats,
+                          pushed: dict[str, float], ready: asyncio.Event) -> int:
+    """Customer messages naming their agent, `rate` a second in total, spread over every agent's
+    conversations; returns how many were pushed."""
+    base = url.replace("ws://", "http://").replace("/ws/agent", "")
+    await ready.wait()
+    rng = random.Random(7)
+    tasks = []
+    async with httpx.AsyncClient(base_url=base, timeout=30,
+                                 limits=httpx.Limits(max_connections=50, max_keepalive_connections=50)) as client:
+
+        async def one(n: int) -> None:
+            number = rng.randrange(agents)
+            conversation = f"r{number}-{rng.randrange(CONVERSATIONS_PER_AGENT)}"
+            text = f"{rng.choice(MESSAGES)} #{n}"
+            pushed[text] = time.perf_counter()
+            response = await client.post(f"/v1/conversations/{conversation}/messages",
+                                         json={"role": "customer", "text": text, "agent": f"a{number}"},
+                                         headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+            if response.status_code != 200 or response.json()["delivered"] != 1:
+                stats.errors += 1
+
+        started, n = time.perf_counter(), 0
+        while (tick := started + n / rate) < started + seconds:
+            await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(n)))
+            n += 1
+        await asyncio.gather(*tasks)
+    return n
+
+
+async def run_routed(url: str, agents: int, seconds: float, rate: float) -> dict[str, object]:
+    stats, pushed, ready, connected = Stats(), {}, asyncio.Event(), []
+    sidebars = [routed_agent(url, n, seconds, stats, pushed, ready, connected, agents) for n in range(agents)]
+    results = await asyncio.gather(routed_platform(url, agents, rate, seconds, stats, pushed, ready), *sidebars)
+    return {"agents": agents, "conversations": agents * CONVERSATIONS_PER_AGENT, "push_rate": rate,
+            "seconds": seconds, "pushes": results[0], "arrived": len(stats.push_ms),
+            "push_to_sidebar_ms": spread(stats.push_ms), "lint_rtt_ms": spread(stats.lint_ms),
+            "errors": stats.errors, "dropped_connections": stats.dropped}
+
+
 TYPISTS = 10  # agents typing drafts whose lint RTT decides whether a rate is sustained
 SENDERS = 20  # connections the customer messages are spread over
 LINT_P99_BUDGET_MS = 25.0
@@ -363,6 +459,8 @@ def main() -> None:
     parser.add_argument("--pushes", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=1, help="pushes in flight (multi-host)")
     parser.add_argument("--saturation", action="store_true")
+    parser.add_argument("--routed", action="store_true", help="pushes naming the agent (issue #11)")
+    parser.add_argument("--push-rate", type=float, default=20, help="platform pushes per second in total (routed)")
     parser.add_argument("--step-seconds", type=float, default=10, help="time at each rate (saturation)")
     parser.add_argument("--start-rate", type=float, default=10, help="first customer-message rate (saturation)")
     args = parser.parse_args()
@@ -374,6 +472,19 @@ def main() -> None:
                 result = asyncio.run(push_to_sidebar(urls, args.pushes, args.concurrency))
             print(json.dumps({"backend": args.multi_host, "hosts": hosts, "workers_each": 2, "pushes": args.pushes,
                               "concurrency": args.concurrency, **result}), flush=True)
+        return
+    if args.routed:
+        agents = int(args.agents.split(",")[0]) if args.agents != parser.get_default("agents") else 200
+        with tempfile.TemporaryDirectory() as tmp:
+            process, url = start_server(Path(tmp))
+            try:
+                rss_before = rss_mb(process.pid)
+                result = asyncio.run(run_routed(url, agents, args.seconds, args.push_rate))
+                print(json.dumps({**result, "server_rss_mb": {"before": rss_before, "after": rss_mb(process.pid)}},
+                                 ensure_ascii=False), flush=True)
+            finally:
+                process.terminate()
+                process.wait(10)
         return
     if args.saturation:
         with tempfile.TemporaryDirectory() as tmp:

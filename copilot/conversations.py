@@ -52,6 +52,7 @@ class ConversationLimit(Exception):
 class Recent:
     turns: list[Turn]  # oldest first
     waiting_since: float | None  # Unix time of the oldest customer message no agent has answered yet
+    agent: str | None = None  # the agent the conversation is routed to (when asked for)
 
     def waiting_ms(self, now: float) -> int | None:
         return None if self.waiting_since is None else int((now - self.waiting_since) * 1000)
@@ -85,8 +86,9 @@ class ConversationStore:
         self.per_agent = per_agent
         self.per_ip = per_ip
 
-    def recent(self, conversation: str, client: Client = PLATFORM) -> Recent:
-        """The conversation's live turns (refused first when this client may not start another one)."""
+    def recent(self, conversation: str, client: Client = PLATFORM, with_route: bool = False) -> Recent:
+        """The conversation's live turns (refused first when this client may not start another one) and,
+        `with_route`, the agent it is routed to."""
         cutoff = time.time() - self.idle_seconds
         with self.store.read() as session:
             self._check_limit(session, conversation, client, cutoff)
@@ -95,27 +97,27 @@ class ConversationStore:
                 .where(ConversationTurn.conversation == conversation, ConversationTurn.at > cutoff)
                 .order_by(ConversationTurn.id.desc()).limit(self.turns)
             ).all()
+            agent = self._route_of(session, conversation) if with_route else None
         rows.reverse()
         waiting_since = None
         for role, _, at in rows:
             waiting_since = (waiting_since or at) if role == "customer" else None
-        return Recent([Turn(role, text) for role, text, _ in rows], waiting_since)
+        return Recent([Turn(role, text) for role, text, _ in rows], waiting_since, agent)
 
     def append(
         self, conversation: str, role: str, text: str, *, worker: str | None = None, client: Client = PLATFORM,
         frame: dict[str, Any] | None = None, announce: Callable[[Session, Notice], None] | None = None,
-        checked: bool = False, routed: bool = False, agent: str | None = None,
+        checked: bool = False, agent: str | None = None, route: bool = False,
     ) -> Notice:
         """Store one turn; `announce` runs in the same transaction (PostgreSQL's NOTIFY leaves on commit).
         `checked`: the caller's `recent` for this client and conversation just passed the limit.
-        `routed` (platform pushes): route the conversation to `agent`, or without one find the agent it
-        was routed to before; the notice carries that agent."""
+        The notice carries `agent` (the conversation's route, for pushes); `route`: route it to `agent`."""
         now = time.time()
         with self.store.begin() as session:
             if not checked:
                 self._check_limit(session, conversation, client, now - self.idle_seconds)
-            if routed:
-                agent = self._route(session, conversation, agent, now)
+            if route and agent is not None:
+                self._route(session, conversation, agent, now)
             turn = ConversationTurn(conversation=conversation, role=role, text=text, at=now, client=client.key,
                                     worker=worker, frame=frame)
             session.add(turn)
@@ -157,8 +159,9 @@ class ConversationStore:
                  for id_, worker, frame, agent in events])
 
     def route_of(self, conversation: str) -> str | None:
+        """The agent the conversation is routed to (None: nobody)."""
         with self.store.read() as session:
-            return session.scalar(select(ConversationRoute.agent).where(ConversationRoute.conversation == conversation))
+            return self._route_of(session, conversation)
 
     def agent_event(self, agent: str, frame: dict[str, Any], *, worker: str,
                     announce: Callable[[Session, Notice], None] | None = None) -> Notice:
@@ -289,16 +292,16 @@ class ConversationStore:
         return int(result.rowcount or 0)
 
     @staticmethod
-    def _route(session: Session, conversation: str, agent: str | None, now: float) -> str | None:
-        """Route the conversation to `agent` (an upsert: two pushes may route it at once), or without one
-        the agent it was routed to before (None: nobody)."""
-        if agent is None:
-            return session.scalar(select(ConversationRoute.agent).where(ConversationRoute.conversation == conversation))
+    def _route_of(session: Session, conversation: str) -> str | None:
+        return session.scalar(select(ConversationRoute.agent).where(ConversationRoute.conversation == conversation))
+
+    @staticmethod
+    def _route(session: Session, conversation: str, agent: str, now: float) -> None:
+        """Route the conversation to `agent` (an upsert: two pushes may route it at once)."""
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         values = {"agent": agent, "routed_at": now}
         session.execute(dialect.insert(ConversationRoute).values(conversation=conversation, **values)
                         .on_conflict_do_update(index_elements=["conversation"], set_=values))
-        return agent
 
     def _check_limit(self, session: Session, conversation: str, client: Client, cutoff: float) -> None:
         key = client.key

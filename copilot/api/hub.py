@@ -360,21 +360,26 @@ class Hub:
         without it the agent a previous push named): a customer message as suggestions, an agent's reply
         so their reply timer stops. `delivered` counts those sidebars everywhere, each once; `agent` in
         the answer says whom the conversation is routed to (None: nobody)."""
+        store = self.conversations
         if role == "customer":
-            recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
+            recent = await asyncio.to_thread(store.recent, conversation, client, agent is None)
+            routed_to = agent or recent.agent
             frame = await compute.run(self.settings, self._suggestions, conversation, text, recent.turns, None)
         else:
+            routed_to = agent or await asyncio.to_thread(store.route_of, conversation)
             frame = {"type": "agent_message", "conversation": conversation, "text": text}
+        # this worker's sidebars get it before the turn is written (the agent waits for suggestions, not
+        # for the database); the other workers' hear of it once it is stored
+        here = self._deliver_here(conversation, frame, routed_to)
 
         def store_and_count() -> tuple[Notice, int]:
-            notice = self.conversations.append(conversation, role, text, worker=self.worker, client=client,
-                                               frame=frame, announce=self.bus.announce, routed=True, agent=agent)
-            return notice, self.conversations.reached(conversation, notice.agent)
+            notice = store.append(conversation, role, text, worker=self.worker, client=client, frame=frame,
+                                  announce=self.bus.announce, agent=routed_to, route=agent is not None)
+            return notice, store.reached(conversation, routed_to)
 
         notice, everywhere = await asyncio.to_thread(store_and_count)
         await self.bus.publish(notice)
-        here = self._deliver_here(conversation, frame, notice.agent)
-        return {**frame, "delivered": max(everywhere, here), "agent": notice.agent}
+        return {**frame, "delivered": max(everywhere, here), "agent": routed_to}
 
     def _reached_here(self, conversation: str | None, agent: str | None) -> set[AgentConnection]:
         """This worker's sidebars watching the conversation or belonging to the agent (each once)."""
