@@ -1,65 +1,54 @@
-// The agent sidebar: latest customer message, suggestions, and a live-linted draft.
+// The agent sidebar: the conversations an agent holds, the focused one's customer message and
+// suggestions, and a live-linted draft per conversation.
 // Every piece of data (customer text, phrases, lint messages) reaches the DOM as text nodes only.
 
+import { setupAgentNumber, agentNumber } from "./agent-number.js";
 import { $, CATEGORY_NAMES, INTENT_NAMES, SEVERITY_NAMES, VERDICTS, digitOf, h, isTextField } from "./common.js";
+import { ConnectionBanner } from "./connection-banner.js";
+import { ConversationList } from "./conversation-list.js";
+import { ConversationBook, waitLevel, waitText } from "./conversations.js";
 import { CodePointText, placeable, remapDiagnostics } from "./offsets.js";
+import { slashToken } from "./slash-token.js";
+import { BLOCKED_TITLE, blockedBadge, suggestionCards } from "./suggestion-cards.js";
 import { ReconnectingSocket } from "./socket.js";
+import { storage } from "./storage.js";
 
 const CONNECTION_TEXT = {
   connected: "已连接",
   connecting: "连接中…",
   disconnected: "已断开,正在重连",
 };
-const TIMER_AMBER_S = 20;
-const TIMER_RED_S = 120;
 const DRAFT_DEBOUNCE_MS = 30;
+const RECHECK_BEFORE_COPY_MS = 1500; // the copy path waits this long for the verdict under today's rules
 const MAX_KEYED = 9;
 const CLOSE_LOGIN_REQUIRED = 4401; // the server closes the socket of a browser without a login
-
-// ---------------------------------------------------------------- small helpers
-
-const storage = {
-  get(key, fallback = null) {
-    try {
-      const value = localStorage.getItem(key);
-      return value === null ? fallback : value;
-    } catch {
-      return fallback;
-    }
-  },
-  set(key, value) {
-    try {
-      if (value === null) localStorage.removeItem(key);
-      else localStorage.setItem(key, value);
-    } catch {
-      // storage full or disabled: the page still works, it just forgets on reload
-    }
-  },
-};
+const KEY_HINTS_OPEN = "kefu.hintsOpen";
 
 // ---------------------------------------------------------------- state
 
 const params = new URLSearchParams(location.search);
-const conversation = (params.get("c") || "").trim().slice(0, 128) || "default";
-const KEY_DRAFT = `kefu.draft.${conversation}`;
-const KEY_LAST = `kefu.last.${conversation}`;
-const KEY_AGENT = "kefu.agentNo";
-const KEY_HINTS_OPEN = "kefu.hintsOpen";
+const watchedHere = (params.get("c") || "").trim().slice(0, 128) || null; // ?c= watches that conversation
+const book = new ConversationBook();
+if (watchedHere) {
+  book.ensure(watchedHere, { watched: true });
+  book.activate(watchedHere);
+}
 
 const el = {
   conv: $("conv"),
   conn: $("conn"),
   settingsBtn: $("settings-btn"),
   settings: $("settings"),
-  settingsForm: $("settings-form"),
-  agentNo: $("agent-no"),
   helpBtn: $("help-btn"),
   help: $("help"),
+  convs: $("convs"),
+  convList: $("conv-list"),
   pasteForm: $("paste-form"),
   paste: $("paste"),
   intents: $("intents"),
   timer: $("timer"),
   msg: $("msg"),
+  msgMore: $("msg-more"),
   suggestWrap: $("suggest-wrap"),
   hints: $("hints"),
   complaintType: $("complaint-type"),
@@ -67,6 +56,8 @@ const el = {
   suggestions: $("suggestions"),
   suggestEmpty: $("suggest-empty"),
   slash: $("slash"),
+  slashNote: $("slash-note"),
+  slashList: $("slash-list"),
   verdict: $("verdict"),
   fixAll: $("fix-all"),
   copy: $("copy"),
@@ -82,8 +73,8 @@ const el = {
 };
 
 const state = {
-  customer: null, // the last suggestions frame for this conversation, plus `replied`
-  waiting: false, // a pasted customer message awaits its suggestions
+  waitingFor: null, // the conversation whose pasted customer message awaits its suggestions
+  pasted: "", // that message, shown until its suggestions come
   outbox: [], // customer frames typed while offline
   draftSeq: 0,
   sent: { seq: 0, text: null }, // the newest draft sent for lint
@@ -91,15 +82,17 @@ const state = {
   view: [], // diagnostics placed on the current text: {d, start, end, u0, u1}
   current: false, // the lint answers exactly the current text
   composing: false,
+  focusAfterComposing: null, // a focus frame that came mid-composition (switching would break the IME)
   draftTimer: null,
   slash: null, // {start, end, q, items, active, seq}
   slashDismissed: -1,
   searchSeq: 0,
   tipFor: null,
   tipHideTimer: null,
-  profileAnnounce: false,
   waiters: [], // resolve() calls waiting for a current lint (copy waits briefly)
 };
+
+const list = new ConversationList(el.convs, el.convList, book, switchTo);
 
 // ---------------------------------------------------------------- connection
 
@@ -107,9 +100,12 @@ const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.hos
 const socket = new ReconnectingSocket(wsUrl, {
   onState: showConnection,
   onOpen() {
-    const agentNo = storage.get(KEY_AGENT, "");
-    if (agentNo) socket.send({ type: "profile", agent_no: agentNo });
-    socket.send({ type: "watch", conversation });
+    // the 工号 first: it is the identity the server routes this agent's conversations by
+    const number = agentNumber();
+    if (number) socket.send({ type: "profile", agent_no: number });
+    for (const conv of book.items.values()) {
+      if (conv.watched) socket.send({ type: "watch", conversation: conv.id });
+    }
     for (const frame of state.outbox.splice(0)) socket.send(frame);
     // rules may have changed while we were away: lint the draft again
     sendDraft();
@@ -118,6 +114,7 @@ const socket = new ReconnectingSocket(wsUrl, {
   onFrame: handleFrame,
   onClose(event) {
     if (event.code !== CLOSE_LOGIN_REQUIRED) return true;
+    banner.hide();
     el.conn.dataset.state = "unauthorized";
     el.conn.textContent = "未登录";
     el.conn.title = event.reason || "";
@@ -131,11 +128,13 @@ const socket = new ReconnectingSocket(wsUrl, {
     return false;
   },
 });
+const banner = new ConnectionBanner($("offline"), () => socket.retryNow());
 
 let retryTicker = null;
 function showConnection(connState, retryAt) {
   el.conn.dataset.state = connState;
   el.conn.textContent = CONNECTION_TEXT[connState];
+  banner.show(connState, retryAt);
   clearInterval(retryTicker);
   el.conn.title = "";
   if (connState === "disconnected" && retryAt) {
@@ -152,11 +151,26 @@ function showConnection(connState, retryAt) {
 function handleFrame(frame) {
   switch (frame.type) {
     case "suggestions":
-      if (frame.conversation === undefined || frame.conversation === conversation) showCustomer(frame);
+      onCustomerFrame(frame);
       break;
     case "agent_message":
       // the agent answered in the chat window itself: the customer is no longer waiting
-      if (frame.conversation === conversation) markReplied();
+      if (typeof frame.conversation === "string") markReplied(frame.conversation);
+      break;
+    case "conversations":
+      if (Array.isArray(frame.conversations)) {
+        book.merge(frame.conversations);
+        if (!book.active && book.items.size) switchTo(book.sorted()[0].id);
+        renderCustomer();
+        list.render();
+      }
+      break;
+    case "focus":
+      // the chat window put this conversation in front: follow it
+      if (typeof frame.conversation === "string" && frame.conversation) {
+        if (state.composing) state.focusAfterComposing = frame.conversation;
+        else switchTo(frame.conversation);
+      }
       break;
     case "lint":
       onLint(frame);
@@ -165,8 +179,7 @@ function handleFrame(frame) {
       onSearch(frame);
       break;
     case "profile":
-      if (state.profileAnnounce) toast(`工号已设置为 ${frame.agent_no}`);
-      state.profileAnnounce = false;
+      agentNo.confirmed(frame.agent_no);
       break;
     case "error":
       toast(frame.message || "服务器拒绝了这条消息", { kind: "error" });
@@ -177,48 +190,88 @@ function handleFrame(frame) {
   }
 }
 
-// ---------------------------------------------------------------- customer message and suggestions
+// ---------------------------------------------------------------- conversations
 
-function showCustomer(frame) {
-  const previous = state.customer;
-  const same = previous && previous.message === frame.message && previous.received_at === frame.received_at;
-  state.customer = {
-    message: String(frame.message ?? ""),
-    received_at: frame.received_at,
-    started: same ? previous.started : timerStart(frame.received_at),
-    intents: Array.isArray(frame.intents) ? frame.intents : [],
-    complaint_type: frame.complaint_type || null,
-    hints: Array.isArray(frame.hints) ? frame.hints.map(String) : [],
-    suggestions: Array.isArray(frame.suggestions) ? frame.suggestions : [],
-    replied: same ? previous.replied : false,
-  };
-  state.waiting = false;
-  storage.set(KEY_LAST, JSON.stringify(state.customer));
+/**
+ * Put a conversation in front: its customer message, suggestions, timer and draft. Only a `focus` frame
+ * (the chat window) or the agent (a click, Alt+digit) switches; the sidebar never sends a `focus` frame
+ * of its own, so a click here cannot pull the agent's other sidebars away from what the chat window shows.
+ */
+function switchTo(id) {
+  if (id === book.activeId) return;
+  closeSlash();
+  hideTip();
+  const before = book.activeId;
+  book.setDraft(before ?? "", el.draft.value);
+  book.ensure(id);
+  book.activate(id);
+  // a plain assignment: Ctrl+Z never reaches into another conversation. What was typed before the
+  // first conversation arrived is meant for it.
+  const carried = before === null ? book.draft("") : "";
+  if (carried) book.setDraft("", "");
+  el.draft.value = book.draft(id) || carried;
+  if (carried) book.setDraft(id, carried);
+  state.lint = null;
+  sendDraft();
+  autoGrow();
   renderCustomer();
-  if (!same) el.suggestWrap.scrollTop = 0;
+  list.render();
+  el.suggestWrap.scrollTop = 0;
 }
 
-/** When the reply timer starts: the server's receipt time, unless the clocks plainly disagree. */
-function timerStart(receivedAt) {
-  const now = Date.now();
-  const t = Number(receivedAt);
-  if (!Number.isFinite(t) || t > now + 5_000 || now - t > 12 * 3_600_000) return now;
-  return Math.min(t, now);
+/** The conversation a customer frame (or the agent's paste) goes to; a new one when none is open. */
+function activeOrNew() {
+  if (!book.active) switchTo(`paste-${Math.random().toString(36).slice(2, 8)}`);
+  return book.activeId;
+}
+
+function showActiveName() {
+  const id = book.activeId;
+  el.conv.textContent = id === null ? "暂无会话" : `会话 ${id}`;
+  el.conv.title = id === null ? "分配给您的会话会出现在这里" : `会话 ID:${id}`;
+}
+
+// ---------------------------------------------------------------- customer message and suggestions
+
+function onCustomerFrame(frame) {
+  if (typeof frame.conversation !== "string" || !frame.conversation) return;
+  const { conv, fresh } = book.customerFrame(frame);
+  if (state.waitingFor === conv.id) state.waitingFor = null;
+  if (!book.active) switchTo(conv.id);
+  if (conv.id === book.activeId) {
+    renderCustomer();
+    if (fresh) el.suggestWrap.scrollTop = 0;
+  }
+  list.render();
 }
 
 function renderCustomer() {
-  const c = state.customer;
-  el.msg.dataset.empty = String(!c && !state.waiting);
+  showActiveName();
+  const conv = book.active;
+  const c = conv?.customer ?? null;
+  const waiting = state.waitingFor !== null && state.waitingFor === book.activeId;
+  el.msg.dataset.empty = String(!c && !waiting);
   el.intents.replaceChildren();
-  if (!c) {
-    if (!state.waiting) el.msg.textContent = "还没有顾客消息";
+  if (waiting) {
+    // a new message was pasted: the last one's suggestions answer something else, so they go at once
+    el.msg.textContent = state.pasted;
     renderSuggestions([]);
     el.hints.hidden = true;
     renderTimer();
+    fitMessage();
+    return;
+  }
+  if (!c) {
+    el.msg.textContent = conv ? "还没有顾客消息" : "还没有会话：分配给您的会话会自动出现，也可以把顾客的话粘贴到上方输入框。";
+    el.msg.title = "";
+    renderSuggestions([]);
+    el.hints.hidden = true;
+    renderTimer();
+    fitMessage();
     return;
   }
   el.msg.textContent = c.message;
-  el.msg.title = c.message;
+  el.msg.title = "";
   for (const intent of c.intents) {
     const name = INTENT_NAMES[intent.id] || intent.id;
     const score = typeof intent.score === "number" ? `置信度 ${Math.round(intent.score * 100)}%` : "";
@@ -232,45 +285,28 @@ function renderCustomer() {
   el.hintList.replaceChildren(...c.hints.map((step) => h("li", {}, step)));
   renderSuggestions(c.suggestions);
   renderTimer();
+  fitMessage();
 }
 
-function renderSuggestions(list) {
-  el.suggestions.classList.toggle("waiting", state.waiting);
-  el.suggestions.replaceChildren(
-    ...list.map((s, i) => {
-      const n = i + 1;
-      const keyed = n <= MAX_KEYED;
-      return h(
-        "li",
-        {},
-        h(
-          "button",
-          {
-            type: "button",
-            class: "card",
-            dataset: { n: String(n), phrase: String(s.id ?? "") },
-            "aria-keyshortcuts": keyed ? `${n} Alt+${n}` : null,
-            title: keyed ? `按 ${n}(或 Alt+${n})插入` : "点击插入",
-            onclick: () => insertSuggestion(n),
-          },
-          h(
-            "span",
-            { class: "card-head" },
-            keyed ? h("kbd", { class: "key" }, String(n)) : null,
-            h("span", { class: "card-title" }, String(s.title ?? "")),
-            h("span", { class: "chip", dataset: { intent: String(s.intent ?? "") } }, INTENT_NAMES[s.intent] || String(s.intent ?? "")),
-            s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
-          ),
-          h("span", { class: "card-text" }, String(s.text ?? "")),
-        ),
-      );
-    }),
-  );
-  const empty = list.length === 0;
+/** A long customer message shows three lines and a 展开 button; the agent's choice holds until the next one. */
+function fitMessage(expanded = false) {
+  el.msg.classList.toggle("expanded", expanded);
+  el.msgMore.setAttribute("aria-expanded", String(expanded));
+  el.msgMore.textContent = expanded ? "收起" : "展开";
+  el.msgMore.hidden = !expanded && el.msg.scrollHeight <= el.msg.clientHeight + 1;
+}
+
+function renderSuggestions(items) {
+  const waiting = state.waitingFor !== null && state.waitingFor === book.activeId;
+  el.suggestions.classList.toggle("waiting", waiting);
+  el.suggestions.replaceChildren(...suggestionCards(items, insertSuggestion));
+  const empty = items.length === 0;
   el.suggestEmpty.hidden = !empty;
   if (empty) {
-    if (state.waiting) el.suggestEmpty.textContent = "正在分析顾客消息…";
-    else if (state.customer) el.suggestEmpty.textContent = "没有合适的短语,请手动回复。";
+    const c = book.active?.customer;
+    if (waiting) el.suggestEmpty.textContent = "正在分析顾客消息…";
+    else if (c?.lost) el.suggestEmpty.textContent = "这条消息的建议未保留，可输入 / 搜索短语，或等顾客的下一条消息。";
+    else if (c) el.suggestEmpty.textContent = "没有合适的短语,请手动回复。";
     else {
       el.suggestEmpty.replaceChildren("等待顾客消息…", h("br"), "也可以把顾客的话粘贴到上方输入框。");
     }
@@ -280,12 +316,11 @@ function renderSuggestions(list) {
 function submitCustomer(text) {
   const message = text.trim();
   if (!message) return;
+  const conversation = activeOrNew();
   const frame = { type: "customer", conversation, text: message };
-  state.waiting = true;
-  el.msg.dataset.empty = "false";
-  el.msg.textContent = message;
-  el.suggestions.classList.add("waiting");
-  if (!state.customer) renderSuggestions([]);
+  state.waitingFor = conversation;
+  state.pasted = message;
+  renderCustomer();
   if (!socket.send(frame)) {
     state.outbox = [frame];
     toast("尚未连接,连接后自动获取建议");
@@ -295,29 +330,30 @@ function submitCustomer(text) {
 // ---------------------------------------------------------------- reply timer
 
 function renderTimer() {
-  const c = state.customer;
-  if (!c) {
+  const conv = book.active;
+  if (!conv || !conv.customer) {
     el.timer.dataset.level = "idle";
     el.timer.textContent = "";
     return;
   }
-  if (c.replied) {
+  if (conv.waitingSince === null) {
     el.timer.dataset.level = "done";
     el.timer.textContent = "已回复";
     return;
   }
-  const seconds = Math.max(0, Math.floor((Date.now() - c.started) / 1000));
-  el.timer.dataset.level = seconds >= TIMER_RED_S ? "red" : seconds >= TIMER_AMBER_S ? "amber" : "green";
-  const m = Math.floor(seconds / 60);
-  const s = String(seconds % 60).padStart(2, "0");
-  el.timer.textContent = m >= 60 ? "待回复 >1小时" : `待回复 ${m}:${s}`;
+  const seconds = Math.max(0, Math.floor((Date.now() - conv.waitingSince) / 1000));
+  el.timer.dataset.level = waitLevel(seconds);
+  const text = waitText(seconds);
+  el.timer.textContent = `待回复 ${text}`;
 }
 
-function markReplied() {
-  if (!state.customer || state.customer.replied) return;
-  state.customer.replied = true;
-  storage.set(KEY_LAST, JSON.stringify(state.customer));
-  renderTimer();
+function markReplied(id) {
+  const known = book.get(id);
+  if (known && known.waitingSince === null && known.unread === 0) return;
+  book.ensure(id); // an agent reply routed here names a conversation of this agent's, even a new one
+  book.replied(id);
+  if (id === book.activeId) renderTimer();
+  list.render();
 }
 
 // ---------------------------------------------------------------- draft editing
@@ -337,7 +373,7 @@ function replaceRange(u0, u1, replacement) {
 }
 
 function insertSuggestion(n) {
-  const s = state.customer?.suggestions?.[n - 1];
+  const s = book.active?.customer?.suggestions?.[n - 1];
   if (!s) return false;
   insertPhrase(s, el.draft.selectionStart, el.draft.selectionEnd);
   return true;
@@ -349,7 +385,7 @@ function insertPhrase(phrase, u0, u1) {
 }
 
 function onDraftInput() {
-  storage.set(KEY_DRAFT, el.draft.value || null);
+  book.setDraft(book.activeId ?? "", el.draft.value); // "": typed before any conversation arrived
   autoGrow();
   refreshLint();
   updateSlash();
@@ -371,13 +407,14 @@ function sendDraft() {
     // nothing to check: an empty draft needs no round trip
     state.lint = { seq, text, verdict: "ok", diagnostics: [], fixed: "", fixedVerdict: "ok" };
   } else {
-    socket.send({ type: "draft", conversation, seq, text });
+    socket.send({ type: "draft", conversation: book.activeId ?? undefined, seq, text });
   }
   refreshLint();
 }
 
 function onLint(frame) {
-  // an answer to an older draft says nothing about the current one
+  // an answer to an older draft says nothing about the current one; a `relint: true` frame answers the
+  // same seq again under rules changed since, and simply replaces the verdict
   if (frame.seq !== state.sent.seq) return;
   state.lint = {
     seq: frame.seq,
@@ -649,28 +686,11 @@ function tipForCaret() {
 
 // ---------------------------------------------------------------- slash search
 
-/** The `/code` token ending at the caret, or null. */
-function slashToken() {
-  const ta = el.draft;
-  const caret = ta.selectionStart;
-  if (caret !== ta.selectionEnd) return null;
-  const text = ta.value;
-  for (let i = caret - 1; i >= 0 && caret - i <= 24; i--) {
-    const ch = text[i];
-    if (ch === "/") {
-      // "http://" or "a/b" is not a code
-      if (i > 0 && /[A-Za-z0-9/:._-]/.test(text[i - 1])) return null;
-      return { start: i, end: caret, q: text.slice(i + 1, caret) };
-    }
-    if (/[\s,，。.!！?？;；、:：]/.test(ch)) return null;
-  }
-  return null;
-}
-
 function updateSlash() {
   // the list of an intent's phrases stays open until the draft changes
   if (state.slash?.intent && state.slash.text === el.draft.value) return;
-  const token = state.composing ? null : slashToken();
+  const caret = el.draft.selectionStart;
+  const token = state.composing || caret !== el.draft.selectionEnd ? null : slashToken(el.draft.value, caret);
   if (!token || token.start === state.slashDismissed) {
     if (!token) state.slashDismissed = -1;
     closeSlash();
@@ -728,57 +748,63 @@ function onSearch(frame) {
 function renderSlash() {
   const slash = state.slash;
   if (!slash) return;
-  const rows = [];
+  let note = "";
   if (slash.intent) {
     const name = INTENT_NAMES[slash.intent] || "";
-    rows.push(h("div", { class: "slash-note" }, slash.items.length || slash.loading ? `“${name}”话术` : `没有“${name}”话术`));
+    note = slash.items.length || slash.loading ? `“${name}”话术` : `没有“${name}”话术`;
   } else if (!slash.q) {
-    rows.push(h("div", { class: "slash-note" }, "输入短语编码或关键词,如 /fp"));
+    note = "输入短语编码或关键词,如 /fp";
   } else if (slash.items.length === 0) {
-    rows.push(h("div", { class: "slash-note" }, slash.loading ? "搜索中…" : `没有匹配"${slash.q}"的短语`));
+    note = slash.loading ? "搜索中…" : `没有匹配"${slash.q}"的短语`;
   }
-  slash.items.forEach((s, i) => {
+  // the note sits outside the listbox: a listbox holds options only
+  el.slashNote.textContent = note;
+  el.slashNote.hidden = !note;
+  const rows = slash.items.map((s, i) => {
     const n = i + 1;
-    rows.push(
-      h(
-        "div",
-        {
-          class: "slash-item",
-          role: "option",
-          id: `slash-${i}`,
-          "aria-selected": String(i === slash.active),
-          dataset: { n: String(n) },
-          onmousedown: (e) => e.preventDefault(),
-          onclick: () => pickSlash(i),
-          onmousemove: () => {
-            if (slash.active !== i) {
-              slash.active = i;
-              renderSlash();
-            }
-          },
+    const blocked = s.blocked === true;
+    return h(
+      "div",
+      {
+        class: blocked ? "slash-item blocked" : "slash-item",
+        role: "option",
+        title: blocked ? BLOCKED_TITLE : null,
+        id: `slash-${i}`,
+        "aria-selected": String(i === slash.active),
+        dataset: { n: String(n) },
+        onmousedown: (e) => e.preventDefault(),
+        onclick: () => pickSlash(i),
+        onmousemove: () => {
+          if (slash.active !== i) {
+            slash.active = i;
+            renderSlash();
+          }
         },
-        h(
-          "span",
-          { class: "card-head" },
-          n <= MAX_KEYED ? h("kbd", { class: "key" }, String(n)) : null,
-          h("span", { class: "card-title" }, String(s.title ?? "")),
-          s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
-        ),
-        h("span", { class: "slash-text" }, String(s.text ?? "")),
+      },
+      h(
+        "span",
+        { class: "card-head" },
+        n <= MAX_KEYED ? h("kbd", { class: "key" }, String(n)) : null,
+        h("span", { class: "card-title" }, String(s.title ?? "")),
+        blocked ? blockedBadge() : null,
+        s.shortcut ? h("span", { class: "shortcut" }, `/${s.shortcut}`) : null,
       ),
+      h("span", { class: "slash-text" }, String(s.text ?? "")),
     );
   });
-  el.slash.replaceChildren(...rows);
+  el.slashList.replaceChildren(...rows);
+  el.slashList.hidden = rows.length === 0;
   el.slash.hidden = false;
-  el.draft.setAttribute("aria-expanded", "true");
-  el.draft.setAttribute("aria-activedescendant", slash.items.length ? `slash-${slash.active}` : "");
-  el.slash.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: "nearest" });
+  el.draft.setAttribute("aria-expanded", String(rows.length > 0));
+  if (slash.items.length) el.draft.setAttribute("aria-activedescendant", `slash-${slash.active}`);
+  else el.draft.removeAttribute("aria-activedescendant");
+  el.slashList.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: "nearest" });
 }
 
 function closeSlash() {
   state.slash = null;
   el.slash.hidden = true;
-  el.draft.removeAttribute("aria-expanded");
+  el.draft.setAttribute("aria-expanded", "false");
   el.draft.removeAttribute("aria-activedescendant");
 }
 
@@ -830,14 +856,17 @@ async function copyDraft() {
     toast("草稿是空的");
     return;
   }
-  if (!state.current) {
-    // a verdict for this exact text may be a few milliseconds away
+  const conversation = book.activeId;
+  if (socket.isOpen) {
+    // the verdict on screen may predate a rule a lead just added: check again under the rules in force now
+    sendDraft();
     await new Promise((resolve) => {
       state.waiters.push(resolve);
-      setTimeout(() => resolve(false), 1200);
+      setTimeout(() => resolve(false), RECHECK_BEFORE_COPY_MS);
     });
   }
-  if (el.draft.value !== text) return; // the agent kept typing; let them press again
+  // the agent kept typing, or switched conversation: let them press again
+  if (el.draft.value !== text || book.activeId !== conversation) return;
   if (!state.current) {
     const ok = await confirmCopy("草稿还没检查完", ["暂时无法检查草稿(可能已断开连接)。"]);
     if (!ok) return el.draft.focus();
@@ -846,20 +875,27 @@ async function copyDraft() {
     const ok = await confirmCopy("草稿含有禁止发送的内容", errors);
     if (!ok) return el.draft.focus(); // 返回修改
   }
+  if (book.activeId !== conversation) {
+    // the chat window switched conversations while the question was open: this draft is not for the front one
+    toast("会话已切换，草稿未复制，请在原会话中重新复制");
+    return;
+  }
   if (!(await writeClipboard(text))) {
     toast("复制失败,请手动选中草稿复制", { kind: "error" });
     return;
   }
-  socket.send({ type: "sent", conversation, text });
-  markReplied();
-  storage.set(`${KEY_DRAFT}.sent`, text);
+  if (conversation !== null) {
+    socket.send({ type: "sent", conversation, text });
+    markReplied(conversation);
+    book.setSent(conversation, text);
+  }
   // the reply is on its way: empty the box for the next one (Ctrl+Z or 恢复 brings it back)
   replaceRange(0, el.draft.value.length, "");
   el.draft.blur();
   toast("已复制,请粘贴到聊天窗口发送", {
     action: "恢复草稿",
     onAction: () => {
-      if (el.draft.value === "") replaceRange(0, 0, text);
+      if (el.draft.value === "" && book.activeId === conversation) replaceRange(0, 0, text);
     },
   });
 }
@@ -946,7 +982,8 @@ function onKeydown(e) {
   const n = digitOf(e);
   if (n !== null && e.altKey && !e.ctrlKey && !e.metaKey) {
     e.preventDefault();
-    insertSuggestion(n);
+    if (e.shiftKey) insertSuggestion(n); // Alt+Shift+N: suggestion N, even while typing
+    else if (list.idAt(n)) switchTo(list.idAt(n)); // Alt+N: the N-th conversation of the list
     return;
   }
   if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -1007,8 +1044,6 @@ function togglePanel(panel, button, open = panel.hidden) {
 // ---------------------------------------------------------------- wiring
 
 function wire() {
-  el.conv.textContent = conversation === "default" ? "默认会话" : `会话 ${conversation}`;
-  el.conv.title = `会话 ID:${conversation}`;
   document.addEventListener("keydown", onKeydown);
 
   const ta = el.draft;
@@ -1018,6 +1053,9 @@ function wire() {
     state.composing = false;
     updateSlash();
     scheduleDraft();
+    const focus = state.focusAfterComposing;
+    state.focusAfterComposing = null;
+    if (focus) switchTo(focus);
   });
   ta.addEventListener("scroll", syncScroll);
   ta.addEventListener("keyup", (e) => {
@@ -1086,38 +1124,35 @@ function wire() {
 
   el.settingsBtn.addEventListener("click", () => {
     togglePanel(el.settings, el.settingsBtn);
-    if (!el.settings.hidden) el.agentNo.focus();
+    if (!el.settings.hidden) $("agent-no").focus();
   });
   el.helpBtn.addEventListener("click", () => togglePanel(el.help, el.helpBtn));
   // an agent who knows the handling steps by heart may fold them away for good
   el.hints.open = storage.get(KEY_HINTS_OPEN, "1") === "1";
   el.hints.addEventListener("toggle", () => storage.set(KEY_HINTS_OPEN, el.hints.open ? "1" : "0"));
-  el.agentNo.value = storage.get(KEY_AGENT, "");
-  el.settingsForm.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const agentNo = el.agentNo.value.trim();
-    storage.set(KEY_AGENT, agentNo || null);
-    togglePanel(el.settings, el.settingsBtn, false);
-    if (agentNo && socket.send({ type: "profile", agent_no: agentNo })) state.profileAnnounce = true;
-    else toast(agentNo ? `工号 ${agentNo} 已保存,连接后生效` : "已清除工号");
+  agentNo = setupAgentNumber({
+    send: (frame) => socket.send(frame),
+    toast: (message) => toast(message),
+    closeSettings: () => togglePanel(el.settings, el.settingsBtn, false),
   });
+  el.msgMore.addEventListener("click", () => fitMessage(!el.msg.classList.contains("expanded")));
+  new ResizeObserver(() => fitMessage(el.msg.classList.contains("expanded"))).observe(el.msg);
 
   // restore what the agent had before a reload
-  ta.value = storage.get(KEY_DRAFT, "");
-  try {
-    const last = JSON.parse(storage.get(KEY_LAST, "null"));
-    if (last && typeof last.message === "string") state.customer = { ...last, suggestions: last.suggestions || [] };
-  } catch {
-    storage.set(KEY_LAST, null);
-  }
+  ta.value = book.draft(book.activeId ?? "");
   renderCustomer();
+  list.render();
   autoGrow();
   refreshLint();
-  setInterval(renderTimer, 250);
+  setInterval(() => {
+    renderTimer();
+    list.tick();
+  }, 250);
   socket.start();
 }
 
+let agentNo = null; // the 工号 prompt and setting (agent-number.js)
 wire();
 
 // for tests and debugging in the console
-window.kefu = { state, conversation, socket };
+window.kefu = { state, book, socket, switchTo };

@@ -242,9 +242,10 @@ def test_number_keys_insert_suggestions(open_sidebar: OpenSidebar) -> None:
     expect(page.locator("#draft")).to_have_value(texts[1])
     expect(page.locator("#draft")).to_be_focused()
 
-    # inside the draft a plain digit is text; Alt+1 inserts suggestion 1 at the caret
+    # inside the draft a plain digit is text; Alt+Shift+1 inserts suggestion 1 at the caret (Alt+1 switches
+    # conversations)
     page.keyboard.press("End")
-    page.keyboard.press("Alt+1")
+    page.keyboard.press("Alt+Shift+1")
     expect(page.locator("#draft")).to_have_value(texts[1] + texts[0])
 
     page.fill("#draft", "")
@@ -343,13 +344,21 @@ def test_reconnects_after_a_server_restart_and_keeps_the_draft(tmp_path: Path, o
         type_draft(page, "不好意思")
         expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
 
+        expect(page.locator("#offline")).to_be_hidden()
         server.stop()
         expect(page.locator("#conn")).to_have_text("已断开,正在重连")
+        banner = page.locator("#offline")  # not only a tooltip: a banner says so, with a way to retry
+        expect(banner).to_contain_text("无法连接服务器")
         page.keyboard.insert_text("哦")  # typed while offline: no verdict can be current
         expect(page.locator("#verdict")).to_have_text("检查中…")
 
+        expect(banner.get_by_role("button", name="立即重连")).to_be_enabled()
+
         server = LiveServer(tmp_path, port=server.port).start()
+        # no waiting out the back-off (unless a scheduled retry got there first)
+        page.evaluate("document.querySelector('#offline:not([hidden]) button:enabled')?.click()")
         expect(page.locator("#conn")).to_have_text("已连接", timeout=15_000)
+        expect(banner).to_be_hidden()
         expect(page.locator("#draft")).to_have_value("不好意思哦")
         # re-linted after the reconnect
         expect(page.locator("#verdict")).to_have_attribute("data-verdict", "warn")
