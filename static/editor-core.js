@@ -283,8 +283,14 @@ function historyEntry(change, { kind, id, fields, newestVersion, onRestored }) {
       h("span", { class: "muted small" }, when(change.changed_at)),
       change.source === "import" ? h("span", { class: "chip" }, "导入") : null,
       isCurrent ? h("span", { class: "chip current" }, "当前版本") : null,
+      change.overridden?.length ? h("span", { class: "chip forced" }, "仍然保存") : null,
       h("span", { class: "spacer" }),
       restoreBtn),
+    // a lead saved this version over the rules' objection: say which problems were overridden
+    change.overridden?.length
+      ? h("p", { class: "h-forced small" },
+        `保存时含有禁止发送的问题：${change.overridden.map((p) => `「${p.text}」${p.message}`).join("；")}`)
+      : null,
     rows.length
       ? h("table", { class: "h-diff" },
         h("thead", {}, h("tr", {}, h("th", {}, "字段"), h("th", {}, "修改前"), h("th", {}, "修改后"))),

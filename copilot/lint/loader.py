@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -209,12 +210,39 @@ def load_word_classes(paths: Iterable[Path]) -> dict[str, WordClass]:
     return classes
 
 
+# Parsing the packs and compiling their clause patterns costs about a tenth of a second, paid by every
+# service, CLI command and test app that loads them. Rules are frozen models, so a process keeps the rules
+# of the last few pack contents it read, keyed by the files' exact bytes: an edited pack is read again.
+_LOADED: dict[tuple[tuple[str, bytes], ...], list[Rule]] = {}
+_LOADED_MAX = 8
+
+
+def _content_key(files: list[Path]) -> tuple[tuple[str, bytes], ...] | None:
+    try:
+        return tuple((str(file), hashlib.sha256(file.read_bytes()).digest()) for file in files)
+    except OSError:
+        return None  # unreadable: the loader reports it
+
+
 def load_rules(paths: Iterable[Path]) -> list[Rule]:
     """Every rule of the given pack files and folders (folders: their *.yaml, sorted); all or nothing.
 
     Word classes are shared: a clause pattern may name a class defined in any of the packs.
     """
-    documents, classes, problems = _read_packs(_pack_files(paths))
+    files = _pack_files(paths)
+    key = _content_key(files)
+    if key is not None and key in _LOADED:
+        return list(_LOADED[key])
+    rules = _load_rules(files)
+    if key is not None:
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = rules
+    return list(rules)
+
+
+def _load_rules(files: list[Path]) -> list[Rule]:
+    documents, classes, problems = _read_packs(files)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for file, document in documents:

@@ -3,6 +3,7 @@ weights, as data; and the intent model's training corpus (phrasebank/training/, 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,9 +91,38 @@ def load_fusion(path: Path) -> Fusion:
         raise LexiconError(f"{path}: 融合权重无法读取: {exc}") from None
 
 
+# Reading the lexicon and its ~4,000-line corpus costs ~50 ms, paid by every service start, CLI command and
+# test app; a process keeps the last few it read, keyed by the files' exact bytes (an edit is read again).
+_LOADED: dict[tuple[tuple[str, bytes], ...], Lexicon] = {}
+_LOADED_MAX = 4
+
+
+def _content_key(folder: Path, training: Path) -> tuple[tuple[str, bytes], ...] | None:
+    files = [folder / name for name in ("intents.yaml", "complaint_types.yaml", "fusion.yaml")]
+    files += sorted(training.rglob("*.yaml")) if training.is_dir() else []
+    try:
+        return tuple((str(file), hashlib.sha256(file.read_bytes()).digest() if file.exists() else b"")
+                     for file in files)
+    except OSError:
+        return None  # unreadable: the loader reports it
+
+
 def load_lexicon(folder: Path, training: Path | None = None) -> Lexicon:
     """Read intents.yaml, complaint_types.yaml and fusion.yaml from folder, and the training corpus
     (by default the training/ folder beside it); unknown intent ids are refused."""
+    training = training if training is not None else folder.parent / "training"
+    key = _content_key(folder, training)
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
+    lexicon = _read_lexicon(folder, training)
+    if key is not None:
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = lexicon
+    return lexicon
+
+
+def _read_lexicon(folder: Path, training: Path) -> Lexicon:
     try:
         intents = yaml.safe_load((folder / "intents.yaml").read_text(encoding="utf-8"))["cues"]
         types = yaml.safe_load((folder / "complaint_types.yaml").read_text(encoding="utf-8"))["types"]
@@ -102,7 +132,7 @@ def load_lexicon(folder: Path, training: Path | None = None) -> Lexicon:
     if unknown:
         raise LexiconError(f"{folder / 'intents.yaml'}: 未知的意图 {unknown};可用: {', '.join(INTENTS)}")
     return Lexicon(
-        corpus=load_training(training if training is not None else folder.parent / "training"),
+        corpus=load_training(training),
         fusion=load_fusion(folder / "fusion.yaml"),
         cues={intent: tuple(str(w) for w in words) for intent, words in intents.items()},
         complaint_types=tuple(

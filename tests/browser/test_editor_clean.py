@@ -45,6 +45,11 @@ def test_a_blocked_phrase_needs_force_and_a_qianniu_sheet_previews_a_diff_and_me
     [saved] = httpx.get(f"{server.url}/v1/phrases", params={"q": "kefu888"}).json()
     history = httpx.get(f"{server.url}/v1/phrases/{saved['id']}/history").json()
     assert [p["text"] for p in history[0]["overridden"]] == ["明天一定到", "加我微信"]
+    page.click("#p-history")  # and the history dialog says so
+    forced = page.locator("#history-list .h-entry").first
+    expect(forced.locator(".chip.forced")).to_have_text("仍然保存")
+    expect(forced.locator(".h-forced")).to_contain_text("「明天一定到」")
+    page.keyboard.press("Escape")
 
     # a 千牛 sheet: 确认导入 looks disabled until a preview allows it
     page.click('.tab[data-tab="io"]')
