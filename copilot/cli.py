@@ -178,6 +178,7 @@ def format_suggestions(answer: dict[str, Any]) -> str:
 
 def cmd_suggest(args: argparse.Namespace) -> int:
     from copilot.store import load_enabled_phrases
+    from copilot.suggest import model_cache
     from copilot.suggest.index import SuggestIndex
     from copilot.suggest.lexicon import load_lexicon
     from copilot.suggest.suggester import Suggester
@@ -192,6 +193,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     with _session() as session:
         phrases = load_enabled_phrases(session)
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
+    model_cache.use_folder(settings.cache_dir)
     lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
     suggester = Suggester(SuggestIndex(phrases, lexicon), defaults)
     answer = suggester.suggest(message, limit=args.limit)

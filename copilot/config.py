@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         description="the intent model's training corpus (customer messages per intent)",
     )
     static_dir: Path = Field(default=PROJECT_ROOT / "static", description="the sidebar and editor pages")
+    # Fitted intent models, keyed by what they were fitted on: a restart loads instead of fitting again.
+    cache_dir: Path | None = Field(
+        default=PROJECT_ROOT / "var" / "cache", description="folder for fitted intent models (empty: none kept)"
+    )
     max_text_chars: int = Field(default=8000, ge=1, description="longest text lint/suggest accept")
     # Past this many, one diagnostic says how many more a draft has (8,000 of 不 are not listed one by one).
     lint_max_diagnostics: int = Field(default=60, ge=1, le=1000, description="diagnostics listed per draft")
@@ -114,6 +118,11 @@ class Settings(BaseSettings):
         default=False, description="keep the text of sent replies with the stats events (off: no message bodies)"
     )
     stats_timezone: str = Field(default="Asia/Shanghai", description="the time zone stats days are counted in")
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _no_cache(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("stats_timezone")
     @classmethod

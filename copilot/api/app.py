@@ -31,6 +31,7 @@ from copilot.live import LiveIndex, watch
 from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
 from copilot.store import DatabaseLimits, open_store
+from copilot.suggest import model_cache
 from copilot.suggest.lexicon import load_lexicon
 from copilot.text.tokenize import warm_up
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.events = EventWriter(app.state.store, ZoneInfo(settings.stats_timezone), settings.stats_keep_text)
     warm_up()
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
+    model_cache.use_folder(settings.cache_dir)
     lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
     app.state.live = LiveIndex(app.state.store, lexicon, defaults, app.state.rulebook)
     app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events, app.state.store)

@@ -18,9 +18,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 import scipy.sparse as sp
 from scipy.optimize import minimize
 
+from copilot.suggest import model_cache
 from copilot.suggest.features import STOPWORDS
 
 _NGRAMS = (1, 2, 3)
@@ -67,6 +69,16 @@ class _Block:
         kept = sorted(term for term, count in df.items() if count >= min_df)
         self.vocabulary = {term: i for i, term in enumerate(kept)}
         self.idf = np.array([math.log((1 + n) / (1 + df[t])) + 1 for t in kept], dtype=np.float64)
+
+    @classmethod
+    def of(cls, terms: np.ndarray, idf: np.ndarray) -> _Block:
+        """A block with a stored vocabulary (in feature order) and idf."""
+        if len(terms) != len(idf):
+            raise ValueError("terms and idf differ in length")
+        block = cls.__new__(cls)
+        block.vocabulary = {str(term): i for i, term in enumerate(terms)}
+        block.idf = np.asarray(idf, dtype=np.float64)
+        return block
 
     def row(self, terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """Feature indexes and values of one document."""
@@ -139,6 +151,32 @@ class IntentModel:
         self._coef, self._intercept = _fit_softmax(features, labels, len(self.intents))
         return self
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The fitted model as plain arrays (model_cache stores them)."""
+        arrays = {"intents": np.array(self.intents, dtype=str), "coef": self._coef, "intercept": self._intercept}
+        for name, block in (("chars", self._chars), ("lexical", self._lexical)):
+            if block is not None:
+                arrays[f"{name}_terms"] = np.array(list(block.vocabulary), dtype=str)
+                arrays[f"{name}_idf"] = block.idf
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> IntentModel | None:
+        """The model arrays() gave, or None when they do not make one."""
+        try:
+            model = cls()
+            model.intents = tuple(str(i) for i in arrays["intents"])
+            model._coef, model._intercept = arrays["coef"], arrays["intercept"]
+            if "chars_terms" in arrays:
+                model._chars = _Block.of(arrays["chars_terms"], arrays["chars_idf"])
+                model._lexical = _Block.of(arrays["lexical_terms"], arrays["lexical_idf"])
+                width = len(model._chars.vocabulary) + len(model._lexical.vocabulary)
+                if model._coef.shape != (width, len(model.intents)) or model._intercept.shape != (len(model.intents),):
+                    return None
+            return model
+        except (KeyError, ValueError):
+            return None
+
     def probabilities(self, text: str, words: Iterable[str], cues: Iterable[str] = ()) -> dict[str, float]:
         """Each intent's probability for a normalised message (empty when the model has nothing to say)."""
         if not self.intents:
@@ -179,12 +217,17 @@ def fitted(samples: Sequence[Sample]) -> IntentModel:
     for sample in samples:
         digest.update("\x1f".join([sample.text, sample.intent, " ".join(sample.words), " ".join(sample.cues)]).encode())
         digest.update(b"\x1e")
+    digest.update(f"{_NGRAMS}{_C}{_METHOD}{_MAX_ITER}{_CHAR_MIN_DF}{np.__version__}{scipy.__version__}".encode())
     key = digest.digest()
     with _fitted_lock:
         if key in _FITTED:
             _FITTED.move_to_end(key)
             return _FITTED[key]
-    model = IntentModel().fit(samples)
+    stored = model_cache.load(key.hex())
+    model = IntentModel.from_arrays(stored) if stored is not None else None
+    if model is None:
+        model = IntentModel().fit(samples)
+        model_cache.save(key.hex(), model.arrays())
     with _fitted_lock:
         _FITTED[key] = model
         while len(_FITTED) > _FITTED_KEEP:
