@@ -90,6 +90,13 @@ class Stats:
         self.dropped = 0
 
 
+def lint_answered(stats: Stats, sent_at: dict[int, float], seq: int, now: float) -> None:
+    """Time a lint answer from its draft; older drafts were skipped by the server (only the newest is
+    answered), so they are forgotten."""
+    stats.lint_ms.append((now - sent_at.pop(seq)) * 1000)
+    for older in [s for s in sent_at if s < seq]:
+        del sent_at[older]
+
 async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
     rng = random.Random(number)
     sent_at: dict[int, float] = {}
@@ -103,9 +110,7 @@ async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
                     frame = json.loads(raw)
                     stats.messages += 1
                     if frame["type"] == "lint":
-                        stats.lint_ms.append((now - sent_at.pop(frame["seq"])) * 1000)
-                        for seq in [s for s in sent_at if s < frame["seq"]]:
-                            del sent_at[seq]  # skipped by the server: only the newest is answered
+                        lint_answered(stats, sent_at, frame["seq"], now)
                     elif frame["type"] == "suggestions":
                         stats.suggest_ms.append((now - customer_at.pop(0)) * 1000)
                     elif frame["type"] == "error":
@@ -305,9 +310,7 @@ async def routed_agent(url: str, number: int, seconds: float, stats: Stats, push
                     frame = json.loads(raw)
                     stats.messages += 1
                     if frame["type"] == "lint":
-                        stats.lint_ms.append((now - sent_at.pop(frame["seq"])) * 1000)
-                        for seq in [s for s in sent_at if s < frame["seq"]]:
-                            del sent_at[seq]
+                        lint_answered(stats, sent_at, frame["seq"], now)
                     elif frame["type"] == "suggestions" and frame["message"] in pushed:
                         stats.push_ms.append((now - pushed.pop(frame["message"])) * 1000)
                     elif frame["type"] == "error":

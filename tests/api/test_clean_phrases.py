@@ -3,26 +3,11 @@ blocked phrases and never put them first, and what GET returns can be PUT back (
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
-
-from copilot.api.app import create_app
-from tests.conftest import authorize, make_settings
 
 DIRTY = "不好意思，你明天一定到，加我微信kefu888"
 NEW = {"title": "催发货", "body": "亲，付款后48小时内为您安排发货哦~", "intent": "ship_time", "group": "售中",
        "examples": ["什么时候发货", "怎么还没发货"], "keywords": ["发货"]}
-
-
-@pytest.fixture
-def api(tmp_path: Path, database_url: str, phrasebank_dir: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir)
-    with TestClient(create_app(settings)) as test_client:
-        authorize(test_client, "lead")
-        yield test_client
 
 
 def test_a_blocked_body_is_refused_with_its_problems_in_chinese(api: TestClient) -> None:

@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from copilot.api.app import create_app
 from copilot.csvcell import escape_cell, unescape_cell
-from tests.conftest import authorize, make_settings
 
 HEADER = "分组,快捷编码,短语内容,意图,关键词,示例问题\n"
-
-
-@pytest.fixture
-def api(tmp_path: Path, database_url: str, phrasebank_dir: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir)
-    with TestClient(create_app(settings)) as test_client:
-        authorize(test_client, "lead")
-        yield test_client
 
 
 def upload(api: TestClient, text: str, *, dry_run: bool = False, encoding: str = "gb18030",

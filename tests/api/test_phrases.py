@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,6 @@ from tests.conftest import authorize, make_settings
 NEW = {"title": "有赠品", "body": "亲，下单即送精美小礼品一份~", "intent": "promotion", "group": "售前",
        "shortcut": "zp1", "keywords": ["赠品"], "examples": ["有赠品吗", "送什么"]}
 FIELDS = {"id", "title", "body", "intent", "group", "shortcut", "keywords", "examples", "enabled", "version"}
-
-
-@pytest.fixture
-def api(tmp_path: Path, database_url: str, phrasebank_dir: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir)
-    with TestClient(create_app(settings)) as test_client:
-        authorize(test_client, "lead")
-        yield test_client
 
 
 def error_code(response: object) -> str:

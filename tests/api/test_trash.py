@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
-
-from copilot.api.app import create_app
-from tests.conftest import authorize, make_settings
-
-
-@pytest.fixture
-def api(tmp_path: Path, database_url: str, phrasebank_dir: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir)
-    with TestClient(create_app(settings)) as test_client:
-        authorize(test_client, "lead")
-        yield test_client
 
 
 def test_deleted_phrases_are_listed_newest_first_and_leave_the_bin_when_restored(api: TestClient) -> None:

@@ -49,3 +49,19 @@ def watch_csp(context: BrowserContext) -> list[str]:
 
     context.on("console", on_console)
     return violations
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A context the size of the sidebar (360 px wide) that may use the clipboard; every page in it must
+    work under the CSP (no inline script or style to block). Editor tests size their own."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 800},
+        locale="zh-CN",
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.set_default_timeout(5_000)
+    violations = watch_csp(context)
+    yield context
+    context.close()
+    assert violations == []

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import watch_csp
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -27,20 +26,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.start(timeout=120)
     yield live
     live.stop()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(
-        viewport={"width": 360, "height": 800},
-        locale="zh-CN",
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    context.set_default_timeout(5_000)
-    violations = watch_csp(context)
-    yield context
-    context.close()
-    assert violations == []
 
 
 @pytest.fixture

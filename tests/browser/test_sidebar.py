@@ -51,20 +51,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(
-        viewport={"width": 360, "height": 800},
-        locale="zh-CN",
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    context.set_default_timeout(5_000)
-    violations = watch_csp(context)
-    yield context
-    context.close()
-    assert violations == []  # every page works under the CSP: no inline script or style to block
-
-
-@pytest.fixture
 def open_sidebar(context: BrowserContext, server: LiveServer) -> Iterator[OpenSidebar]:
     """Open the sidebar for a conversation and wait until it is connected; fail on any page error."""
     errors: list[str] = []
