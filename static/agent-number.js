@@ -27,7 +27,7 @@ export function setupAgentNumber({ send, toast, closeSettings }) {
     $("agent-no").value = agentNo;
     ask.hidden = true;
     announce = Boolean(agentNo && send({ type: "profile", agent_no: agentNo }));
-    if (!announce) toast(agentNo ? `工号 ${agentNo} 已保存,连接后生效` : "已清除工号");
+    if (!announce) toast(agentNo ? `工号 ${agentNo} 已保存，连接后生效` : "已清除工号");
   }
 
   $("agent-no").value = agentNumber();

@@ -254,7 +254,7 @@ function checkShortcut() {
   const slot = el.pForm.querySelector('.field-error[data-for="shortcut"]');
   const code = el.fShortcut.value.trim().toLowerCase();
   const owner = code ? state.phrases.find((p) => p.id !== state.openId && (p.shortcut || "").toLowerCase() === code) : null;
-  slot.textContent = owner ? `快捷编码 ${code} 已被「${owner.title}」(${owner.id})使用,请换一个` : "";
+  slot.textContent = owner ? `快捷编码 ${code} 已被「${owner.title}」（${owner.id}）使用，请换一个` : "";
   el.fShortcut.toggleAttribute("aria-invalid", Boolean(owner));
   return owner;
 }
@@ -303,7 +303,7 @@ export async function save({ force = false } = {}) {
       const created = await api("POST", "/v1/phrases", force ? { ...values, force } : values);
       fillForm(created);
       settle(created);
-      toast(`已新建「${created.title}」,客服侧栏几秒内即可推荐`, { kind: "ok" });
+      toast(`已新建「${created.title}」，客服侧栏几秒内即可推荐`, { kind: "ok" });
     } else {
       const changes = changedFields(values);
       if (!Object.keys(changes).length) {
@@ -322,7 +322,7 @@ async function put(version, changes) {
   fillFormKeepingCaret(saved);
   settle(saved);
   const forced = changes.force ? "，含违规内容（已记入历史）" : "";
-  toast(`已保存「${saved.title}」(版本 ${saved.version})${forced}`, { kind: "ok" });
+  toast(`已保存「${saved.title}」（版本 ${saved.version}）${forced}`, { kind: "ok" });
 }
 
 /** Refill the form after a save without moving the body's caret when its text did not change. */
@@ -343,7 +343,7 @@ function handleSaveError(error, mine, retry = null) {
     conflict(mine, error.details.current, error.message);
   } else if (error.status === 404 && state.openId !== NEW) {
     el.pFormError.textContent = "";
-    el.pFormError.append(`${error.message}(可能已被他人删除)。您的内容还在表单里:`,
+    el.pFormError.append(`${error.message}（可能已被他人删除）。您的内容还在表单里：`,
       h("button", { type: "button", class: "btn link-dark", onclick: saveAsNew }, "另存为新话术"));
   } else {
     showErrors(el.pForm, error);
@@ -412,7 +412,7 @@ function conflict(mine, theirs, message) {
       state.base = structuredClone(theirs);
       fillForm(theirs);
       settle(theirs);
-      toast("已采用当前版本,您的修改未保存", {
+      toast("已采用当前版本，您的修改未保存", {
         action: "撤销",
         ms: UNDO_MS,
         onAction: () => {
@@ -444,7 +444,7 @@ async function toggleEnabled({ force = false } = {}) {
     settle(saved);
     fillForm({ ...keep, enabled: saved.enabled });
     onFormInput();
-    toast(enabled ? `已启用「${saved.title}」` : `已停用「${saved.title}」,不会再推荐给客服`, {
+    toast(enabled ? `已启用「${saved.title}」` : `已停用「${saved.title}」，不会再推荐给客服`, {
       kind: "ok",
       action: "撤销",
       ms: UNDO_MS,

@@ -10,7 +10,7 @@ const DEFAULT_KIND_NAMES = {
 };
 const SCOPE_NAMES = { all: "全部", presale: "售前", aftersale: "售后" };
 const DEFAULT_MESSAGES = {
-  forbid: "本店禁用语,请勿发送", substitute: "本店要求换一种说法", regex: "本店规则不允许这样的说法", allow: "",
+  forbid: "本店禁用语，请勿发送", substitute: "本店要求换一种说法", regex: "本店规则不允许这样的说法", allow: "",
 };
 export const RULE_FIELDS = [
   ["kind", "类型", (v) => KIND_NAMES[v] || String(v)],
@@ -207,7 +207,7 @@ async function saveRule() {
       if (body.severity === null) delete body.severity;
       if (body.message === null) delete body.message;
       saved = await api("POST", "/v1/rules", body);
-      toast(`已新增规则 ${saved.id}:「${saved.term}」,2 秒内对所有客服生效`, { kind: "ok" });
+      toast(`已新增规则 ${saved.id}：「${saved.term}」，2 秒内对所有客服生效`, { kind: "ok" });
     } else {
       const diff = changes(values, base);
       if (!Object.keys(diff).length) {

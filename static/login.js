@@ -12,8 +12,8 @@ document.getElementById("login").addEventListener("submit", async (event) => {
     });
     if (response.ok) { location.reload(); return; }
     const body = await response.json().catch(() => null);
-    error.textContent = (body && body.error && body.error.message) || "登录失败,请稍后重试";
+    error.textContent = (body && body.error && body.error.message) || "登录失败，请稍后重试";
   } catch (e) {
-    error.textContent = "无法连接服务,请检查网络";
+    error.textContent = "无法连接服务，请检查网络";
   }
 });

@@ -16,7 +16,7 @@ import { storage } from "./storage.js";
 const CONNECTION_TEXT = {
   connected: "已连接",
   connecting: "连接中…",
-  disconnected: "已断开,正在重连",
+  disconnected: "已断开，正在重连",
 };
 const DRAFT_DEBOUNCE_MS = 30;
 const RECHECK_BEFORE_COPY_MS = 1500; // the copy path waits this long for the verdict under today's rules
@@ -118,7 +118,7 @@ const socket = new ReconnectingSocket(wsUrl, {
     el.conn.dataset.state = "unauthorized";
     el.conn.textContent = "未登录";
     el.conn.title = event.reason || "";
-    toast("登录已失效,请重新登录(草稿已保存在本机)", {
+    toast("登录已失效，请重新登录（草稿已保存在本机）", {
       kind: "error",
       action: "去登录",
       onAction: () => location.reload(),
@@ -306,7 +306,7 @@ function renderSuggestions(items) {
     const c = book.active?.customer;
     if (waiting) el.suggestEmpty.textContent = "正在分析顾客消息…";
     else if (c?.lost) el.suggestEmpty.textContent = "这条消息的建议未保留，可输入 / 搜索短语，或等顾客的下一条消息。";
-    else if (c) el.suggestEmpty.textContent = "没有合适的短语,请手动回复。";
+    else if (c) el.suggestEmpty.textContent = "没有合适的短语，请手动回复。";
     else {
       el.suggestEmpty.replaceChildren("等待顾客消息…", h("br"), "也可以把顾客的话粘贴到上方输入框。");
     }
@@ -323,7 +323,7 @@ function submitCustomer(text) {
   renderCustomer();
   if (!socket.send(frame)) {
     state.outbox = [frame];
-    toast("尚未连接,连接后自动获取建议");
+    toast("尚未连接，连接后自动获取建议");
   }
 }
 
@@ -753,7 +753,7 @@ function renderSlash() {
     const name = INTENT_NAMES[slash.intent] || "";
     note = slash.items.length || slash.loading ? `“${name}”话术` : `没有“${name}”话术`;
   } else if (!slash.q) {
-    note = "输入短语编码或关键词,如 /fp";
+    note = "输入短语编码或关键词，如 /fp";
   } else if (slash.items.length === 0) {
     note = slash.loading ? "搜索中…" : `没有匹配"${slash.q}"的短语`;
   }
@@ -868,7 +868,7 @@ async function copyDraft() {
   // the agent kept typing, or switched conversation: let them press again
   if (el.draft.value !== text || book.activeId !== conversation) return;
   if (!state.current) {
-    const ok = await confirmCopy("草稿还没检查完", ["暂时无法检查草稿(可能已断开连接)。"]);
+    const ok = await confirmCopy("草稿还没检查完", ["暂时无法检查草稿（可能已断开连接）。"]);
     if (!ok) return el.draft.focus();
   } else if (state.lint.verdict === "block") {
     const errors = state.view.filter((v) => v.d.severity === "error").map((v) => `「${v.d.text}」${v.d.message}`);
@@ -881,7 +881,7 @@ async function copyDraft() {
     return;
   }
   if (!(await writeClipboard(text))) {
-    toast("复制失败,请手动选中草稿复制", { kind: "error" });
+    toast("复制失败，请手动选中草稿复制", { kind: "error" });
     return;
   }
   if (conversation !== null) {
@@ -892,7 +892,7 @@ async function copyDraft() {
   // the reply is on its way: empty the box for the next one (Ctrl+Z or 恢复 brings it back)
   replaceRange(0, el.draft.value.length, "");
   el.draft.blur();
-  toast("已复制,请粘贴到聊天窗口发送", {
+  toast("已复制，请粘贴到聊天窗口发送", {
     action: "恢复草稿",
     onAction: () => {
       if (el.draft.value === "" && book.activeId === conversation) replaceRange(0, 0, text);

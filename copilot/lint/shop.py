@@ -12,7 +12,7 @@ SHOP_PACK = "shop"  # shop rule ids read shop.<n>; no file in rules/ may take th
 SHOP_KINDS = ("forbid", "substitute", "allow", "regex")
 DEFAULT_SEVERITY = {"forbid": "error", "substitute": "warning", "allow": "info", "regex": "warning"}
 DEFAULT_MESSAGE = {
-    "forbid": "本店禁用语,请勿发送",
+    "forbid": "本店禁用语，请勿发送",
     "substitute": "本店要求换一种说法",
     "allow": "本店允许的说法",
     "regex": "本店规则不允许这样的说法",

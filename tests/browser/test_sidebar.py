@@ -332,7 +332,7 @@ def test_reconnects_after_a_server_restart_and_keeps_the_draft(tmp_path: Path, o
 
         expect(page.locator("#offline")).to_be_hidden()
         server.stop()
-        expect(page.locator("#conn")).to_have_text("已断开,正在重连")
+        expect(page.locator("#conn")).to_have_text("已断开，正在重连")
         banner = page.locator("#offline")  # not only a tooltip: a banner says so, with a way to retry
         expect(banner).to_contain_text("无法连接服务器")
         page.keyboard.insert_text("哦")  # typed while offline: no verdict can be current

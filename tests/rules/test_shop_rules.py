@@ -32,7 +32,7 @@ def test_list_shows_every_default_rule_then_the_shop_rules(api: TestClient) -> N
     assert created.status_code == 201 and created.headers["location"] == "/v1/rules/shop.1"
     rule = created.json()
     assert rule["id"] == "shop.1" and rule["source"] == "shop" and rule["version"] == 1
-    assert rule["severity"] == "error" and rule["message"] == "本店禁用语,请勿发送" and rule["replacements"] == []
+    assert rule["severity"] == "error" and rule["message"] == "本店禁用语，请勿发送" and rule["replacements"] == []
     after = api.get("/v1/rules").json()
     assert after[: len(before)] == before and after[-1]["id"] == "shop.1"
     assert api.get("/v1/rules/shop.1").json()["term"] == "亲爱滴"
