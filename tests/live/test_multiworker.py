@@ -135,8 +135,9 @@ def test_sidebars_connected_before_a_rule_is_saved_get_it_on_their_next_draft(cl
 
 # Shared conversations (#10): pushes reach a sidebar whichever worker of whichever host takes them.
 # The 1,000 take over a minute on a loaded 2-core machine (suggestions cost most of it); the default
-# keeps the test near 15 s. COPILOT_TEST_PUSHES=1000 runs the full count (bench/ws_load.py --multi-host too).
-PUSHES = int(os.environ.get("COPILOT_TEST_PUSHES", "150"))
+# keeps the test short (what it checks is that every push arrives, not how fast). COPILOT_TEST_PUSHES=1000
+# runs the full count (bench/ws_load.py --multi-host too).
+PUSHES = int(os.environ.get("COPILOT_TEST_PUSHES", "60"))
 CONCURRENCY = 20
 PUSH_TOKEN = "multi-host-push-token"
 PUSHED = {"Authorization": f"Bearer {PUSH_TOKEN}"}
