@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from copilot.store import PhrasePublic, Store, load_enabled_phrases, phrasebank_version
@@ -36,6 +36,7 @@ class Live(Generic[T]):
         self.store = store
         self.version, self.current = self.load()
         self._lock = asyncio.Lock()
+        self.on_swap: list[Callable[[], None]] = []  # called on the loop after a new object is swapped in
 
     def stored_version(self) -> int:
         """The store's counter for what this object is built from (read in a worker thread)."""
@@ -58,6 +59,8 @@ class Live(Generic[T]):
             version, built = await asyncio.to_thread(self.load)
             self.version, self.current = version, built  # one assignment each: readers never see half
             log.info("%s rebuilt at version %s", self.what, version)
+            for listener in self.on_swap:
+                listener()
             return True
 
 

@@ -70,10 +70,6 @@ CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
 SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a bounded batch each time)
-# How often the hub looks whether the rule book swapped in a new Linter (an identity check, nothing more).
-# The rule book itself polls the rules' version every COPILOT_REFRESH_SECONDS (and at once after a rule is
-# saved through this worker), so a change anywhere is re-linted here within about that plus this.
-RULES_CHECK_S = 0.1
 
 
 def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
@@ -315,7 +311,9 @@ class Hub:
         self.connections: set[AgentConnection] = set()  # every open sidebar here, for re-linting
         self._watchers_written = asyncio.Lock()  # so the newest count is the one stored
         self._reading: set[asyncio.Task[None]] = set()  # frames being read for notices that left them out
-        self._rules_seen = rulebook.linter
+        # the rule book polls the rules' version every COPILOT_REFRESH_SECONDS (and at once after a rule is
+        # saved through this worker): each swap re-lints every sidebar's newest draft here
+        rulebook.on_swap.append(self._relint_all)
         self._presence_unwritten: set[str] = set()  # agents whose count a failed write left stale
 
     @property
@@ -561,22 +559,16 @@ class Hub:
 
     async def run(self) -> None:
         """This worker's part of the shared conversations: hear pushes, keep its watcher and presence rows
-        alive, sweep; and re-lint open drafts when the rules change."""
+        alive, sweep. (Open drafts are re-linted from the rule book's swaps, _relint_all.)"""
         await asyncio.gather(self.bus.run(self.hear), self._every(HEARTBEAT_S, self._heartbeat),
-                             self._every(SWEEP_EVERY_S, self._sweep), self._relint_on_rule_changes())
+                             self._every(SWEEP_EVERY_S, self._sweep))
 
-    async def _relint_on_rule_changes(self) -> None:
-        """Whenever the rule book holds a new Linter (the rules changed on any worker), every sidebar here
-        re-lints its newest draft. Each connection's own linter_loop does it (short drafts on the loop one
-        task at a time, long ones on the compute threads), so this only marks them."""
-        while True:
-            await asyncio.sleep(RULES_CHECK_S)
-            linter = self.rulebook.linter
-            if linter is self._rules_seen:
-                continue
-            self._rules_seen = linter
-            for connection in list(self.connections):
-                connection.relint_later()
+    def _relint_all(self) -> None:
+        """The rules changed (on any worker): every sidebar here re-lints its newest draft. Each connection's
+        own linter_loop does it (short drafts on the loop one task at a time, long ones on the compute
+        threads), so this only marks them."""
+        for connection in list(self.connections):
+            connection.relint_later()
 
     async def close(self) -> None:
         """Take this worker's watchers out of the count at once (a killed worker's expire instead)."""
