@@ -118,6 +118,17 @@ class Settings(BaseSettings):
         default=False, description="keep the text of sent replies with the stats events (off: no message bodies)"
     )
     stats_timezone: str = Field(default="Asia/Shanghai", description="the time zone stats days are counted in")
+    # Learning from the team (#12): chat logs are mined, then their text is dropped unless this is on.
+    learn_keep_text: bool = Field(
+        default=False, description="keep an upload's masked chat turns after mining (off: deleted when mined)"
+    )
+    learn_auto_accept_agents: int = Field(
+        default=0, ge=0, le=1000,
+        description="accept a candidate example once this many different agents chose it (0: never, a lead decides)",
+    )
+    learn_max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="largest chat-log file an upload accepts (413 above)"
+    )
 
     @field_validator("cache_dir", mode="before")
     @classmethod

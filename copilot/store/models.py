@@ -239,5 +239,93 @@ class AgentEvent(Base):
     at: Mapped[float] = mapped_column(Float)  # Unix seconds
 
 
+class LearnCandidate(Base):
+    """A customer message (masked) proposed as an example question of a phrase, from agents' use of the
+    phrase or from an imported chat log. One row per phrase and normalised message; a rejected one stays,
+    so the same message is never proposed for that phrase again."""
+
+    __tablename__ = "learn_candidates"
+    __table_args__ = (UniqueConstraint("phrase_id", "message_key", name="uq_learn_candidates_phrase_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phrase_id: Mapped[str] = mapped_column(String(40), index=True)
+    message: Mapped[str] = mapped_column(String(200))  # masked, as first seen
+    message_key: Mapped[str] = mapped_column(String(64))  # copilot.learn.keys.message_key
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / accepted / rejected
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class LearnSighting(Base):
+    """How often one agent chose a candidate's phrase for its message, per source: "use" (the sidebar) or
+    the id of the chat-log upload it was mined from, so deleting an upload deletes what it contributed."""
+
+    __tablename__ = "learn_sightings"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("learn_candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    agent: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" when the sidebar had no agent
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LearnUpload(Base):
+    """One chat-log upload and its mining job: queued → running → done / failed / cancelled. A running
+    job's worker renews `lease_until`; a job whose lease ran out (its worker died) is run again from the
+    start, since its results are written in one transaction with its end."""
+
+    __tablename__ = "learn_uploads"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)  # customer messages to mine
+    done: Mapped[int] = mapped_column(Integer, default=0)  # of them mined so far
+    messages: Mapped[int] = mapped_column(Integer, default=0)  # rows in the file
+    conversations: Mapped[int] = mapped_column(Integer, default=0)
+    candidates: Mapped[int] = mapped_column(Integer, default=0)  # sightings found, when done
+    gaps: Mapped[int] = mapped_column(Integer, default=0)  # clusters found, when done
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[float | None] = mapped_column(Float)  # Unix seconds
+    cancel: Mapped[bool] = mapped_column(Boolean, default=False)  # asked to stop; the job stops at its next batch
+
+
+class LearnTurn(Base):
+    """One message of an upload, masked, waiting to be mined; deleted when mining ends unless
+    COPILOT_LEARN_KEEP_TEXT is on."""
+
+    __tablename__ = "learn_turns"
+    __table_args__ = (Index("ix_learn_turns_upload_id", "upload_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("learn_uploads.id", ondelete="CASCADE"))
+    conversation: Mapped[str] = mapped_column(String(128))
+    at: Mapped[float] = mapped_column(Float)  # Unix seconds (0 when the file gave no time)
+    role: Mapped[str] = mapped_column(String(8))  # customer / agent
+    agent: Mapped[str | None] = mapped_column(String(64))  # the agent column, when the file has one
+    text: Mapped[str] = mapped_column(Text)  # masked
+
+
+class LearnGap(Base):
+    """A cluster of near-duplicate customer questions from an upload that no phrase answers, with the
+    agents' most common reply to them."""
+
+    __tablename__ = "learn_gaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("learn_uploads.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))  # the message_key of its most frequent question
+    count: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # up to five, most frequent first
+    reply: Mapped[str | None] = mapped_column(Text)  # masked
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead made a phrase of it, or waved it off
+
+
 # Registered on Base.metadata here, so migrations and their model check see the account tables too.
 from copilot.auth import models as _auth_models  # noqa: E402, F401
