@@ -1,0 +1,60 @@
+"""Which phrase an agent's reply was: the phrase whose body (placeholders left out) the reply matches
+closely enough, whether the agent inserted it from the sidebar, typed it from memory or edited it a
+little (added 亲, changed the ending)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+from rapidfuzz import fuzz, process
+
+from copilot.learn.keys import key_text
+
+# The fuzzy ratio (0-100, rapidfuzz's normalised Indel similarity over key_text) a reply needs to count
+# as a phrase. Chosen on bench/learn.py's generated log (agents' edits of phrases against their free
+# replies): see the README's learning section for the precision and recall it gives.
+MATCH_RATIO = 80.0
+REPLY_CHARS = 600  # a longer reply is compared by its first this many characters (bounded work per reply)
+_PLACEHOLDER = re.compile(r"\{(agent_no|shop|customer)\}")
+
+
+class HasBody(Protocol):
+    id: str
+    body: str
+
+
+class ReplyMatcher:
+    """Matches replies to the bodies of one phrasebank version (immutable: build a new one per version)."""
+
+    def __init__(self, phrases: Iterable[HasBody], ratio: float = MATCH_RATIO) -> None:
+        self.ratio = ratio
+        self._ids: list[str] = []
+        self._keys: list[str] = []
+        for phrase in phrases:
+            key = key_text(_PLACEHOLDER.sub("", phrase.body))
+            if key:
+                self._ids.append(phrase.id)
+                self._keys.append(key)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def match(self, reply: str) -> str | None:
+        """The id of the phrase this reply is, or None when no body is close enough."""
+        found = self.best(reply)
+        return found[0] if found is not None else None
+
+    def best(self, reply: str) -> tuple[str, float] | None:
+        """The closest phrase at or above the ratio, with its ratio."""
+        if not self._keys:
+            return None
+        key = key_text(reply[:REPLY_CHARS])
+        if not key:
+            return None
+        found = process.extractOne(key, self._keys, scorer=fuzz.ratio, score_cutoff=self.ratio)
+        if found is None:
+            return None
+        _, score, slot = found
+        return self._ids[slot], float(score)
