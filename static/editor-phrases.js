@@ -26,6 +26,7 @@ const state = {
   openId: null, // the phrase in the form (NEW for an unsaved new one), or null
   base: null, // the stored phrase the form started from (null for a new one)
   drafts: new Map(), // id → form values not yet saved (switching phrases never loses an edit)
+  onCreated: null, // runs once the new phrase in the form is saved (学习's 缺口 dismisses its gap then)
 };
 let lint = null;
 
@@ -73,6 +74,29 @@ export function hasUnsaved() {
 }
 
 export const phraseList = () => state.phrases;
+
+/**
+ * Open the new-phrase form filled with `values` (学习's 缺口: the agents' reply and the customers'
+ * questions); `onCreated(phrase)` runs once that phrase is saved; `note` says where it came from. An unsaved new phrase already in the
+ * form is never overwritten: it is opened instead and the answer is false.
+ */
+export function openNewPhrase(values, onCreated = null, note = "") {
+  const open = state.openId === NEW && !el.pForm.hidden;
+  const draft = open ? (isDirty() ? readForm() : null) : state.drafts.get(NEW);
+  if (draft && !same(draft, EMPTY)) {
+    openPhrase(NEW);
+    toast("已有一条未保存的新话术：请先保存或放弃它，再从缺口新建", { kind: "error", ms: 8000 });
+    return false;
+  }
+  stashDraft();
+  state.drafts.delete(NEW);
+  state.openId = null; // so openPhrase fills the form again even when NEW was open
+  state.drafts.set(NEW, { ...EMPTY, ...values });
+  state.onCreated = onCreated;
+  openPhrase(NEW);
+  el.pMeta.textContent = note;
+  return true;
+}
 
 export async function loadPhrases({ quiet = false } = {}) {
   try {
@@ -260,6 +284,7 @@ function checkShortcut() {
 }
 
 function revert() {
+  if (state.openId === NEW) state.onCreated = null; // the new phrase from a gap was given up
   state.drafts.delete(state.openId);
   el.pConflict.hidden = true;
   clearErrors(el.pForm);
@@ -301,9 +326,12 @@ export async function save({ force = false } = {}) {
   try {
     if (state.openId === NEW) {
       const created = await api("POST", "/v1/phrases", force ? { ...values, force } : values);
+      const onCreated = state.onCreated;
+      state.onCreated = null;
       fillForm(created);
       settle(created);
       toast(`已新建「${created.title}」，客服侧栏几秒内即可推荐`, { kind: "ok" });
+      onCreated?.(created);
     } else {
       const changes = changedFields(values);
       if (!Object.keys(changes).length) {
@@ -376,6 +404,7 @@ function saveAsNew() {
   state.drafts.delete(state.openId);
   state.openId = NEW;
   state.base = null;
+  state.onCreated = null; // not the phrase a gap asked for
   fillForm(values);
   showFormChrome();
   save();

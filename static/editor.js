@@ -1,17 +1,22 @@
 // The team lead's editor at /editor: log in, then curate phrases and shop rules, try messages on the
-// test bench, import/export the phrasebank and read the stats. Every piece of data reaches the DOM
+// test bench, import/export the phrasebank, read the stats and learn from the team's conversations. Every piece of data reaches the DOM
 // as text (textContent / text nodes), never as HTML.
 
 import { $, INTENT_LABELS, h, isTextField } from "./common.js";
 import { ApiError, ROLE_NAMES, api, canWrite, session, toast } from "./editor-core.js";
-import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openPhrase, phraseList, save as savePhrase } from "./editor-phrases.js";
+import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openNewPhrase, openPhrase, save as savePhrase } from "./editor-phrases.js";
+import { initLearn, leaveLearn, loadLearn } from "./editor-learn.js";
 import { initImport } from "./editor-import.js";
 import { initRules, loadRules, openRule } from "./editor-rules.js";
 import { initStats, loadStats } from "./editor-stats.js";
 import { initTrash } from "./editor-trash.js";
 
-const TABS = ["phrases", "bench", "rules", "io", "stats"];
+const TABS = ["phrases", "bench", "rules", "io", "stats", "learn"];
+const LEAD_TABS = new Set(["learn"]); // the learning routes are for leads and admins only
 let currentTab = null;
+
+/** The tabs this user may open, in order. */
+const openTabs = () => TABS.filter((name) => canWrite() || !LEAD_TABS.has(name));
 
 // ---------------------------------------------------------------- login
 
@@ -68,7 +73,7 @@ function loggedIn(user, csrf) {
   $("readonly-note").hidden = canWrite();
   loadPhrases();
   loadRules();
-  showTab(TABS.includes(location.hash.slice(1)) ? location.hash.slice(1) : "phrases");
+  showTab(openTabs().includes(location.hash.slice(1)) ? location.hash.slice(1) : "phrases");
   if (fromLogin) focusFirstField();
 }
 
@@ -109,16 +114,18 @@ function wireTabs() {
   }
   // ←/→ (Home/End) move between tabs; only the selected tab is in the Tab order (a roving tabindex)
   $("tabs").addEventListener("keydown", (e) => {
-    const at = TABS.indexOf(currentTab);
-    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[e.key];
+    const tabs = openTabs();
+    const at = tabs.indexOf(currentTab);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[e.key];
     if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
-    showTab(TABS[(to + TABS.length) % TABS.length]);
+    showTab(tabs[(to + tabs.length) % tabs.length]);
     $(`tab-${currentTab}`).focus();
   });
 }
 
 function showTab(name) {
+  if (!openTabs().includes(name)) return;
   currentTab = name;
   for (const tab of document.querySelectorAll(".tab")) {
     tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
@@ -130,6 +137,8 @@ function showTab(name) {
   if (name === "rules") loadRules();
   if (name === "stats") loadStats();
   if (name === "bench") $("b-message").focus();
+  if (name === "learn") loadLearn();
+  else leaveLearn();
 }
 
 // ---------------------------------------------------------------- test bench
@@ -202,7 +211,7 @@ function onKeydown(e) {
   if (e.isComposing || e.keyCode === 229 || !session.user) return;
   if ($("history").open || $("trash").open) return; // the dialog handles Esc itself
   const inText = isTextField(e.target);
-  if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-5]$/.test(e.code)) {
+  if (e.altKey && !e.ctrlKey && !e.metaKey && /^Digit[1-6]$/.test(e.code)) {
     e.preventDefault();
     showTab(TABS[Number(e.code.slice(5)) - 1]);
     return;
@@ -287,6 +296,13 @@ async function boot() {
     }
   });
   initImport();
+  initLearn({
+    visible: () => currentTab === "learn" && session.user !== null,
+    newPhrase: (values, onCreated, note) => {
+      showTab("phrases");
+      openNewPhrase(values, onCreated, note);
+    },
+  });
   $("history-close").addEventListener("click", () => $("history").close());
   document.addEventListener("keydown", onKeydown);
   window.addEventListener("focus", () => {

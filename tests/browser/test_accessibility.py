@@ -70,7 +70,7 @@ def test_both_pages_take_focus_at_login_and_axe_finds_nothing_serious(browser: B
         assert violations(editor) == []
         editor.click("#trash-close")
         editor.click("#p-revert")  # nothing unsaved, so 退出 below needs no second click
-        for tab in ("rules", "stats"):
+        for tab in ("rules", "stats", "learn"):
             editor.click(f"#tab-{tab}")
             expect(editor.locator(f"#view-{tab}")).to_be_visible()
             assert violations(editor) == [], tab
