@@ -20,7 +20,17 @@ const state = {
   uploads: new Map(), // id → {upload, row, cells}
   pollTimer: null,
   moving: null, // the candidate whose 移到… panel is open
+  unshown: false, // a background reload came while 移到… was open: render once it closes
+  asked: { candidates: 0, gaps: 0, uploads: 0 }, // the newest request of each list: an older answer is dropped
 };
+const CANDIDATES_SHOWN = 500;
+
+/** GET `path` for list `name`; null when a newer request for the same list was made meanwhile. */
+async function newest(name, path) {
+  const mine = ++state.asked[name];
+  const answer = await api("GET", path);
+  return mine === state.asked[name] ? answer : null;
+}
 
 /**
  * Wire the tab. `visible()` says whether the tab is showing (polling stops when it is not);
@@ -96,12 +106,18 @@ function neighbour(item, selector) {
 export async function loadCandidates({ focus = null } = {}) {
   const error = $("l-candidates-error");
   try {
-    state.groups = await api("GET", "/v1/learn/candidates?status=pending&limit=500");
+    const groups = await newest("candidates", `/v1/learn/candidates?status=pending&limit=${CANDIDATES_SHOWN}`);
+    if (groups === null) return;
+    state.groups = groups;
   } catch (e) {
     error.textContent = e.message;
     return;
   }
   error.textContent = "";
+  if (state.moving && !focus) {
+    state.unshown = true; // a lead choosing where to move a candidate keeps the panel they are typing in
+    return;
+  }
   keepPlace($("l-candidates"), renderCandidates, focus, $("l-candidates-title"));
 }
 
@@ -115,9 +131,12 @@ function agentsText(c) {
 function renderCandidates() {
   const groups = Array.isArray(state.groups) ? state.groups : [];
   const total = groups.reduce((n, g) => n + (g.candidates?.length || 0), 0);
-  $("l-candidates-count").textContent = total ? `${groups.length} 条话术，${total} 个候选问法` : "";
+  $("l-candidates-count").textContent = !total ? ""
+    : total >= CANDIDATES_SHOWN ? `${groups.length} 条话术，最常见的 ${total} 个候选问法（处理后显示更多）`
+      : `${groups.length} 条话术，${total} 个候选问法`;
   const box = $("l-candidates");
   state.moving = null;
+  state.unshown = false;
   if (!groups.length) {
     box.replaceChildren(h("p", { class: "muted pane-empty" },
       "暂时没有候选问法。客服在侧栏选用话术回答顾客、或导入聊天记录后，这里会列出可以加入示例问题的顾客问法。"));
@@ -253,6 +272,10 @@ function closeMove(refocus = false) {
   panel.remove();
   button.setAttribute("aria-expanded", "false");
   if (refocus) button.focus();
+  if (state.unshown) {
+    state.unshown = false;
+    keepPlace($("l-candidates"), renderCandidates, null, null);
+  }
 }
 
 // ---------------------------------------------------------------- 缺口
@@ -261,7 +284,8 @@ export async function loadGaps({ focus = null } = {}) {
   const error = $("l-gaps-error");
   let gaps;
   try {
-    gaps = await api("GET", "/v1/learn/gaps?limit=100");
+    gaps = await newest("gaps", "/v1/learn/gaps?limit=100");
+    if (gaps === null) return;
   } catch (e) {
     error.textContent = e.message;
     return;
@@ -370,12 +394,16 @@ async function upload() {
 
 export async function loadUploads() {
   let uploads;
+  const error = $("l-uploads-error");
   try {
-    uploads = await api("GET", "/v1/learn/chatlogs");
+    uploads = await newest("uploads", "/v1/learn/chatlogs");
+    if (uploads === null) return;
   } catch (e) {
-    $("l-upload-error").textContent = e.message;
+    error.textContent = e.message;
+    resumePolling(); // a running job is still followed once the service answers again
     return;
   }
+  error.textContent = "";
   showUploads(Array.isArray(uploads) ? uploads : []);
 }
 

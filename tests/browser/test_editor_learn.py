@@ -9,6 +9,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx2 as httpx
 import pytest
@@ -64,9 +65,13 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     assert errors == [] and violations == []
 
 
-def open_learn(context: BrowserContext, server: LiveServer) -> Page:
+def log_in(context: BrowserContext, server: LiveServer) -> None:
     answer = context.request.post(f"{server.url}/v1/auth/login", data={"name": "wang", "password": PASSWORD})
     assert answer.ok, answer.text()
+
+
+def open_learn(context: BrowserContext, server: LiveServer) -> Page:
+    log_in(context, server)
     page = context.new_page()
     page.goto(f"{server.url}/editor#learn")
     expect(page.locator("#tab-learn")).to_have_attribute("aria-selected", "true")
@@ -78,7 +83,14 @@ def first_suggestion(client: httpx.Client, message: str) -> str | None:
     return suggestions[0]["id"] if suggestions else None
 
 
-def frame_of(ws: ClientConnection, kind: str) -> dict[str, object]:
+def pending(context: BrowserContext, server: LiveServer) -> list[dict[str, Any]]:
+    answer = context.request.get(f"{server.url}/v1/learn/candidates")
+    assert answer.ok, answer.text()
+    groups: list[dict[str, Any]] = answer.json()
+    return groups
+
+
+def frame_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
     while True:
         frame = json.loads(ws.recv(timeout=5))
         assert frame["type"] != "error", frame
@@ -101,6 +113,13 @@ def test_a_phrase_an_agent_chose_is_accepted_in_the_editor_and_suggested_on_the_
         frame_of(ws, "suggestions")
         ws.send(json.dumps({"type": "used", "phrase": PHRASE, "conversation": "learn-1"}))
         assert frame_of(ws, "recorded")["what"] == "used"
+
+    # the sighting may be written a moment after its frame is acknowledged (the stats queue flushes so)
+    log_in(context, one)
+    deadline = time.monotonic() + 10
+    while not any(c["message"] == MESSAGE for g in pending(context, one) for c in g["candidates"]):
+        assert time.monotonic() < deadline, pending(context, one)
+        time.sleep(0.1)
 
     page = open_learn(context, one)
     candidate = page.locator(f'#l-candidates .l-group[data-phrase="{PHRASE}"] .l-cand', has_text=MESSAGE)
@@ -162,6 +181,7 @@ def test_an_uploaded_chat_log_is_mined_with_a_progress_bar_and_a_gap_becomes_a_p
 
         gap = page.locator("#l-gaps .l-gap", has_text=GAP_QUESTIONS[0])
         expect(gap).to_contain_text(GAP_REPLY)
+        assert page.evaluate("v => v.scrollWidth <= v.clientWidth", page.locator("#view-learn").element_handle())
         if AXE.exists():  # the tab in use: candidates, gaps and the uploads table
             assert violations(page) == []
         gap.get_by_role("button", name="新建短语").click()
