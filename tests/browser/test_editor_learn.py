@@ -29,7 +29,7 @@ PHRASE = "return-04"  # 换尺码颜色
 # The default phrasebank suggests 改地址 first for this; once it is an example of 换尺码颜色, that comes first.
 MESSAGE = "我想把那双换成42的"
 # A question no default phrase answers, asked again and again in the chat log, with the agents' usual reply.
-GAP_QUESTIONS = ["你们的猫粮幼猫能吃吗", "这款猫粮幼猫能吃吗？", "猫粮幼猫能不能吃", "幼猫能吃你们的猫粮吗"]
+GAP_QUESTIONS = ["你们的猫粮幼猫能吃吗", "你们的猫粮幼猫能吃吗？", "这款猫粮幼猫能吃吗", "猫粮幼猫能不能吃"]
 GAP_REPLY = "可以的亲，这款猫粮幼猫和成猫都能吃，幼猫建议用温水泡软再喂~"
 
 
@@ -37,7 +37,7 @@ GAP_REPLY = "可以的亲，这款猫粮幼猫和成猫都能吃，幼猫建议�
 def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, LiveServer]]:
     """Two servers (two processes, like two workers) over one SQLite file, with one team lead."""
     folder = tmp_path_factory.mktemp("learn")
-    first = LiveServer(folder, env=FAST_LOGIN).start()
+    first = LiveServer(folder, env=FAST_LOGIN).start(timeout=60)
     second: LiveServer | None = None
     try:
         store = Store.from_url(first.env["COPILOT_DATABASE_URL"])
@@ -45,7 +45,7 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
             make_user(store, "wang", "lead")
         finally:
             store.dispose()
-        second = LiveServer(folder, env=FAST_LOGIN).start()
+        second = LiveServer(folder, env=FAST_LOGIN).start(timeout=60)
         yield first, second
     finally:
         if second is not None:
@@ -126,7 +126,8 @@ def test_a_phrase_an_agent_chose_is_accepted_in_the_editor_and_suggested_on_the_
     expect(page.locator(f'#l-candidates .l-group[data-phrase="{PHRASE}"] h3')).to_contain_text("换尺码颜色")
     expect(candidate).to_contain_text("次数 1")
     expect(candidate).to_contain_text("坐席：007")
-    with page.expect_response(lambda r: r.url.endswith("/accept")) as accepted:
+    # a write answers once this worker's phrase index is rebuilt: seconds on a busy machine
+    with page.expect_response(lambda r: r.url.endswith("/accept"), timeout=15_000) as accepted:
         candidate.get_by_role("button", name=f"采纳：{MESSAGE}").click()
     assert accepted.value.ok, accepted.value.text()
     saved = time.monotonic()
@@ -179,8 +180,9 @@ def test_an_uploaded_chat_log_is_mined_with_a_progress_bar_and_a_gap_becomes_a_p
         assert progress.evaluate("p => p.max > 0 && p.value === p.max"), progress.evaluate("p => [p.value, p.max]")
         expect(row).to_contain_text(re.compile(r"缺口 [1-9]"))
 
-        gap = page.locator("#l-gaps .l-gap", has_text=GAP_QUESTIONS[0])
+        gap = page.locator("#l-gaps .l-gap", has_text="猫粮")
         expect(gap).to_contain_text(GAP_REPLY)
+        questions = gap.locator(".l-questions li").all_inner_texts()
         assert page.evaluate("v => v.scrollWidth <= v.clientWidth", page.locator("#view-learn").element_handle())
         if AXE.exists():  # the tab in use: candidates, gaps and the uploads table
             assert violations(page) == []
@@ -188,17 +190,16 @@ def test_an_uploaded_chat_log_is_mined_with_a_progress_bar_and_a_gap_becomes_a_p
 
         expect(page.locator("#view-phrases")).to_be_visible()
         expect(page.locator("#f-body")).to_have_value(GAP_REPLY)
-        examples = page.input_value("#f-examples").splitlines()
-        assert set(examples) <= set(GAP_QUESTIONS) and examples, examples
+        expect(page.locator("#f-examples")).to_have_value("\n".join(questions))
         expect(page.locator("#f-title")).to_be_focused()
         expect(page.locator("#f-verdict")).not_to_have_attribute("data-verdict", "empty")  # linted as it opened
         page.keyboard.type("幼猫能吃猫粮")
-        with page.expect_response(lambda r: "/dismiss" in r.url) as dismissed:
+        with page.expect_response(lambda r: "/dismiss" in r.url, timeout=15_000) as dismissed:
             page.click("#p-save")
         assert dismissed.value.ok, dismissed.value.text()
 
         page.click("#tab-learn")
-        expect(page.locator("#l-gaps .l-gap", has_text=GAP_QUESTIONS[0])).to_have_count(0)
+        expect(page.locator("#l-gaps .l-gap", has_text="猫粮")).to_have_count(0)
         asked: list[str] = []
         page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         row.get_by_role("button", name="删除 chats.csv").click()
