@@ -517,7 +517,9 @@ async function cancelUpload(entry, button) {
   try {
     const u = await api("POST", `/v1/learn/chatlogs/${encodeURIComponent(entry.upload.id)}/cancel`);
     if (u) updateRow(entry, u);
-    toast(`已取消挖掘 ${entry.upload.filename}`, { kind: "ok" });
+    // a running job stops at its next check (about a second), and keeps nothing it found
+    toast(u?.status === "running" ? `正在停止挖掘 ${entry.upload.filename}，找到的内容不会保留` : `已取消挖掘 ${entry.upload.filename}`,
+      { kind: "ok" });
   } catch (e) {
     button.disabled = false;
     toast(e.message, { kind: "error", ms: 8000 });

@@ -28,6 +28,9 @@ BUDGET_S = 2.0
 PHRASE = "return-04"  # 换尺码颜色
 # The default phrasebank suggests 改地址 first for this; once it is an example of 换尺码颜色, that comes first.
 MESSAGE = "我想把那双换成42的"
+# Chosen with the same phrase by mistake: one the lead moves to 抬头与税号, one the lead rejects.
+TO_MOVE = "发票能开公司抬头吗"
+TO_REJECT = "我再考虑一下换不换吧"
 # A question no default phrase answers, asked again and again in the chat log, with the agents' usual reply.
 GAP_QUESTIONS = ["你们的猫粮幼猫能吃吗", "你们的猫粮幼猫能吃吗？", "这款猫粮幼猫能吃吗", "猫粮幼猫能不能吃"]
 GAP_REPLY = "可以的亲，这款猫粮幼猫和成猫都能吃，幼猫建议用温水泡软再喂~"
@@ -105,19 +108,20 @@ def test_a_phrase_an_agent_chose_is_accepted_in_the_editor_and_suggested_on_the_
     with httpx.Client(base_url=other.url, timeout=5) as worker_b:
         assert first_suggestion(worker_b, MESSAGE) != PHRASE
 
-    # an agent's sidebar on the first worker: the customer's message, then the phrase the agent inserted
+    # an agent's sidebar on the first worker: each customer message, then the phrase the agent inserted
     with connect(one.url.replace("http", "ws", 1) + "/ws/agent") as ws:
         ws.send(json.dumps({"type": "profile", "agent_no": "007"}))
         frame_of(ws, "profile")
-        ws.send(json.dumps({"type": "customer", "conversation": "learn-1", "text": MESSAGE}, ensure_ascii=False))
-        frame_of(ws, "suggestions")
-        ws.send(json.dumps({"type": "used", "phrase": PHRASE, "conversation": "learn-1"}))
-        assert frame_of(ws, "recorded")["what"] == "used"
+        for n, message in enumerate((MESSAGE, TO_MOVE, TO_REJECT)):
+            ws.send(json.dumps({"type": "customer", "conversation": f"learn-{n}", "text": message}, ensure_ascii=False))
+            frame_of(ws, "suggestions")
+            ws.send(json.dumps({"type": "used", "phrase": PHRASE, "conversation": f"learn-{n}"}))
+            assert frame_of(ws, "recorded")["what"] == "used"
 
-    # the sighting may be written a moment after its frame is acknowledged (the stats queue flushes so)
+    # the sightings may be written a moment after their frames are acknowledged (they are batched)
     log_in(context, one)
     deadline = time.monotonic() + 10
-    while not any(c["message"] == MESSAGE for g in pending(context, one) for c in g["candidates"]):
+    while {MESSAGE, TO_MOVE, TO_REJECT} - {c["message"] for g in pending(context, one) for c in g["candidates"]}:
         assert time.monotonic() < deadline, pending(context, one)
         time.sleep(0.1)
 
@@ -141,6 +145,19 @@ def test_a_phrase_an_agent_chose_is_accepted_in_the_editor_and_suggested_on_the_
         assert MESSAGE in worker_b.get(f"/v1/phrases/{PHRASE}").json()["examples"]
     expect(candidate).to_have_count(0)  # decided: gone from the list, with a word for the lead
     expect(page.locator("#toast")).to_contain_text("已采纳")
+
+    # the lead's place is kept: focus is on the next candidate's 采纳
+    expect(page.locator(":focus")).to_have_attribute("aria-label", f"采纳：{TO_MOVE}")
+    group = page.locator(f'#l-candidates .l-group[data-phrase="{PHRASE}"]')
+    group.locator(".l-cand", has_text=TO_MOVE).get_by_role("button", name=f"移到其他话术：{TO_MOVE}").click()
+    page.keyboard.type("抬头")  # the search box has focus and narrows the phrases
+    page.select_option(".l-move select", "invoice-02")
+    page.get_by_role("button", name="移过去").click()
+    expect(page.locator('#l-candidates .l-group[data-phrase="invoice-02"] .l-cand')).to_contain_text(TO_MOVE)
+    group.locator(".l-cand", has_text=TO_REJECT).get_by_role("button", name=f"拒绝：{TO_REJECT}").click()
+    expect(page.locator("#l-candidates .l-cand", has_text=TO_REJECT)).to_have_count(0)
+    rejected = context.request.get(f"{one.url}/v1/learn/candidates?status=rejected").json()
+    assert [c["message"] for g in rejected for c in g["candidates"]] == [TO_REJECT]
 
 
 def chat_log() -> bytes:
