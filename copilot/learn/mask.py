@@ -51,15 +51,16 @@ _CJK = "\u4e00-\u9fff"
 # (收件人王小明电话…, 联系人张三的手机).
 _FUNCTION_WORDS = ("的是了吗呢吧啊呀么和与及或就也都还没不在会能要请您你我他她它们这那哪谁"
                    "写填改错对电话手机地址号码收到已先")
-_NOT_NAME_START = _FUNCTION_WORDS + "什怎信息名字姓为叫换一有可栏处本自家签拒联随等留"
+_NOT_NAME_START = _FUNCTION_WORDS + "什怎信息名字姓为叫换一有可栏处本自家签拒联随等留工员"
 _NOT_IN_NAME = _FUNCTION_WORDS
 
 # House numbers: the words an address has before its number, the units after one, and what a count or a
 # date has after its digits (so 3楼 5件 is not a room number).
 _PLACE = r"(?:(?P<place>路|街|巷|弄|村|镇|大道|胡同|小区|花园|公寓|大厦|广场|社区|家园|新村|公馆|苑|府|园区)[ ]?)?"
+_BUILDING = "大厦|公寓|小区|花园|广场|社区|家园|新村|公馆|苑|园|府"
 _UNITS = "号楼|号院|号|栋|幢|座|单元|室|楼|层|弄|户"
 _HOUSE_PART = rf"(?:[0-9]{{1,5}}|[A-Za-z][0-9]{{0,4}})[ ]?(?:{_UNITS})"
-_COUNTED = "件个元块条只套份天次号周年月日点分秒岁斤克码寸米"
+_COUNTED = "件个元块条只套份天次号周年月日点分秒岁斤克码寸米期折人位款种"
 _ROOM = rf"(?P<room>[ ]?(?:[0-9]{{1,2}}\-)?[0-9]{{3,4}}(?![0-9{_COUNTED}])(?![ \-][0-9]))?"
 
 _PATTERNS: list[tuple[str, str]] = [
@@ -92,6 +93,9 @@ _PATTERNS: list[tuple[str, str]] = [
     ("digits", r"(?<![0-9])[0-9]{12,}(?![0-9])"),
     # -- house numbers ----------------------------------------------------------------------------------
     ("house", rf"{_PLACE}(?<![0-9A-Za-z\-])(?P<v>(?P<parts>{_HOUSE_PART}(?:[ ]?\-?[ ]?{_HOUSE_PART}){{0,5}}){_ROOM})"),
+    # 中关村大厦1503, 创意产业园10-1101: a building's name, then its room number without a unit
+    ("house_bare", rf"(?:{_BUILDING})[ ]?(?<![0-9A-Za-z\-])(?P<v>[0-9]{{1,4}}(?:\-[0-9]{{1,4}}){{0,2}})"
+                   rf"(?![0-9A-Za-z\-/.:%{_COUNTED}])"),
     ("house_dash", rf"{_PLACE}(?<![0-9A-Za-z\-/.:])(?P<v>[0-9]{{1,4}}\-[0-9]{{1,3}}\-[0-9]{{1,4}})(?![0-9\-/.:])"),
 ]
 _COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _PATTERNS]
@@ -140,7 +144,8 @@ def _house_dash_kind(match: re.Match[str]) -> str | None:
 
 
 _DECIDE: dict[str, Callable[[re.Match[str]], str | None]] = {
-    "digits": _digits_kind, "house": _house_kind, "house_dash": _house_dash_kind}
+    "digits": _digits_kind, "house": _house_kind, "house_dash": _house_dash_kind,
+    "house_bare": lambda _: "house"}
 
 
 def find_personal(text: str) -> list[tuple[int, int, str]]:
