@@ -10,6 +10,7 @@ agent reply answers nothing new and is not paired.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from copilot.learn.turns import ChatTurn
 
 MESSAGE_CHARS = 300  # a customer message is mined by its first this many characters (bounded work)
 REPLY_CHARS = 600  # likewise a reply (matching.REPLY_CHARS compares no more)
+PERSONAL = re.compile(r"〔[^〕]{1,12}〕")  # what copilot.learn.mask puts in place of personal data
 CACHE_TEXTS = 200_000  # distinct texts whose key is remembered (memory stays bounded on any log)
 PROGRESS_EVERY = 1000  # customer messages between progress calls and cancellation checks
 # A question the agent did not answer with a phrase is a gap when the suggester has nothing for it
@@ -78,7 +80,7 @@ class _Miner:
         self.source = source
         self.matches: dict[str, str | None] = {}  # reply key_text -> phrase id
         self.reply_phrase: dict[str, str | None] = {}  # reply text -> phrase id
-        self.questions: dict[str, tuple[str, bool]] = {}  # customer message -> (key_text, has substance)
+        self.questions: dict[str, tuple[str, bool]] = {}  # message or reply -> (key_text, has substance)
         self.answered: dict[str, bool] = {}  # trimmed question key -> the suggester has a phrase for it
         self.sightings: Counter[tuple[str, str, str | None]] = Counter()
         self.gaps = GapCollector()
@@ -96,7 +98,7 @@ class _Miner:
         return self.matches[key]
 
     def question(self, text: str) -> tuple[str, bool]:
-        """A customer message's key_text and whether it has substance, by its text."""
+        """A message's key_text and whether it has substance, by its text."""
         found = self.questions.get(text)
         if found is None:
             key = key_text(text)
@@ -128,7 +130,10 @@ class _Miner:
                 self.sightings[(phrase, message, reply.agent)] += 1
             return
         key, substance = self.question(question)
-        if substance and not self.suggested(key, question):
+        # not a gap: a message without a question in it (好的), one carrying personal data (收件人〔姓名〕
+        # 〔手机号〕: details, not a question many customers ask), or a reply that only acknowledges (收到)
+        if (substance and not PERSONAL.search(question) and self.question(text)[1]
+                and not self.suggested(key, question)):
             self.gap_questions += 1
             self.gaps.add(question, text)
 

@@ -100,10 +100,15 @@ def test_unanswered_questions_asked_repeatedly_become_gaps(suggester, matcher) -
         *chat("c4", ("customer", "这个能泡水吗"), ("agent", "不能泡水哦")),  # asked once: no gap
         *chat("c5", ("customer", "包邮吗"), ("agent", "包邮的亲")),  # free reply, but a phrase answers it
         *chat("c6", ("customer", "能刻字吗"), ("customer", "不回我吗")),  # no reply: no pair
+        # personal details, and questions only acknowledged, are no gaps however often they come
+        *chat("c7", ("customer", "收件人〔姓名〕 〔手机号〕"), ("agent", "好的 已经帮您备注了")),
+        *chat("c8", ("customer", "收件人〔姓名〕 〔手机号〕"), ("agent", "好的 已经帮您备注了")),
+        *chat("c9", ("customer", "这个颜色好看吗"), ("agent", "收到")),
+        *chat("c10", ("customer", "这个颜色好看吗"), ("agent", "好的亲")),
     ]
     result = mine(turns, suggester, matcher, source="u1")
     assert result.sightings == []
-    assert result.pairs == 5 and result.matched == 0
+    assert result.pairs == 9 and result.matched == 0
     (gap,) = result.gaps
     assert gap.count == 3
     assert sorted(gap.questions) == sorted(["能刻字吗", "可以刻字吗？", "亲 能刻字么"])  # asked once each
