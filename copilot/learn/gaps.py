@@ -25,6 +25,7 @@ CLUSTER_RATIO = 70.0
 QUESTIONS_SHOWN = 5
 CANDIDATES = 8  # clusters compared per distinct question (the ones sharing the most bigrams)
 POSTINGS = 48  # clusters looked at per bigram: the biggest, which were founded first
+REPLY_MERGE_CHARS = 15  # a reply this long (key_text) answers one question, not any (可以的亲 answers many)
 QUESTION_CHARS = 300  # a longer question is clustered by its start (bounded work per question)
 
 # What says nothing about the question itself: greetings, forms of address, politeness, modal verbs and
@@ -115,23 +116,45 @@ class GapCollector:
 
     def clusters(self, min_count: int = 2) -> list[GapCluster]:
         """The clusters asked at least min_count times, biggest first."""
-        members = cluster_keys({key: q.count for key, q in self._questions.items()})
+        members = self._merged_by_reply(cluster_keys({key: q.count for key, q in self._questions.items()}))
         out = []
         for keys in members:
             count = sum(self._questions[k].count for k in keys)
             if count < min_count:
                 continue
-            replies: Counter[str] = Counter()
-            for k in keys:
-                replies.update(self._questions[k].replies)
             questions = self._samples(keys)
+            rkey = self._top_reply(keys)
             reply = None
-            if replies:
-                rkey = min(replies, key=lambda r: (-replies[r], r))
+            if rkey is not None:
                 reply = min(self._reply_forms[rkey].items(), key=lambda kv: (-kv[1], kv[0]))[0]
             out.append(GapCluster(key=message_key(questions[0]), count=count, questions=questions, reply=reply))
         out.sort(key=lambda c: (-c.count, c.questions[0]))
         return out
+
+    def _top_reply(self, keys: list[str]) -> str | None:
+        """The key_text of the agents' most common reply to these questions."""
+        replies: Counter[str] = Counter()
+        for k in keys:
+            replies.update(self._questions[k].replies)
+        return min(replies, key=lambda r: (-replies[r], r)) if replies else None
+
+    def _merged_by_reply(self, members: list[list[str]]) -> list[list[str]]:
+        """Clusters whose most common reply is the same specific reply (at least REPLY_MERGE_CHARS letters
+        and digits: 亲，暂时不支持自提哦… , not 可以的亲) are one question asked in different words
+        (可以自提吗, 能自己去仓库拿吗): merged, the bigger cluster's keys first."""
+        merged: list[list[str]] = []
+        by_reply: dict[str, int] = {}
+        sized = sorted(members, key=lambda keys: -sum(self._questions[k].count for k in keys))
+        for keys in sized:
+            rkey = self._top_reply(keys)
+            if rkey is None or len(rkey) < REPLY_MERGE_CHARS:
+                merged.append(keys)
+            elif rkey in by_reply:
+                merged[by_reply[rkey]].extend(keys)
+            else:
+                by_reply[rkey] = len(merged)
+                merged.append(list(keys))
+        return merged
 
 
     def _samples(self, keys: list[str]) -> list[str]:

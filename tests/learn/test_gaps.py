@@ -73,3 +73,17 @@ def test_many_distinct_questions_cluster_into_their_families() -> None:
     groups = cluster_keys(counts)
     assert len(counts) == 3000
     assert sorted(len(g) for g in groups) == [100] * 30
+
+
+def test_questions_in_other_words_with_the_same_specific_reply_are_one_gap() -> None:
+    no_pickup = "亲，暂时不支持自提哦，都是从仓库快递发出的~"
+    pairs = [("可以自提吗", no_pickup), ("可以自提吗", no_pickup), ("能自己去仓库拿吗", no_pickup),
+             ("能自己去仓库拿吗？", no_pickup + "！"),
+             # a short reply answers anything: these stay apart
+             *[("包装结实吗", "可以的亲")] * 2, *[("能开箱验货吗", "可以的亲")] * 2]
+    clusters = cluster_gaps(pairs)
+    assert [(c.count, sorted(c.questions)) for c in clusters] == [
+        (4, sorted(["可以自提吗", "能自己去仓库拿吗"])),
+        (2, ["包装结实吗"]), (2, ["能开箱验货吗"]),
+    ]
+    assert clusters[0].reply == no_pickup
