@@ -240,18 +240,18 @@ class MiningProgress:
 
 
 def _live_index(store: Store) -> Any:
-    """The phrase index the service would suggest from: the shop's phrases, rules and intent model."""
+    """The phrase index the service would suggest from: the shop's enabled phrases and intent model. (Like
+    `suggest`, without the rule book: which phrases the rules block changes their order in the sidebar, not
+    their scores, and loading the packs would double the command's start-up.)"""
     from copilot.live import LiveIndex
-    from copilot.rulebook import RuleBook
     from copilot.suggest import model_cache
     from copilot.suggest.lexicon import load_lexicon
 
     settings = get_settings()
-    rulebook = RuleBook(settings.rules_dir, store, settings.lint_max_diagnostics)
     model_cache.use_folder(settings.cache_dir)
     lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
     defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
-    return LiveIndex(store, lexicon, defaults, rulebook)
+    return LiveIndex(store, lexicon, defaults)
 
 
 def cmd_learn_import(args: argparse.Namespace) -> int:
