@@ -126,8 +126,10 @@ def create_upload(
         )
         session.add(upload)
         session.flush()  # the turns' foreign key needs the upload row first
+        # Core's executemany, not the ORM's bulk insert: that one groups rows by which values are None
+        # (a customer turn has no agent) and so ran one INSERT per turn.
         for start in range(0, len(rows), TURN_CHUNK):
-            session.execute(insert(LearnTurn), rows[start:start + TURN_CHUNK])
+            session.execute(insert(LearnTurn.__table__), rows[start:start + TURN_CHUNK])
         return describe(upload)
 
 
@@ -299,7 +301,7 @@ def _finish(store: Store, upload_id: str, worker: str, result: MineResult, *, ke
                  "questions": list(gap.questions)[:GAP_QUESTIONS], "reply": gap.reply, "dismissed": False}
                 for gap in result.gaps]
         for start in range(0, len(gaps), TURN_CHUNK):
-            session.execute(insert(LearnGap), gaps[start:start + TURN_CHUNK])
+            session.execute(insert(LearnGap.__table__), gaps[start:start + TURN_CHUNK])
         row.done, row.candidates, row.gaps = row.total, counted, len(gaps)
         _end(row, "done")
         if not keep_text:
