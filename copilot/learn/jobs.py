@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -239,6 +240,29 @@ class _Heartbeat:
             log.warning("learn job %s: progress not written (%s)", self.upload_id, exc)
 
 
+class _LeaseKeeper(threading.Thread):
+    """Renews the lease every third of it while the job runs, whether or not mine() reports (a long phase
+    without progress, like clustering the gaps, must not let another worker take the job over). It dies
+    with the process, so a killed worker's lease still runs out."""
+
+    def __init__(self, beat: _Heartbeat) -> None:
+        super().__init__(name=f"learn-lease-{beat.upload_id}", daemon=True)
+        self.beat = beat
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.beat.lease_seconds / 3):
+            try:
+                self.beat.beat()
+            except Exception:  # logged; the job's own checks meet the same fault and end the job
+                log.exception("learn job %s: lease not renewed", self.beat.upload_id)
+
+    def stop(self) -> None:
+        self.done.set()
+        if self.is_alive():
+            self.join()
+
+
 def _load_turns(store: Store, upload_id: str) -> list[ChatTurn]:
     with store.read() as session:
         rows = session.execute(
@@ -261,6 +285,8 @@ def run_job(
     with store.read() as session:
         total = session.scalar(select(LearnUpload.total).where(LearnUpload.id == upload_id)) or 0
     beat = _Heartbeat(store, upload_id, worker, lease_seconds, check_seconds, total, stop, on_progress)
+    keeper = _LeaseKeeper(beat)
+    keeper.start()
     try:
         beat.beat()  # a job cancelled before its (re-)claim stops here, before loading anything
         if beat.cancel or beat.lost or (stop is not None and stop()):
@@ -268,6 +294,7 @@ def run_job(
         turns = _load_turns(store, upload_id)
         result = mine(turns, suggester, matcher, source=upload_id, progress=beat.progress, cancelled=beat.cancelled)
         del turns
+        keeper.stop()  # the final transaction holds the row (and SQLite's write lock) itself
         if on_progress is not None:
             on_progress(total, total)  # mined: what is left is the one transaction that records it
         return _finish(store, upload_id, worker, result, keep_text=keep_text, auto_accept_agents=auto_accept_agents)
@@ -285,6 +312,8 @@ def run_job(
             return None
         log.exception("learn job %s failed", upload_id)
         return _failed(store, upload_id, worker, exc, keep_text=keep_text)
+    finally:
+        keeper.stop()
 
 
 def _finish(store: Store, upload_id: str, worker: str, result: MineResult, *, keep_text: bool,

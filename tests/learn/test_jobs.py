@@ -265,3 +265,24 @@ def test_of_two_workers_racing_for_a_job_exactly_one_runs_it(
         assert sum(group["count"] for group in candidates.list_candidates(session)) == finished[0]["candidates"]
     with store.read() as session:
         assert session.scalar(select(LearnUpload.worker).where(LearnUpload.id == queued["id"])) in ("a", "b")
+
+
+def test_the_lease_is_renewed_while_the_job_runs_without_progress_reports(sqlite: Store, settings: Settings) -> None:
+    queued = upload(sqlite, settings)
+    assert jobs.claim(sqlite, queued["id"], worker="slow", lease_seconds=0.3)
+    with sqlite.read() as session:
+        first = session.scalar(select(LearnUpload.lease_until).where(LearnUpload.id == queued["id"]))
+    beat = jobs._Heartbeat(sqlite, queued["id"], "slow", 0.3, 60, 9, None, None)
+    keeper = jobs._LeaseKeeper(beat)
+    keeper.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the keeper beats every 0.1 s here
+            with sqlite.read() as session:
+                lease = session.scalar(select(LearnUpload.lease_until).where(LearnUpload.id == queued["id"]))
+            if lease > first:
+                break
+            time.sleep(0.02)
+        assert lease > first
+    finally:
+        keeper.stop()
