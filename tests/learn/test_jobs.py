@@ -15,9 +15,8 @@ from sqlalchemy import func, select, update
 
 from copilot.config import Settings
 from copilot.learn import candidates, jobs
-from copilot.learn.candidates import Sighting
 from copilot.learn.chatlog import ChatLogRefused
-from copilot.learn.mine import MineResult
+from copilot.learn.mine import mine
 from copilot.store import Store
 from copilot.store.models import LearnCandidate, LearnGap, LearnTurn, LearnUpload
 from copilot.suggest.suggester import Suggester
@@ -166,6 +165,9 @@ def test_a_killed_workers_job_is_run_again_once_its_lease_ran_out_and_never_half
     assert jobs.claim(store, queued["id"], worker="killed", lease_seconds=LEASE)
     with store.begin() as session:
         session.execute(update(LearnUpload).where(LearnUpload.id == queued["id"]).values(done=4))
+    # (what that worker would have recorded, had it only stalled: see the end)
+    stalled = mine(jobs._load_turns(store, queued["id"]), tiny_suggester, jobs.matcher_for(tiny_suggester),
+                   source=queued["id"])
     assert run(store, queued["id"], tiny_suggester, worker="alive") is None  # its lease still holds
     assert count(store, LearnCandidate) == 0 and count(store, LearnGap) == 0
     assert len(turns_text(store, queued["id"])) == 18
@@ -180,9 +182,8 @@ def test_a_killed_workers_job_is_run_again_once_its_lease_ran_out_and_never_half
     assert sum(group["count"] for group in recorded) == done["candidates"]  # recorded once, by the survivor
 
     # Had the first worker only stalled, its late results are refused: the claim is no longer its own.
-    late = MineResult(sightings=[Sighting("invoice-01", "能开发票吗", "小王", queued["id"])], gaps=[],
-                      customer_messages=9)
-    assert jobs._finish(store, queued["id"], "killed", late, keep_text=False, auto_accept_agents=0) is None
+    assert stalled.sightings
+    assert jobs._finish(store, queued["id"], "killed", stalled, keep_text=False, auto_accept_agents=0) is None
     with store.read() as session:
         assert sum(group["count"] for group in candidates.list_candidates(session)) == done["candidates"]
 
