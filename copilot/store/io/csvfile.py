@@ -24,8 +24,8 @@ def decode(data: bytes, source: str = "") -> str:
         if "\x00" not in text:  # NULs mean a binary file that happened to decode
             return text
     raise ImportRefused(
-        f"{source} 无法识别文件编码:既不是 UTF-8 也不是 GB18030。"
-        "请在 Excel 中“另存为” CSV UTF-8(逗号分隔)后再导入".strip()
+        f"{source} 无法识别文件编码：既不是 UTF-8 也不是 GB18030。"
+        "请在 Excel 中“另存为”CSV UTF-8（逗号分隔）后再导入".strip()
     )
 
 

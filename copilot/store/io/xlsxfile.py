@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ _WIDTHS = {"group": 8, "shortcut": 12, "body": 60, "title": 20, "intent": 16, "k
 
 def _not_xlsx(source: str, why: str) -> ImportRefused:
     return ImportRefused(
-        f"{source} 不是有效的 xlsx 文件({why})。请在 Excel 中“另存为” Excel 工作簿 (.xlsx) 后再导入".strip()
+        f"{source} 不是有效的 xlsx 文件（{why}）。请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再导入".strip()
     )
 
 
@@ -38,8 +39,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
-    """Rows from the first sheet; line numbers are the sheet's row numbers."""
+def sheet_rows(data: bytes, source: str = "") -> Iterator[tuple[Any, ...]]:
+    """The cell values of the first sheet, row by row from row 1 (blank rows included, so a row's place is
+    its sheet row number), read as they stream; ImportRefused when the file is not a workbook. The chat-log
+    reader shares this."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise _not_xlsx(source, "这是旧版 .xls 格式")
     try:
@@ -51,13 +54,22 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file; all mean the same to the user
-        raise _not_xlsx(source, f"无法打开: {type(exc).__name__}") from None
+        raise _not_xlsx(source, f"无法打开：{type(exc).__name__}") from None
+    return _stream(workbook)
+
+
+def _stream(workbook: Any) -> Iterator[tuple[Any, ...]]:
     try:
-        sheet = workbook.worksheets[0]
-        records = [(number, [_text(v) for v in values])
-                   for number, values in enumerate(sheet.iter_rows(values_only=True), 1)]
+        if not workbook.worksheets:
+            return
+        yield from workbook.worksheets[0].iter_rows(values_only=True)
     finally:
         workbook.close()
+
+
+def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
+    """Rows from the first sheet; line numbers are the sheet's row numbers."""
+    records = [(number, [_text(v) for v in values]) for number, values in enumerate(sheet_rows(data, source), 1)]
     records = [(number, cells) for number, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise ImportRefused(f"{source} 第一个工作表是空的,第一行应为表头: {'、'.join(COLUMNS.values())}".strip())
