@@ -99,10 +99,16 @@ def _conversation(value: str) -> str:
     return "c-" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:24]
 
 
-def _turn_row(upload_id: str, turn: ChatTurn) -> dict[str, Any]:
-    agent = (turn.agent or "").strip()[:AGENT_MAX] or None
-    return {"upload_id": upload_id, "conversation": _conversation(turn.conversation), "at": float(turn.at),
-            "role": turn.role, "agent": agent, "text": mask(turn.text)}
+def _turn_rows(upload_id: str, turns: list[ChatTurn]) -> list[dict[str, Any]]:
+    conversations: dict[str, str] = {}  # each id masked once, not once per message
+    rows = []
+    for turn in turns:
+        conversation = conversations.get(turn.conversation)
+        if conversation is None:
+            conversation = conversations[turn.conversation] = _conversation(turn.conversation)
+        rows.append({"upload_id": upload_id, "conversation": conversation, "at": float(turn.at), "role": turn.role,
+                     "agent": (turn.agent or "").strip()[:AGENT_MAX] or None, "text": mask(turn.text)})
+    return rows
 
 
 def create_upload(
@@ -115,7 +121,7 @@ def create_upload(
     Blocking work (parsing, masking, a large insert): call it in a thread."""
     chat = read_chatlog(data, filename, max_text_chars=settings.max_text_chars)
     upload_id = secrets.token_hex(8)
-    rows = [_turn_row(upload_id, turn) for turn in chat.turns]
+    rows = _turn_rows(upload_id, chat.turns)
     total = sum(1 for row in rows if row["role"] == "customer")
     name = PurePath((filename or "").replace("\\", "/")).name[:FILENAME_MAX] or "chatlog"
     with store.begin() as session:
