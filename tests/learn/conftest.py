@@ -26,7 +26,8 @@ PHONE = "13812345678"
 
 def chat_csv() -> bytes:
     """Nine conversations: three invoice questions answered with the invoice phrase (by two agents, one
-    question carrying a phone number), a question no phrase answers asked four times, another twice."""
+    question carrying a phone number, its conversation named by it), a question no phrase answers asked
+    four times, another twice."""
     rows = ["conversation,time,role,text,agent"]
     at = 0
 
@@ -38,7 +39,7 @@ def chat_csv() -> bytes:
 
     pair("c1", "能开发票吗？", INVOICE_BODY, "小王")
     pair("c2", "能开发票吗", INVOICE_BODY.replace("~", ""), "小李")
-    pair("c3", f"发票抬头写公司，电话{PHONE}，能开发票吗", INVOICE_BODY, "小王")
+    pair(f"tb-{PHONE}", f"发票抬头写公司，电话{PHONE}，能开发票吗", INVOICE_BODY, "小王")  # a buyer's phone as the id
     for number in range(4, 8):
         pair(f"c{number}", PILLING, PILLING_REPLY, "小李")
     for number in range(8, 10):
