@@ -18,7 +18,19 @@ from copilot.api import metrics
 from copilot.api.errors import install_error_handlers
 from copilot.api.hub import Hub
 from copilot.api.limits import install_body_limits
-from copilot.api.routes import agent, auth, conversations, languagetool, lint, phrases, rules, stats, suggest, users
+from copilot.api.routes import (
+    agent,
+    auth,
+    conversations,
+    languagetool,
+    learn_chatlogs,
+    lint,
+    phrases,
+    rules,
+    stats,
+    suggest,
+    users,
+)
 from copilot.api.routes.agents import router as agent_focus
 from copilot.api.routes.ready import router as readiness
 from copilot.api.routes.trash import router as trash
@@ -27,6 +39,7 @@ from copilot.auth.cache import VerifiedCache
 from copilot.auth.passwords import Passwords
 from copilot.auth.ratelimit import LoginLimits
 from copilot.config import Settings, get_settings
+from copilot.learn.runner import JobRunner
 from copilot.live import LiveIndex, watch
 from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
@@ -49,6 +62,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         asyncio.create_task(watch([app.state.live, app.state.rulebook], app.state.settings.refresh_seconds)),
         asyncio.create_task(app.state.events.run()),
         asyncio.create_task(app.state.hub.run()),
+        asyncio.create_task(app.state.learn_jobs.run()),  # chat-log mining jobs, claimed from the database
     ]
     try:
         yield
@@ -82,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     model_cache.use_folder(settings.cache_dir)
     lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
     app.state.live = LiveIndex(app.state.store, lexicon, defaults, app.state.rulebook)
+    app.state.learn_jobs = JobRunner(app.state.store, app.state.live, settings)
     app.state.hub = Hub(settings, app.state.rulebook, app.state.live, app.state.events, app.state.store)
     app.state.passwords = Passwords(settings.password_time_cost, settings.password_memory_kib)
     app.state.login_limits = LoginLimits(
@@ -99,13 +114,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = await call_next(request)
         if request.method in _WRITES and response.status_code < 400:
             # (the phrase index refreshes the rule book first, and re-marks the phrases the rules block)
-            for prefix, live in (("/v1/phrases", app.state.live), ("/v1/rules", app.state.live)):
+            # (/v1/learn: accepting a candidate adds an example question to its phrase)
+            for prefix, live in (("/v1/phrases", app.state.live), ("/v1/rules", app.state.live),
+                                 ("/v1/learn", app.state.live)):
                 if request.url.path.startswith(prefix):
                     await live.refresh()
         return response
 
-    install_body_limits(app, settings.max_json_bytes, settings.max_import_bytes, settings.json_max_depth)
-    for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users):
+    install_body_limits(app, settings.max_json_bytes, settings.max_import_bytes, settings.json_max_depth,
+                        settings.learn_max_upload_bytes)
+    for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users,
+                   learn_chatlogs):
         app.include_router(module.router)
     app.include_router(agent_focus)
     app.include_router(readiness)
