@@ -75,7 +75,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
 SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a bounded batch each time)
-SIGHTINGS_KEPT = 64  # (conversation, message, phrase) a sidebar remembers having counted, so it counts each once
+SIGHTINGS_KEPT = 64  # (conversation, message hash, phrase) a sidebar remembers counting, so it counts each once
 
 
 def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
@@ -106,7 +106,7 @@ class AgentConnection:
         self.relint_due = False  # the rules changed: re-lint last_draft unless a newer draft comes first
         self.present_as: str | None = None  # the agent this sidebar is counted for (see Hub.identify)
         self.counted_for: set[str] = set()  # every agent it was counted for: their rows are rewritten at close
-        self.sighted: OrderedDict[tuple[str, str, str], None] = OrderedDict()  # see sight()
+        self.sighted: OrderedDict[tuple[str, int, str], None] = OrderedDict()  # see sight()
         self.closing = False
         self.overflowed = asyncio.Event()  # set when the client stopped reading
         self.has_room = asyncio.Event()  # set by the sender when the outbox is below READ_PAUSE_FRAMES
@@ -254,7 +254,7 @@ class AgentConnection:
         does one who inserts it twice for the same message. A different phrase for the same message, or
         the same phrase for the customer's next message, counts again."""
         learner = self.hub.learner
-        key = (conversation, message, phrase)
+        key = (conversation, hash(message), phrase)  # a hash: 64 long messages per sidebar would add up
         if learner is None or key in self.sighted:
             return
         self.sighted[key] = None
