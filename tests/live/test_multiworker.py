@@ -171,7 +171,7 @@ def test_a_candidate_accepted_through_one_worker_is_suggested_by_every_worker_wi
         (_, first), (pid, second) = workers.items()
         candidate = proposed(first, cluster.lead, LEARNED_PHRASE, LEARNED)
         assert candidate is not None
-        accepted = first.post(f"/v1/learn/candidates/{candidate}/accept", headers=cluster.lead)
+        accepted = first.post(f"/v1/learn/candidates/{candidate}/accept", headers=cluster.lead, timeout=30)
         assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
         saved = time.monotonic()
         assert top_phrase(first, LEARNED) == LEARNED_PHRASE  # live on the worker that took it before it answered
