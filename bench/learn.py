@@ -1,12 +1,10 @@
 """Chat-log learning (issue #12) on a generated 100,000-message log (bench/learn_data.py).
 
-Prints: the log's size; the import's time (read + mask + mine + store into a fresh SQLite file) and peak
-RSS; candidates and gap clusters found, with the top ten gaps; the share of the planted personal data
+Prints: the log's size; the import's time through the job the service runs (copilot/learn/jobs.py:
+create_upload reads, masks and stores the CSV; run_job mines and records, into a fresh SQLite file) and
+peak RSS; candidates and gap clusters found, with the top ten gaps; the share of the planted personal data
 that is masked everywhere it is stored; Hit@3 on a held-back fifth of the conversations before and after
 accepting the candidates mined from the rest; and the figures MATCH_RATIO and GAP_SCORE were chosen on.
-
-The import runs read → mask → mine → store itself (the job module, copilot/learn/jobs.py, is written in
-parallel): the log is read by a small JSON Lines reader here until copilot.learn.chatlog lands.
 
 Budgets: 100,000 messages imported in <= 60 s with peak RSS <= 600 MB on the 2-core machine; 100 % of
 the planted personal data masked. Run: .venv/bin/python -m bench.learn [MESSAGES]
@@ -19,49 +17,31 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from bench.learn_data import ChatLogData, generate, write_jsonl
+from bench.learn_data import ChatLogData, generate, write_csv
 from bench.phrasebank import PHRASEBANK, default_lexicon
 from bench.suggest import DEFAULTS
-from copilot.learn import candidates
+from copilot.config import Settings
+from copilot.learn import candidates, jobs
 from copilot.learn.candidates import ExamplesFull
 from copilot.learn.keys import key_text
 from copilot.learn.mask import mask
 from copilot.learn.matching import ReplyMatcher
-from copilot.learn.mine import MineResult, answered_by_suggester, mine, pick_question
-from copilot.learn.turns import ChatTurn
+from copilot.learn.mine import answered_by_suggester, pick_question
 from copilot.live import LiveIndex
 from copilot.store import Store, load_enabled_phrases, open_store
-from copilot.store.models import LearnCandidate, LearnGap, LearnTurn, LearnUpload
+from copilot.store.models import LearnCandidate, LearnGap, LearnTurn
 from copilot.suggest.suggester import Suggester
 from copilot.text.tokenize import warm_up
-
-TURN_CHUNK = 5000
 
 
 def rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def read_jsonl(path: Path) -> list[ChatTurn]:
-    """A minimal reader (JSON Lines with conversation, time, role, text, agent) standing in for
-    copilot.learn.chatlog until it lands: turns grouped by conversation, in time order."""
-    turns = []
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            row = json.loads(line)
-            turns.append(ChatTurn(conversation=str(row["conversation"]), at=float(row["time"] or 0), role=row["role"],
-                                  text=row["text"], agent=row.get("agent") or None))
-    # stable: turns of one conversation at the same second keep the file's order
-    turns.sort(key=lambda t: (t.conversation, t.at))
-    return turns
 
 
 def fresh_store(folder: Path, name: str) -> Store:
@@ -75,51 +55,20 @@ def build_suggester(store: Store) -> tuple[Suggester, ReplyMatcher]:
     return live.suggester, ReplyMatcher(phrases)
 
 
-def import_log(store: Store, path: Path, suggester: Suggester, matcher: ReplyMatcher,
-               keep_text: bool = True) -> tuple[MineResult, dict[str, float]]:
-    """What the import job does, step by step, timed: read, mask, store the masked turns, mine, record
-    the sightings and gaps, all in one transaction (turns kept here so the masking check covers them)."""
-    times: dict[str, float] = {}
+def import_file(store: Store, path: Path, suggester: Suggester, matcher: ReplyMatcher,
+                keep_text: bool = True) -> tuple[dict[str, object], dict[str, float]]:
+    """The upload and its job, as the service and `kefu-copilot learn import` run them, timed: read, mask
+    and store (create_upload), then mine and record (run_job). Turns kept by default, so the masking
+    check covers them too."""
     started = time.perf_counter()
-    turns = read_jsonl(path)
-    times["read_s"] = time.perf_counter() - started
-    step = time.perf_counter()
-    cache: dict[str, str] = {}
-    masked = []
-    for turn in turns:
-        text = cache.get(turn.text)
-        if text is None:
-            text = cache[turn.text] = mask(turn.text)
-        masked.append(ChatTurn(turn.conversation, turn.at, turn.role, text, turn.agent))
-    del cache, turns
-    times["mask_s"] = time.perf_counter() - step
-    upload = uuid.uuid4().hex[:12]
-    with store.begin() as session:
-        step = time.perf_counter()
-        session.add(LearnUpload(id=upload, filename=path.name, status="running", created_at=datetime.now(UTC),
-                                messages=len(masked)))
-        session.flush()
-        if keep_text:
-            rows = [{"upload_id": upload, "conversation": t.conversation, "at": t.at, "role": t.role,
-                     "agent": t.agent, "text": t.text} for t in masked]
-            for start in range(0, len(rows), TURN_CHUNK):
-                session.execute(insert(LearnTurn), rows[start:start + TURN_CHUNK])
-            del rows
-        times["store_turns_s"] = time.perf_counter() - step
-        step = time.perf_counter()
-        result = mine(masked, suggester, matcher, source=upload)
-        times["mine_s"] = time.perf_counter() - step
-        step = time.perf_counter()
-        candidates.record(session, result.sightings)
-        session.execute(insert(LearnGap), [{"upload_id": upload, "key": gap.key, "count": gap.count,
-                                            "questions": gap.questions, "reply": gap.reply} for gap in result.gaps])
-        upload_row = session.get(LearnUpload, upload)
-        assert upload_row is not None
-        upload_row.status, upload_row.finished_at = "done", datetime.now(UTC)
-        upload_row.candidates, upload_row.gaps = len(result.sightings), len(result.gaps)
-        times["store_results_s"] = time.perf_counter() - step
-    times["total_s"] = time.perf_counter() - started
-    return result, {k: round(v, 2) for k, v in times.items()}
+    upload = jobs.create_upload(store, path.read_bytes(), path.name, actor="bench", settings=Settings())
+    stored = time.perf_counter()
+    done = jobs.run_job(store, str(upload["id"]), suggester, matcher, worker="bench", keep_text=keep_text,
+                        auto_accept_agents=0)
+    assert done is not None and done["status"] == "done", done
+    finished = time.perf_counter()
+    times = {"read_mask_store_s": stored - started, "mine_record_s": finished - stored, "total_s": finished - started}
+    return done, {k: round(v, 2) for k, v in times.items()}
 
 
 def masked_share(store: Store, data: ChatLogData) -> dict[str, object]:
@@ -146,13 +95,13 @@ def masked_share(store: Store, data: ChatLogData) -> dict[str, object]:
             "masked_pct": round(100 * share, 2), "leaked_samples": sorted(leaked)[:8]}
 
 
-def split(turns: Sequence[ChatTurn], every: int = 5) -> tuple[list[ChatTurn], list[ChatTurn]]:
-    """(train, held back): every fifth conversation is held back."""
+def split(data: ChatLogData, every: int = 5) -> tuple[list[int], list[int]]:
+    """Row numbers (train, held back): every fifth conversation is held back."""
     train, held = [], []
-    order: dict[str, int] = {}
-    for turn in turns:
-        slot = order.setdefault(turn.conversation, len(order))
-        (held if slot % every == every - 1 else train).append(turn)
+    order: dict[object, int] = {}
+    for n, row in enumerate(data.rows):
+        slot = order.setdefault(row["conversation"], len(order))
+        (held if slot % every == every - 1 else train).append(n)
     return train, held
 
 
@@ -168,22 +117,23 @@ def hit_at_3(suggester: Suggester, pairs: Counter[tuple[str, str]]) -> float:
     return round(hits / max(1, total), 4)
 
 
-def held_pairs(turns: Sequence[ChatTurn], matcher: ReplyMatcher) -> Counter[tuple[str, str]]:
-    """(customer question, phrase its reply matched) of the held-back turns, counted."""
+def held_pairs(data: ChatLogData, rows: Sequence[int]) -> Counter[tuple[str, str]]:
+    """(customer question, the phrase the agent answered it with) of the held-back rows, counted; which
+    phrase is the generator's truth (an agent who inserted or lightly edited a phrase), not the matcher's."""
     pairs: Counter[tuple[str, str]] = Counter()
     waiting: list[str] = []
     conversation = None
-    for turn in turns:
-        if turn.conversation != conversation:
-            conversation, waiting = turn.conversation, []
-        if turn.role == "customer":
-            waiting.append(turn.text)
-        elif waiting:
-            question = pick_question(waiting)
-            phrase = matcher.match(turn.text)
-            if question and phrase:
-                pairs[(question, phrase)] += 1
-            waiting = []
+    for n in rows:
+        row, truth = data.rows[n], data.replies[n]
+        if row["conversation"] != conversation:
+            conversation, waiting = row["conversation"], []
+        if row["role"] == "customer":
+            waiting.append(mask(str(row["text"])))
+            continue
+        question = pick_question(waiting)
+        if question and truth is not None and truth.phrase and truth.kind in ("exact", "edited"):
+            pairs[(question, truth.phrase)] += 1
+        waiting = []
     return pairs
 
 
@@ -280,23 +230,23 @@ def main() -> None:
                             "seconds": round(time.perf_counter() - started, 2)}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        log = folder / "log.jsonl"
-        write_jsonl(data, log)
+        log = folder / "log.csv"
+        write_csv(data.rows, log)
+        figures["generated"]["csv_mb"] = round(log.stat().st_size / 2**20, 1)
         store = fresh_store(folder, "import.db")
         step = time.perf_counter()
         suggester, matcher = build_suggester(store)
         figures["suggester_build_s"] = round(time.perf_counter() - step, 2)
-        result, times = import_log(store, log, suggester, matcher)
+        upload, times = import_file(store, log, suggester, matcher)
         figures["import"] = times
         figures["peak_rss_mb_after_import"] = rss_mb()
-        figures["mined"] = {"customer_messages": result.customer_messages, "pairs": result.pairs,
-                            "matched": result.matched, "gap_questions": result.gap_questions,
-                            "sightings": sum(s.count for s in result.sightings)}
+        figures["mined"] = {key: upload[key] for key in ("messages", "conversations", "total", "candidates", "gaps")}
         with store.sessions() as session:
             figures["candidates"] = len(list(session.scalars(select(LearnCandidate.id))))
-        figures["clusters"] = len(result.gaps)
-        figures["top_gaps"] = [{"count": g.count, "questions": g.questions[:3], "reply": g.reply}
-                               for g in result.gaps[:10]]
+        gaps = jobs.list_gaps(store, limit=10)
+        figures["clusters"] = upload["gaps"]
+        figures["top_gaps"] = [{"count": g["count"], "questions": g["questions"][:3], "reply": g["reply"]}
+                               for g in gaps]
         figures["masking"] = masked_share(store, data)
         with store.sessions() as session:
             phrases = load_enabled_phrases(session)
@@ -305,15 +255,14 @@ def main() -> None:
         figures["cluster_100k"] = cluster_scale()
         store.dispose()
 
-        # Hit@3: mine four fifths into a fresh store, accept, rebuild, compare on the held-back fifth
-        turns = [ChatTurn(t.conversation, t.at, t.role, mask(t.text), t.agent) for t in read_jsonl(log)]
-        train, held = split(turns)
+        # Hit@3: import four fifths of the conversations into a fresh store, accept what was mined,
+        # rebuild, and compare on the held-back fifth
+        train, held = split(data)
+        write_csv([data.rows[n] for n in train], folder / "train.csv")
         store = fresh_store(folder, "hit.db")
         before, matcher = build_suggester(store)
-        mined = mine(train, before, matcher, source="bench")
-        with store.begin() as session:
-            candidates.record(session, mined.sightings)
-        pairs = held_pairs(held, matcher)
+        import_file(store, folder / "train.csv", before, matcher, keep_text=False)
+        pairs = held_pairs(data, held)
         hit_before = hit_at_3(before, pairs)
         accepted = accept_all(store)
         after, _ = build_suggester(store)

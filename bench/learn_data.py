@@ -326,18 +326,19 @@ def write_jsonl(data: ChatLogData, path: Path) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def write_csv(data: ChatLogData, path: Path) -> None:
+def write_csv(rows: list[dict[str, object]], path: Path) -> None:
+    """A chat log as a lead uploads it: CSV with the English column names."""
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows(data.rows)
+        writer.writerows(rows)
 
 
 def main() -> None:
     data = generate()
     write_jsonl(data, Path(sys.argv[1]))
     if len(sys.argv) > 2:
-        write_csv(data, Path(sys.argv[2]))
+        write_csv(data.rows, Path(sys.argv[2]))
     conversations = len({row["conversation"] for row in data.rows})
     planted = sum(len(items) for items in data.planted)
     print(json.dumps({"messages": len(data.rows), "conversations": conversations, "planted": planted}))
