@@ -259,6 +259,7 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
     none of its workers can take the job: it is claimed for this process from the start)."""
     from copilot.learn import jobs
     from copilot.learn.chatlog import ChatLogRefused
+    from copilot.learn.matching import matcher_for
 
     path = Path(args.file)
     try:
@@ -283,7 +284,7 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
             # Built after the file is accepted, so a refused file is answered at once. (Should this take
             # longer than the lease, a running service takes the job over and finishes it; we then say so.)
             suggester = _live_index(store).suggester
-            ended = jobs.run_job(store, upload["id"], suggester, jobs.matcher_for(suggester), worker=worker,
+            ended = jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker=worker,
                                  keep_text=settings.learn_keep_text,
                                  auto_accept_agents=settings.learn_auto_accept_agents,
                                  lease_seconds=settings.learn_lease_seconds, on_progress=progress.update)

@@ -8,7 +8,6 @@ import contextlib
 import json
 import logging
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -45,7 +44,7 @@ from copilot.conversations import (
     ConversationStore,
     Notice,
 )
-from copilot.learn.matching import ReplyMatcher
+from copilot.learn.matching import matcher_for
 from copilot.learn.writer import CandidateWriter
 from copilot.lint import Linter, LintResult
 from copilot.live import LiveIndex
@@ -54,7 +53,6 @@ from copilot.stats.recorder import EventWriter
 from copilot.store.db import Store
 from copilot.store.health import is_unavailable
 from copilot.store.schemas import ID_RE
-from copilot.suggest.index import SuggestIndex
 from copilot.suggest.suggester import Turn
 from copilot.textcheck import TextError, check_text
 
@@ -338,9 +336,6 @@ class Hub:
         self.live = live
         self.events = events
         self.learner = learner  # sightings from `used` and `sent` frames become candidate example questions
-        # the reply matcher of the phrase index it was built from (weakly: a swapped-out index is not kept)
-        self._matcher: tuple[weakref.ref[SuggestIndex], ReplyMatcher] | None = None
-        self._matcher_built = asyncio.Lock()
         self.worker = uuid4().hex[:16]  # this process, in the watchers table and on the bus
         self.conversations = ConversationStore(
             store, settings.conversation_turns, settings.conversation_idle_seconds,
@@ -597,14 +592,7 @@ class Hub:
         """The phrase an agent's reply is (its body, closely enough), if any. The matcher is built once per
         phrase index, on the compute threads like the matching (10,000 bodies take milliseconds)."""
         index = self.live.suggester.index
-        cached = self._matcher
-        if cached is None or cached[0]() is not index:
-            async with self._matcher_built:
-                cached = self._matcher
-                if cached is None or cached[0]() is not index:
-                    matcher = await compute.run(self.settings, ReplyMatcher, index.phrases)
-                    cached = self._matcher = (weakref.ref(index), matcher)
-        return await compute.run(self.settings, cached[1].match, text)
+        return await compute.run(self.settings, lambda: matcher_for(index).match(text))
 
     async def record_sent(self, agent: str | None, conversation: str, text: str, client: Client = PLATFORM,
                           result: LintResult | None = None) -> str | None:

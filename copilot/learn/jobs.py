@@ -470,7 +470,3 @@ def dismiss_gap(store: Store, gap_id: int) -> dict[str, Any]:
                         .execution_options(synchronize_session=False))
     return {"id": gap_id, "dismissed": True}
 
-
-def matcher_for(suggester: Any) -> ReplyMatcher:
-    """The reply matcher for the phrases a suggester serves (build one per phrasebank version)."""
-    return ReplyMatcher(suggester.index.phrases)

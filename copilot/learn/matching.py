@@ -5,7 +5,9 @@ little (added 亲, changed the ending)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
@@ -62,3 +64,22 @@ class ReplyMatcher:
             return None
         _, score, slot = found
         return self._ids[slot], float(score)
+
+
+class HasPhrases(Protocol):
+    phrases: Sequence[HasBody]
+
+
+_built: weakref.WeakKeyDictionary[HasPhrases, ReplyMatcher] = weakref.WeakKeyDictionary()
+_building = threading.Lock()
+
+
+def matcher_for(index: HasPhrases) -> ReplyMatcher:
+    """The matcher for the phrases of one suggest index, built once per index (the sidebar's `sent` frames
+    and the chat-log jobs share it; a swapped-out index takes its matcher with it). Blocking at 10,000
+    phrases (milliseconds): call it off the event loop."""
+    with _building:
+        matcher = _built.get(index)
+        if matcher is None:
+            matcher = _built[index] = ReplyMatcher(index.phrases)
+        return matcher

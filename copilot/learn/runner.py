@@ -10,7 +10,7 @@ import threading
 
 from copilot.config import Settings
 from copilot.learn import jobs
-from copilot.learn.matching import ReplyMatcher
+from copilot.learn.matching import matcher_for
 from copilot.live import LiveIndex
 from copilot.store import Store
 from copilot.store.health import is_unavailable
@@ -30,7 +30,6 @@ class JobRunner:
         self.worker = jobs.worker_name()
         self._wake = asyncio.Event()
         self._stop = threading.Event()  # read by the mining thread: a shutting worker hands its job back
-        self._matcher: tuple[int, ReplyMatcher] | None = None  # per phrasebank version
 
     def wake(self) -> None:
         """Look for a job now (an upload just queued one)."""
@@ -61,7 +60,7 @@ class JobRunner:
         if upload_id is None:
             return False
         suggester = self.live.suggester
-        matcher = await self._matcher_for(self.live.version, suggester)
+        matcher = await asyncio.to_thread(matcher_for, suggester.index)
         work = asyncio.ensure_future(asyncio.to_thread(
             jobs.run_job, self.store, upload_id, suggester, matcher, worker=self.worker,
             keep_text=self.settings.learn_keep_text, auto_accept_agents=self.settings.learn_auto_accept_agents,
@@ -77,8 +76,3 @@ class JobRunner:
                 await asyncio.wait_for(work, STOP_SECONDS)
             raise
         return True
-
-    async def _matcher_for(self, version: int, suggester: object) -> ReplyMatcher:
-        if self._matcher is None or self._matcher[0] != version:
-            self._matcher = (version, await asyncio.to_thread(jobs.matcher_for, suggester))
-        return self._matcher[1]

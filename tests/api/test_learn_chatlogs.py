@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from copilot.api.app import create_app
 from copilot.learn import jobs
+from copilot.learn.matching import matcher_for
 from tests.conftest import TINY_PHRASEBANK, authorize, make_settings
 from tests.learn.conftest import BAD_ROLE_CSV, chat_csv
 
@@ -105,7 +106,7 @@ def test_cancel_flags_a_running_job_and_its_worker_ends_it_cancelled(api: TestCl
     flagged = api.post(f"/v1/learn/chatlogs/{upload['id']}/cancel")
     assert flagged.status_code == 200 and flagged.json()["status"] == "running"
     suggester = api.app.state.live.suggester  # type: ignore[attr-defined]
-    jobs.run_job(store, upload["id"], suggester, jobs.matcher_for(suggester), worker="other", keep_text=False,
+    jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker="other", keep_text=False,
                  auto_accept_agents=0, lease_seconds=5)
     assert api.get(f"/v1/learn/chatlogs/{upload['id']}").json()["status"] == "cancelled"
     unknown = api.post("/v1/learn/chatlogs/nope/cancel")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from copilot.config import Settings
 from copilot.learn import candidates, jobs
 from copilot.learn.chatlog import ChatLogRefused
+from copilot.learn.matching import matcher_for
 from copilot.learn.mine import mine
 from copilot.store import Store
 from copilot.store.models import LearnCandidate, LearnGap, LearnTurn, LearnUpload
@@ -53,7 +54,7 @@ def upload(store: Store, settings: Settings, **kwargs: Any) -> dict[str, Any]:
 
 def run(store: Store, upload_id: str, suggester: Suggester, worker: str = "w1", **kwargs: Any) -> dict[str, Any] | None:
     options: dict[str, Any] = {"keep_text": False, "auto_accept_agents": 0, "lease_seconds": LEASE} | kwargs
-    return jobs.run_job(store, upload_id, suggester, jobs.matcher_for(suggester), worker=worker, **options)
+    return jobs.run_job(store, upload_id, suggester, matcher_for(suggester.index), worker=worker, **options)
 
 
 def count(store: Store, model: Any, **where: Any) -> int:
@@ -169,7 +170,7 @@ def test_a_killed_workers_job_is_run_again_once_its_lease_ran_out_and_never_half
     with store.begin() as session:
         session.execute(update(LearnUpload).where(LearnUpload.id == queued["id"]).values(done=4))
     # (what that worker would have recorded, had it only stalled: see the end)
-    stalled = mine(jobs._load_turns(store, queued["id"]), tiny_suggester, jobs.matcher_for(tiny_suggester),
+    stalled = mine(jobs._load_turns(store, queued["id"]), tiny_suggester, matcher_for(tiny_suggester.index),
                    source=queued["id"])
     assert run(store, queued["id"], tiny_suggester, worker="alive") is None  # its lease still holds
     assert count(store, LearnCandidate) == 0 and count(store, LearnGap) == 0
