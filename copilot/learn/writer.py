@@ -12,6 +12,7 @@ from copilot.learn import candidates
 from copilot.learn.keys import MESSAGE_MAX
 from copilot.learn.mask import mask
 from copilot.store import Store
+from copilot.store.flushing import flush_forever
 from copilot.store.health import is_unavailable
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,4 @@ class CandidateWriter:
 
     async def run(self, interval: float = 0.5) -> None:
         """Flush every `interval` seconds until cancelled; a failed flush is logged and retried."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.flush()
-            except Exception as exc:
-                if is_unavailable(exc):
-                    self.store.outage.failure(exc, request=False)  # the sightings wait; the outage is logged once
-                else:
-                    log.exception("learning: writing sightings failed; will retry")
+        await flush_forever(self.flush, self.store, "learning: writing sightings", interval)
