@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -201,6 +201,128 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+class MiningProgress:
+    """The progress of a mining job on stderr: a bar redrawn in place on a terminal, else a plain line at
+    every tenth (logs and CI keep a short record)."""
+
+    BAR = 30
+
+    def __init__(self, stream: TextIO, tty: bool) -> None:
+        self.stream, self.tty = stream, tty
+        self._shown = -1  # the last tenth (plain) or cell count (bar) shown
+        self._drawn = False
+
+    def update(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        done = min(done, total)
+        if self.tty:
+            cells = done * self.BAR // total
+            if cells == self._shown and done < total:
+                return
+            self._shown = cells
+            bar = "█" * cells + "░" * (self.BAR - cells)
+            self.stream.write(f"\r已挖掘 [{bar}] {done}/{total} 条 {done * 100 // total}%")
+            self._drawn = True
+        else:
+            tenth = done * 10 // total
+            if tenth == self._shown:
+                return
+            self._shown = tenth
+            self.stream.write(f"已挖掘 {done}/{total} 条\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._drawn = False
+
+
+def _live_index(store: Store) -> Any:
+    """The phrase index the service would suggest from: the shop's enabled phrases and intent model. (Like
+    `suggest`, without the rule book: which phrases the rules block changes their order in the sidebar, not
+    their scores, and loading the packs would double the command's start-up.)"""
+    from copilot.live import LiveIndex
+    from copilot.suggest import model_cache
+    from copilot.suggest.lexicon import load_lexicon
+
+    settings = get_settings()
+    model_cache.use_folder(settings.cache_dir)
+    lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
+    defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
+    return LiveIndex(store, lexicon, defaults)
+
+
+def cmd_learn_import(args: argparse.Namespace) -> int:
+    """Upload a chat log and run its mining job here, to the end (a running service sees the upload, and
+    none of its workers can take the job: it is claimed for this process from the start)."""
+    from copilot.learn import jobs
+    from copilot.learn.chatlog import ChatLogRefused
+    from copilot.learn.matching import matcher_for
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"kefu-copilot learn import: 无法读取 {path}: {exc.strerror}", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    store = _open_store()
+    try:
+        worker = jobs.worker_name()
+        try:
+            upload = jobs.create_upload(store, data, path.name, actor="cli", settings=settings, worker=worker)
+        except ChatLogRefused as exc:
+            print(f"kefu-copilot learn import: {path.name} 未导入 — {exc.message}", file=sys.stderr)
+            return 1
+        del data
+        print(f"正在挖掘 {path.name}：{upload['messages']} 条消息，{upload['conversations']} 个会话，"
+              f"{upload['total']} 条顾客消息", file=sys.stderr)
+        progress = MiningProgress(sys.stderr, sys.stderr.isatty())
+        try:
+            # Built after the file is accepted, so a refused file is answered at once. (Should this take
+            # longer than the lease, a running service takes the job over and finishes it; we then say so.)
+            suggester = _live_index(store).suggester
+            ended = jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker=worker,
+                                 keep_text=settings.learn_keep_text,
+                                 auto_accept_agents=settings.learn_auto_accept_agents,
+                                 lease_seconds=settings.learn_lease_seconds, on_progress=progress.update)
+        except KeyboardInterrupt:
+            progress.close()
+            jobs.give_up(store, upload["id"], worker)
+            print("kefu-copilot learn import: 已中断，未导入任何结果", file=sys.stderr)
+            return 130
+        progress.close()
+        return _learn_summary(store, ended)
+    finally:
+        store.dispose()
+
+
+def _learn_summary(store: Store, ended: dict[str, Any] | None) -> int:
+    from copilot.learn import jobs
+
+    if ended is None:  # deleted meanwhile (or taken over after this process stalled past its lease)
+        print("kefu-copilot learn import: 任务已被删除或由其他进程接手，本次未导入结果", file=sys.stderr)
+        return 1
+    if ended["status"] != "done":
+        why = ended["error"] or "任务已被取消"
+        print(f"kefu-copilot learn import: {ended['filename']} 未导入 — {why}", file=sys.stderr)
+        return 1
+    print(f"已导入 {ended['filename']}（编号 {ended['id']}）：{ended['messages']} 条消息，"
+          f"{ended['conversations']} 个会话，{ended['total']} 条顾客消息")
+    print(f"候选问法：{ended['candidates']} 次（请主管在编辑器的「学习」页采纳或拒绝）")
+    print(f"缺口：{ended['gaps']} 个（没有话术回答的问题）")
+    top = jobs.upload_gaps(store, ended["id"], limit=5)
+    if top:
+        print("最大的缺口：")
+        for number, gap in enumerate(top, 1):
+            print(f"  {number}. {gap['questions'][0] if gap['questions'] else '（无样例）'}（{gap['count']} 次）")
+            if gap["reply"]:
+                print(f"     常见回复：{gap['reply']}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -277,6 +399,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="把话术库导出为 .yaml/.csv/.xlsx 文件")
     exp.add_argument("file", help="导出到的文件,格式由扩展名决定")
     exp.set_defaults(func=cmd_export)
+
+    learn = sub.add_parser("learn", help="从团队的聊天记录学习（候选问法与缺口）")
+    learn_sub = learn.add_subparsers(dest="learn_command", required=True)
+    learn_import = learn_sub.add_parser(
+        "import", help="导入 .csv/.xlsx/.jsonl 聊天记录并在本进程挖掘到底（进度写到标准错误；文件有误则整份不导入）"
+    )
+    learn_import.add_argument(
+        "file", help="聊天记录文件，列：会话ID、时间、角色、内容（或 conversation、time、role、text）"
+    )
+    learn_import.set_defaults(func=cmd_learn_import)
 
     add_account_parsers(sub, _session)
     return parser

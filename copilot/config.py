@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     learn_max_upload_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="largest chat-log file an upload accepts (413 above)"
     )
+    # A mining job's worker renews its lease twice a second; a job whose lease ran out (its worker was
+    # killed) is run again by another worker, from the start.
+    learn_lease_seconds: float = Field(
+        default=30, ge=1, le=3600, description="a mining job whose worker stopped renewing it this long is run again"
+    )
 
     @field_validator("cache_dir", mode="before")
     @classmethod

@@ -127,6 +127,18 @@ class ConversationStore:
                 announce(session, notice)
         return notice
 
+    def waiting_message(self, conversation: str) -> str | None:
+        """The conversation's newest turn when it is a customer message no agent has answered yet (what a
+        phrase the agent takes now answers), else None. No limit check: it writes nothing."""
+        with self.store.read() as session:
+            newest = session.execute(
+                select(ConversationTurn.role, ConversationTurn.text)
+                .where(ConversationTurn.conversation == conversation,
+                       ConversationTurn.at > time.time() - self.idle_seconds)
+                .order_by(ConversationTurn.id.desc()).limit(1)
+            ).first()
+        return newest.text if newest is not None and newest.role == "customer" else None
+
     def pushed_frame(self, turn: int) -> dict[str, Any] | None:
         with self.store.read() as session:
             return session.scalar(select(ConversationTurn.frame).where(ConversationTurn.id == turn))

@@ -381,7 +381,8 @@ function insertSuggestion(n) {
 
 function insertPhrase(phrase, u0, u1) {
   replaceRange(u0, u1, String(phrase.text ?? ""));
-  if (phrase.id) socket.send({ type: "used", phrase: String(phrase.id) });
+  // the conversation: its waiting customer message becomes a candidate example question of the phrase
+  if (phrase.id) socket.send({ type: "used", phrase: String(phrase.id), conversation: book.activeId ?? undefined });
 }
 
 function onDraftInput() {

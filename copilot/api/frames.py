@@ -51,8 +51,12 @@ class SearchFrame(_Frame):
 
 
 class UsedFrame(_Frame):
+    """The agent took a phrase into the draft; with `conversation` (newer sidebars) the conversation's waiting
+    customer message becomes a candidate example question of the phrase."""
+
     type: Literal["used"]
     phrase: str = Field(min_length=1, max_length=200)
+    conversation: ConversationId | None = None
 
 
 class SentFrame(_Frame):

@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 from uuid import uuid4
@@ -43,6 +44,8 @@ from copilot.conversations import (
     ConversationStore,
     Notice,
 )
+from copilot.learn.matching import matcher_for
+from copilot.learn.writer import CandidateWriter
 from copilot.lint import Linter, LintResult
 from copilot.live import LiveIndex
 from copilot.rulebook import RuleBook
@@ -70,6 +73,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
 SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a bounded batch each time)
+SIGHTINGS_KEPT = 64  # (conversation, message hash, phrase) a sidebar remembers counting, so it counts each once
 
 
 def _lint_answer(linter: Linter, text: str) -> dict[str, Any]:
@@ -100,6 +104,7 @@ class AgentConnection:
         self.relint_due = False  # the rules changed: re-lint last_draft unless a newer draft comes first
         self.present_as: str | None = None  # the agent this sidebar is counted for (see Hub.identify)
         self.counted_for: set[str] = set()  # every agent it was counted for: their rows are rewritten at close
+        self.sighted: OrderedDict[tuple[str, int, str], None] = OrderedDict()  # see sight()
         self.closing = False
         self.overflowed = asyncio.Event()  # set when the client stopped reading
         self.has_room = asyncio.Event()  # set by the sender when the outbox is below READ_PAUSE_FRAMES
@@ -226,8 +231,34 @@ class AgentConnection:
     async def record_sent(self, frame: SentFrame) -> None:
         # linted on the compute threads, recorded on the loop (the stats queue is the loop's own)
         linted = await compute.run(self.hub.settings, self.hub.linter.lint, frame.text)
-        await self.hub.record_sent(self.who, frame.conversation, frame.text, self.client, linted)
+        asked = await self.hub.record_sent(self.who, frame.conversation, frame.text, self.client, linted)
+        if asked is not None and self.hub.learner is not None:  # a reply that is a phrase answers the question
+            phrase = await self.hub.reply_phrase(frame.text)
+            if phrase is not None:
+                self.sight(frame.conversation, phrase, asked)
         self.send({"type": "recorded", "what": "sent"})
+
+    async def learn_from_used(self, frame: UsedFrame) -> None:
+        """A phrase taken for a conversation: a candidate example for the customer message waiting there."""
+        assert frame.conversation is not None
+        asked = await self.hub.waiting_message(frame.conversation)
+        if asked is not None:
+            self.sight(frame.conversation, frame.phrase, asked)
+        self.send({"type": "recorded", "what": "used"})
+
+    def sight(self, conversation: str, phrase: str, message: str) -> None:
+        """Queue the sighting "this agent chose `phrase` for `message`", once per sidebar: an agent who
+        inserts a phrase (used) and then sends it (sent, matching the same phrase) chose it once, and so
+        does one who inserts it twice for the same message. A different phrase for the same message, or
+        the same phrase for the customer's next message, counts again."""
+        learner = self.hub.learner
+        key = (conversation, hash(message), phrase)  # a hash: 64 long messages per sidebar would add up
+        if learner is None or key in self.sighted:
+            return
+        self.sighted[key] = None
+        if len(self.sighted) > SIGHTINGS_KEPT:
+            self.sighted.popitem(last=False)
+        learner.add(phrase, message, self.who)
 
     @property
     def who(self) -> str | None:
@@ -268,7 +299,10 @@ class AgentConnection:
             self.send({"type": "search", "seq": frame.seq, "q": frame.q, "intent": frame.intent, "suggestions": answer})
         elif isinstance(frame, UsedFrame):
             hub.record_used(self.who, frame.phrase)
-            self.send({"type": "recorded", "what": "used"})
+            if frame.conversation is None or hub.learner is None:  # an older sidebar: the stats only
+                self.send({"type": "recorded", "what": "used"})
+            else:  # behind this sidebar's customer frames, so the message it answers is stored first
+                await self.later(self.learn_from_used(frame))
         elif isinstance(frame, SentFrame):
             hub.check_text(frame.text, "text")
             await self.later(self.record_sent(frame))
@@ -294,12 +328,14 @@ class Hub:
     """Everything the sidebars of one worker share."""
 
     def __init__(
-        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, events: EventWriter | None, store: Store
+        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, events: EventWriter | None, store: Store,
+        learner: CandidateWriter | None = None,
     ) -> None:
         self.settings = settings
         self.rulebook = rulebook
         self.live = live
         self.events = events
+        self.learner = learner  # sightings from `used` and `sent` frames become candidate example questions
         self.worker = uuid4().hex[:16]  # this process, in the watchers table and on the bus
         self.conversations = ConversationStore(
             store, settings.conversation_turns, settings.conversation_idle_seconds,
@@ -543,12 +579,29 @@ class Hub:
         if self.events is not None:
             self.events.used(agent=agent, phrase_id=phrase)
 
+    async def waiting_message(self, conversation: str) -> str | None:
+        """The conversation's customer message no agent has answered yet, or None (also when the database
+        cannot say: a lost sighting is not worth an error on the agent's sidebar)."""
+        try:
+            return await asyncio.to_thread(self.conversations.waiting_message, conversation)
+        except Exception as exc:  # noqa: BLE001 - learning is best effort
+            self.background_failure("reading a conversation's waiting message", exc)
+            return None
+
+    async def reply_phrase(self, text: str) -> str | None:
+        """The phrase an agent's reply is (its body, closely enough), if any. The matcher is built once per
+        phrase index, on the compute threads like the matching (10,000 bodies take milliseconds)."""
+        index = self.live.suggester.index
+        return await compute.run(self.settings, lambda: matcher_for(index).match(text))
+
     async def record_sent(self, agent: str | None, conversation: str, text: str, client: Client = PLATFORM,
-                          result: LintResult | None = None) -> None:
+                          result: LintResult | None = None) -> str | None:
         """An agent sent a reply: remembered as context, linted with the current rules (unless result is
-        that lint already), queued for the stats."""
+        that lint already), queued for the stats. Returns the customer message it answers: the conversation's
+        newest turn before the reply, when that was the customer's (else None)."""
         recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
         waited = recent.waiting_ms(time.time())  # before the reply ends the wait
+        asked = recent.turns[-1].text if recent.turns and recent.turns[-1].role == "customer" else None
         await asyncio.to_thread(self.conversations.append, conversation, "agent", text, worker=self.worker,
                                 client=client, checked=True)
         if self.events is not None:
@@ -556,6 +609,7 @@ class Hub:
             rules = list(dict.fromkeys(d.rule for d in result.diagnostics))
             self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
                              reply_ms=waited, text=text)
+        return asked
 
     async def run(self) -> None:
         """This worker's part of the shared conversations: hear pushes, keep its watcher and presence rows

@@ -18,6 +18,8 @@ from copilot.api.jsoncheck import describe_utf8_error, nesting_exceeds
 
 # Routes that take a phrasebank file (multipart): the import limit, not the JSON one, applies there.
 UPLOAD_PATHS = ("/v1/phrases/import",)
+# Routes that take a chat log (multipart): COPILOT_LEARN_MAX_UPLOAD_BYTES applies there.
+CHATLOG_PATHS = ("/v1/learn/chatlogs",)
 # A multipart body is the file plus its part headers and boundaries.
 _MULTIPART_ENVELOPE = 64 * 1024
 
@@ -61,16 +63,21 @@ def _is_json(content_type: str | None) -> bool:
 class BodyLimits:
     """The middleware: per request, the size limit for its route, then the JSON checks for JSON bodies."""
 
-    def __init__(self, app: ASGIApp, max_json_bytes: int, max_import_bytes: int, json_max_depth: int) -> None:
+    def __init__(self, app: ASGIApp, max_json_bytes: int, max_import_bytes: int, json_max_depth: int,
+                 max_chatlog_bytes: int | None = None) -> None:
         self.app = app
         self.max_json_bytes = max_json_bytes
         self.max_import_bytes = max_import_bytes
+        self.max_chatlog_bytes = max_chatlog_bytes if max_chatlog_bytes is not None else max_import_bytes
         self.json_max_depth = json_max_depth
 
     def limit_for(self, scope: Scope) -> tuple[int, str]:
         """The byte limit for this request, and how the 413 names it."""
         if scope["path"] in UPLOAD_PATHS:
             return self.max_import_bytes + _MULTIPART_ENVELOPE, f"导入文件上限 {_size_words(self.max_import_bytes)}"
+        if scope["path"] in CHATLOG_PATHS:
+            limit = self.max_chatlog_bytes
+            return limit + _MULTIPART_ENVELOPE, f"聊天记录文件上限 {_size_words(limit)}"
         return self.max_json_bytes, f"请求体上限 {_size_words(self.max_json_bytes)}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -162,8 +169,10 @@ class BodyLimits:
         return None
 
 
-def install_body_limits(app: Any, max_json_bytes: int, max_import_bytes: int, json_max_depth: int) -> None:
+def install_body_limits(app: Any, max_json_bytes: int, max_import_bytes: int, json_max_depth: int,
+                        max_chatlog_bytes: int | None = None) -> None:
     """Outermost of our middlewares, so nothing reads a body before its limit is known."""
     app.add_middleware(
-        BodyLimits, max_json_bytes=max_json_bytes, max_import_bytes=max_import_bytes, json_max_depth=json_max_depth
+        BodyLimits, max_json_bytes=max_json_bytes, max_import_bytes=max_import_bytes, json_max_depth=json_max_depth,
+        max_chatlog_bytes=max_chatlog_bytes,
     )

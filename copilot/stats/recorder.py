@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from copilot.store import Store
-from copilot.store.health import is_unavailable
+from copilot.store.flushing import flush_forever
 from copilot.store.models import Event
 
 log = logging.getLogger(__name__)
@@ -86,12 +86,4 @@ class EventWriter:
 
     async def run(self, interval: float = 0.5) -> None:
         """Flush every `interval` seconds until cancelled; a failed flush is logged and retried."""
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.flush()
-            except Exception as exc:
-                if is_unavailable(exc):
-                    self.store.outage.failure(exc, request=False)  # the events wait; the outage is logged once
-                else:
-                    log.exception("stats: writing events failed; will retry")
+        await flush_forever(self.flush, self.store, "stats: writing events", interval)

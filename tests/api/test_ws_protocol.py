@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2 as httpx
@@ -12,6 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from copilot.learn.mask import mask
 from tests.conftest import LiveServer
 
 TOKEN = "test-token-123"
@@ -102,6 +104,79 @@ def test_search_for_an_unknown_intent_is_refused_in_chinese(ws: ClientConnection
 def test_used_and_sent_are_recorded(ws: ClientConnection) -> None:
     assert ask(ws, {"type": "used", "phrase": "invoice-01"}) == {"type": "recorded", "what": "used"}
     assert ask(ws, {"type": "sent", "conversation": "c1", "text": "好的呢"}) == {"type": "recorded", "what": "sent"}
+
+
+@pytest.fixture(scope="module")
+def lead(server: LiveServer) -> dict[str, str]:
+    return {"Authorization": f"Bearer {server.api_token('lead')}"}
+
+
+@contextmanager
+def sidebar(server: LiveServer, agent_no: str) -> Iterator[ClientConnection]:
+    """A sidebar without a login, counted for agent `agent_no` (its 工号)."""
+    with connect(server.url.replace("http", "ws") + "/ws/agent", open_timeout=10) as ws:
+        assert ask(ws, {"type": "profile", "agent_no": agent_no})["type"] == "profile"
+        assert json.loads(ws.recv(timeout=10))["type"] == "conversations"
+        yield ws
+
+
+def proposed(server: LiveServer, lead: dict[str, str], phrase: str, message: str) -> dict | None:
+    """The pending candidate of `phrase` for `message`, once the worker's writer has recorded it (it flushes
+    every half second)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        groups = httpx.get(server.url + "/v1/learn/candidates", headers=lead, timeout=10).json()
+        for group in groups:
+            for candidate in group["candidates"]:
+                if group["phrase"]["id"] == phrase and candidate["message"] == message:
+                    return dict(candidate)
+        time.sleep(0.1)
+    return None
+
+
+def test_a_phrase_used_for_a_conversation_proposes_its_customer_message_masked(
+    server: LiveServer, lead: dict[str, str]
+) -> None:
+    asked = "我手机13812345678，发票能寄到公司吗"
+    with sidebar(server, "L1") as ws:
+        assert ask(ws, {"type": "customer", "conversation": "learn-used", "text": asked})["type"] == "suggestions"
+        assert ask(ws, {"type": "used", "phrase": "invoice-03"}) == {"type": "recorded", "what": "used"}  # old style
+        used = {"type": "used", "phrase": "invoice-03", "conversation": "learn-used"}
+        assert ask(ws, used) == {"type": "recorded", "what": "used"}
+        assert ask(ws, used) == {"type": "recorded", "what": "used"}  # inserted twice for one message: chosen once
+        missing = ask(ws, {"type": "used", "phrase": "invoice-03", "conversation": "learn-nothing-asked"})
+        assert missing == {"type": "recorded", "what": "used"}  # no customer message there: nothing proposed
+    candidate = proposed(server, lead, "invoice-03", mask(asked))
+    assert candidate is not None and "13812345678" not in candidate["message"]
+    assert "发票能寄到公司吗" in candidate["message"]
+    assert (candidate["count"], candidate["agents"], candidate["status"]) == (1, ["L1"], "pending")
+
+
+def test_a_sent_reply_that_is_a_phrase_proposes_the_question_it_answered(
+    server: LiveServer, lead: dict[str, str]
+) -> None:
+    title_question, invoice_question = "发票抬头可以写个人吗", "那发票多久能寄出来"
+    edited = ("亲，开具公司抬头的发票需要提供完整的公司名称和纳税人识别号，"
+              "个人抬头留下姓名就可以了，麻烦您在订单备注中填写哦")
+    invoice_03 = "亲，发票由财务统一开具，一般会在一个月内寄出，邮费由我们承担，寄出后我们会在订单中备注，请您耐心等待~"
+    with sidebar(server, "L2") as ws:
+        ask(ws, {"type": "customer", "conversation": "learn-sent", "text": title_question})
+        assert ask(ws, {"type": "used", "phrase": "invoice-02", "conversation": "learn-sent"})["type"] == "recorded"
+        # the phrase it inserted, a little edited: the same choice, not counted twice
+        assert ask(ws, {"type": "sent", "conversation": "learn-sent", "text": edited}) == {
+            "type": "recorded", "what": "sent"}
+        # a second reply: the question is answered already, so this phrase is not proposed for it
+        ask(ws, {"type": "sent", "conversation": "learn-sent", "text": invoice_03})
+        ask(ws, {"type": "customer", "conversation": "learn-sent-2", "text": invoice_question})
+        ask(ws, {"type": "sent", "conversation": "learn-sent-2", "text": invoice_03})  # typed, never inserted
+    second = proposed(server, lead, "invoice-03", invoice_question)
+    assert second is not None and (second["count"], second["agents"]) == (1, ["L2"])
+    # written in order by one writer: everything before the last sighting is recorded by now
+    first = proposed(server, lead, "invoice-02", title_question)
+    assert first is not None and first["count"] == 1
+    groups = httpx.get(server.url + "/v1/learn/candidates", headers=lead, timeout=10).json()
+    assert not [c for g in groups for c in g["candidates"]
+                if g["phrase"]["id"] == "invoice-03" and c["message"] == title_question]
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,17 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v1/stats/days/export.csv"): LEAD,
     ("POST", "/v1/conversations/{conversation}/messages"): PUSH,
     ("POST", "/v1/agents/{agent}/focus"): PUSH,
+    ("POST", "/v1/learn/chatlogs"): LEAD,
+    ("GET", "/v1/learn/chatlogs"): LEAD,
+    ("GET", "/v1/learn/chatlogs/{upload_id}"): LEAD,
+    ("POST", "/v1/learn/chatlogs/{upload_id}/cancel"): LEAD,
+    ("DELETE", "/v1/learn/chatlogs/{upload_id}"): LEAD,
+    ("GET", "/v1/learn/gaps"): LEAD,
+    ("POST", "/v1/learn/gaps/{gap_id}/dismiss"): LEAD,
+    ("GET", "/v1/learn/candidates"): LEAD,
+    ("POST", "/v1/learn/candidates/{candidate_id}/accept"): LEAD,
+    ("POST", "/v1/learn/candidates/{candidate_id}/reject"): LEAD,
+    ("POST", "/v1/learn/candidates/{candidate_id}/move"): LEAD,
     ("GET", "/v1/users"): ADMIN,
     ("POST", "/v1/users"): ADMIN,
     ("PUT", "/v1/users/{name}"): ADMIN,
@@ -76,7 +87,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/tokens/{token_id}"): AGENT,
 }
 # Path parameters that name nothing: an admitted request ends in 404 or 422, never in a changed fixture.
-PARAMS = {"name": "nobody", "token_id": "999999", "conversation": "c1", "agent": "nobody"}
+PARAMS = {"name": "nobody", "token_id": "999999", "conversation": "c1", "agent": "nobody", "gap_id": "999999",
+          "candidate_id": "999999"}
 
 
 def admitted(access: str, caller: Caller, require_login: bool) -> bool:

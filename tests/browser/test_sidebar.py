@@ -239,6 +239,32 @@ def test_number_keys_insert_suggestions(open_sidebar: OpenSidebar) -> None:
     expect(page.locator("#draft")).to_have_value(texts[0])
 
 
+def test_a_suggestion_taken_proposes_the_customer_message_masked(
+    open_sidebar: OpenSidebar, server: LiveServer
+) -> None:
+    asked = "我手机13812345678，什么时候能发货呀"
+    page = open_sidebar("learn")
+    paste_customer(page, asked)
+    first = httpx.post(server.url + "/v1/suggest", json={"message": asked}, timeout=10).json()["suggestions"][0]
+    expect(page.locator("#suggestions .card-text").first).to_have_text(first["text"])
+    page.keyboard.press("Escape")
+    page.keyboard.press("1")  # the used frame names the conversation in front
+    lead = {"Authorization": f"Bearer {server.api_token('lead')}"}
+
+    def proposed() -> list[dict]:
+        groups = httpx.get(server.url + "/v1/learn/candidates", headers=lead, timeout=10).json()
+        return [c | {"phrase": g["phrase"]["id"]} for g in groups for c in g["candidates"]
+                if c["message"].endswith("什么时候能发货呀")]
+
+    for _ in range(100):  # the worker writes sightings every half second
+        if proposed():
+            break
+        page.wait_for_timeout(100)
+    [candidate] = proposed()
+    assert candidate["phrase"] == first["id"] and "13812345678" not in candidate["message"]
+    assert candidate["message"].endswith("什么时候能发货呀")
+
+
 def test_slash_code_searches_and_replaces_the_code_with_the_phrase(open_sidebar: OpenSidebar) -> None:
     page = open_sidebar("slash")
     type_draft(page, "好的/fp")

@@ -133,6 +133,58 @@ def test_sidebars_connected_before_a_rule_is_saved_get_it_on_their_next_draft(cl
     assert not waiting and elapsed <= BUDGET_S, (sorted(waiting), elapsed)
 
 
+# Learning from use (#12): sidebar frames → a candidate → a lead accepts it through one worker → every worker
+# suggests the phrase for that message. The default phrasebank puts another phrase first for it (stock-05).
+LEARNED, LEARNED_PHRASE = "有没有电子版的保修单", "invoice-05"
+
+
+def top_phrase(client: httpx.Client, message: str) -> str | None:
+    suggestions = client.post("/v1/suggest", json={"message": message}).json()["suggestions"]
+    return suggestions[0]["id"] if suggestions else None
+
+
+def proposed(client: httpx.Client, lead: dict[str, str], phrase: str, message: str) -> int | None:
+    """The id of the pending candidate of `phrase` for `message`, once the worker that took the sidebar's frame
+    has written it (its writer flushes every half second)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for group in client.get("/v1/learn/candidates", headers=lead).json():
+            for candidate in group["candidates"]:
+                if group["phrase"]["id"] == phrase and candidate["message"] == message:
+                    return int(candidate["id"])
+        time.sleep(0.1)
+    return None
+
+
+def test_a_candidate_accepted_through_one_worker_is_suggested_by_every_worker_within_two_seconds(
+    cluster: Cluster,
+) -> None:
+    workers = cluster.pinned()
+    try:
+        assert all(top_phrase(client, LEARNED) != LEARNED_PHRASE for client in workers.values())
+        conversation = f"learn-{uuid4().hex[:8]}"
+        with connect(cluster.server.url.replace("http", "ws") + "/ws/agent") as sidebar:
+            sidebar.send(json.dumps({"type": "customer", "conversation": conversation, "text": LEARNED}))
+            assert json.loads(sidebar.recv(timeout=10))["type"] == "suggestions"
+            sidebar.send(json.dumps({"type": "used", "phrase": LEARNED_PHRASE, "conversation": conversation}))
+            assert json.loads(sidebar.recv(timeout=10)) == {"type": "recorded", "what": "used"}
+        (_, first), (pid, second) = workers.items()
+        candidate = proposed(first, cluster.lead, LEARNED_PHRASE, LEARNED)
+        assert candidate is not None
+        accepted = first.post(f"/v1/learn/candidates/{candidate}/accept", headers=cluster.lead, timeout=30)
+        assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
+        saved = time.monotonic()
+        assert top_phrase(first, LEARNED) == LEARNED_PHRASE  # live on the worker that took it before it answered
+        while not (live := top_phrase(second, LEARNED) == LEARNED_PHRASE) and time.monotonic() - saved < BUDGET_S + 1:
+            time.sleep(0.02)
+        elapsed = time.monotonic() - saved
+        assert second.get("/healthz").json()["pid"] == pid  # asked the other worker all along
+    finally:
+        for client in workers.values():
+            client.close()
+    assert live and elapsed <= BUDGET_S, elapsed
+
+
 # Shared conversations (#10): pushes reach a sidebar whichever worker of whichever host takes them.
 # The issue's 1,000 take over a minute on a loaded 2-core machine (suggestions cost most of it); the default
 # keeps the test short (what it checks is that every push arrives, not how fast). COPILOT_TEST_PUSHES=1000
