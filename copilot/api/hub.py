@@ -228,25 +228,27 @@ class AgentConnection:
             await self.hub.unwatch(frame.conversation, self)
             self.send({"type": "unwatched", "conversation": frame.conversation})
 
-    async def record_sent(self, frame: SentFrame) -> None:
-        # linted on the compute threads, recorded on the loop (the stats queue is the loop's own)
+    async def record_sent(self, frame: SentFrame, agent: str | None) -> None:
+        # linted on the compute threads, recorded on the loop (the stats queue is the loop's own); `agent` is
+        # who the sidebar was when the frame arrived (a profile frame right after it must not take it over)
         linted = await compute.run(self.hub.settings, self.hub.linter.lint, frame.text)
-        asked = await self.hub.record_sent(self.who, frame.conversation, frame.text, self.client, linted)
+        asked = await self.hub.record_sent(agent, frame.conversation, frame.text, self.client, linted)
         if asked is not None and self.hub.learner is not None:  # a reply that is a phrase answers the question
             phrase = await self.hub.reply_phrase(frame.text)
             if phrase is not None:
-                self.sight(frame.conversation, phrase, asked)
+                self.sight(frame.conversation, phrase, asked, agent)
         self.send({"type": "recorded", "what": "sent"})
 
-    async def learn_from_used(self, frame: UsedFrame) -> None:
-        """A phrase taken for a conversation: a candidate example for the customer message waiting there."""
+    async def learn_from_used(self, frame: UsedFrame, agent: str | None) -> None:
+        """A phrase taken for a conversation: a candidate example for the customer message waiting there
+        (`agent`: who the sidebar was when the frame arrived, not when this queued work runs)."""
         assert frame.conversation is not None
         asked = await self.hub.waiting_message(frame.conversation)
         if asked is not None:
-            self.sight(frame.conversation, frame.phrase, asked)
+            self.sight(frame.conversation, frame.phrase, asked, agent)
         self.send({"type": "recorded", "what": "used"})
 
-    def sight(self, conversation: str, phrase: str, message: str) -> None:
+    def sight(self, conversation: str, phrase: str, message: str, agent: str | None) -> None:
         """Queue the sighting "this agent chose `phrase` for `message`", once per sidebar: an agent who
         inserts a phrase (used) and then sends it (sent, matching the same phrase) chose it once, and so
         does one who inserts it twice for the same message. A different phrase for the same message, or
@@ -258,7 +260,7 @@ class AgentConnection:
         self.sighted[key] = None
         if len(self.sighted) > SIGHTINGS_KEPT:
             self.sighted.popitem(last=False)
-        learner.add(phrase, message, self.who)
+        learner.add(phrase, message, agent)
 
     @property
     def who(self) -> str | None:
@@ -302,10 +304,10 @@ class AgentConnection:
             if frame.conversation is None or hub.learner is None:  # an older sidebar: the stats only
                 self.send({"type": "recorded", "what": "used"})
             else:  # behind this sidebar's customer frames, so the message it answers is stored first
-                await self.later(self.learn_from_used(frame))
+                await self.later(self.learn_from_used(frame, self.who))
         elif isinstance(frame, SentFrame):
             hub.check_text(frame.text, "text")
-            await self.later(self.record_sent(frame))
+            await self.later(self.record_sent(frame, self.who))
         elif isinstance(frame, ProfileFrame):
             self.values = {"agent_no": frame.agent_no} if frame.agent_no else {}
             self.send({"type": "profile", "agent_no": frame.agent_no})

@@ -146,6 +146,15 @@ def test_a_phrase_used_for_a_conversation_proposes_its_customer_message_masked(
         assert ask(ws, used) == {"type": "recorded", "what": "used"}  # inserted twice for one message: chosen once
         missing = ask(ws, {"type": "used", "phrase": "invoice-03", "conversation": "learn-nothing-asked"})
         assert missing == {"type": "recorded", "what": "used"}  # no customer message there: nothing proposed
+        # a new 工号 right behind a used frame: the choice stays with the agent who made it
+        ask(ws, {"type": "customer", "conversation": "learn-switch", "text": "电子发票怎么下载"})
+        ws.send(json.dumps({"type": "used", "phrase": "invoice-01", "conversation": "learn-switch"}))
+        ws.send(json.dumps({"type": "profile", "agent_no": "L9"}))
+        frames = [json.loads(ws.recv(timeout=10)) for _ in range(2)]
+        while {"type": "recorded", "what": "used"} not in frames:
+            frames.append(json.loads(ws.recv(timeout=10)))
+    switched = proposed(server, lead, "invoice-01", "电子发票怎么下载")
+    assert switched is not None and switched["agents"] == ["L1"]
     candidate = proposed(server, lead, "invoice-03", mask(asked))
     assert candidate is not None and "13812345678" not in candidate["message"]
     assert "发票能寄到公司吗" in candidate["message"]
