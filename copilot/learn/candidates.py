@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from copilot.learn.keys import clean_message, key_text, message_key
+from copilot.store import clock
 from copilot.store import phrases as store_phrases
 from copilot.store.errors import Conflict, PhraseNotFound, StoreError
 from copilot.store.models import LearnCandidate, LearnSighting, Phrase
@@ -265,7 +266,7 @@ def _describe(session: Session, row: LearnCandidate) -> dict[str, Any]:
     return {
         "id": row.id, "phrase_id": row.phrase_id, "message": row.message, "status": row.status,
         "count": count, "agents": agents, "agent_count": agent_count,
-        "decided_at": row.decided_at.isoformat() if row.decided_at else None, "decided_by": row.decided_by,
+        "decided_at": clock.iso(row.decided_at), "decided_by": row.decided_by,
     }
 
 
@@ -293,7 +294,7 @@ def list_candidates(session: Session, *, status: str = "pending", limit: int = 5
         group["candidates"].append({
             "id": candidate.id, "message": candidate.message, "status": candidate.status, "count": count,
             "agents": agents, "agent_count": agent_count,
-            "decided_at": candidate.decided_at.isoformat() if candidate.decided_at else None,
+            "decided_at": clock.iso(candidate.decided_at),
             "decided_by": candidate.decided_by,
         })
     return sorted(groups.values(), key=lambda g: (-g["count"], g["phrase"]["id"]))

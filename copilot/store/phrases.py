@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import Select, String, cast, func, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
 
+from copilot.store import clock
 from copilot.store.errors import (
     IdTaken,
     InvalidPhrase,
@@ -281,7 +282,7 @@ def phrase_history(session: Session, *, phrase_id: str) -> list[dict[str, Any]]:
     )
     return [
         {"action": h.action, "version": h.version, "before": h.before, "after": h.after, "source": h.source,
-         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by, "overridden": h.overridden}
+         "changed_at": clock.iso(h.changed_at), "changed_by": h.changed_by, "overridden": h.overridden}
         for h in rows
     ]
 

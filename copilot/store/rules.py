@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from copilot.lint.shop import DEFAULT_MESSAGE, DEFAULT_SEVERITY, SHOP_PACK, build_shop_rule
+from copilot.store import clock
 from copilot.store.errors import (
     DuplicateRule,
     InvalidRule,
@@ -56,8 +57,8 @@ def content(row: ShopRule) -> dict[str, Any]:
 def to_public(row: ShopRule) -> dict[str, Any]:
     """A shop rule as the API shows it."""
     return {
-        **content(row), "source": "shop", "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(), "updated_by": row.updated_by,
+        **content(row), "source": "shop", "created_at": clock.iso(row.created_at),
+        "updated_at": clock.iso(row.updated_at), "updated_by": row.updated_by,
     }
 
 
@@ -213,7 +214,7 @@ def rule_history(session: Session, *, rule_id: str) -> list[dict[str, Any]]:
     """Every recorded change of one rule (shop rule or default-rule switch), oldest first."""
     return [
         {"action": h.action, "version": h.version, "before": h.before, "after": h.after,
-         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by}
+         "changed_at": clock.iso(h.changed_at), "changed_by": h.changed_by}
         for h in _history_rows(session, rule_id)
     ]
 
