@@ -1,4 +1,5 @@
-"""Failures the store reports, each with a stable code and a Chinese message the user can act on.
+"""Failures the store reports, each with a stable code and a Chinese message the user can act on: those of the
+versioned history, then the phrases', the imports' and the shop rules' own.
 
 Phrases and shop rules share their versioned history (copilot/store/history.py), so they share its failures
 too: VersionConflict, VersionNotFound and Invalid, each naming its item with a noun (短语, 规则, 默认规则)."""
@@ -14,16 +15,6 @@ class StoreError(AppError):
     """A store failure with no more specific kind (400); the others derive from AppError's NotFound or Conflict."""
 
     code = "store_error"
-
-
-class PhraseNotFound(NotFound):
-    code = "phrase_not_found"
-    template = "没有 ID 为 {key} 的短语"
-
-
-class RuleNotFound(NotFound):
-    code = "rule_not_found"
-    template = "没有 ID 为 {key} 的规则"
 
 
 class VersionConflict(Conflict):
@@ -61,6 +52,11 @@ class Invalid(StoreError):
         self.code, headline = self.KINDS[noun]
         details = [{"field": field, "reason": reason} for field, reason in problems]
         super().__init__(f"{headline} — " + ";".join(f"{f}: {r}" for f, r in problems), details)
+
+
+class PhraseNotFound(NotFound):
+    code = "phrase_not_found"
+    template = "没有 ID 为 {key} 的短语"
 
 
 class IdTaken(Conflict):
@@ -109,6 +105,11 @@ class SeedError(StoreError):
     """The default phrasebank could not be loaded on first start."""
 
     code = "seed_failed"
+
+
+class RuleNotFound(NotFound):
+    code = "rule_not_found"
+    template = "没有 ID 为 {key} 的规则"
 
 
 class DuplicateRule(Conflict):

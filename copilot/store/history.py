@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,6 +15,8 @@ from copilot.errors import NotFound
 from copilot.store import clock
 from copilot.store.errors import Invalid, VersionConflict, VersionNotFound
 from copilot.store.models import PhraseHistory, RuleHistory, StoreMeta
+
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class History:
     counter: str  # phrasebank_version / rules_version
     noun: str  # 短语 / 规则
     ids: re.Pattern[str]
-    missing: type[NotFound]  # raised for an item with no history at all
+    missing: type[NotFound]  # raised for an item not stored (item) or never stored (state_at)
 
     def lock(self, session: Session) -> None:
         """Serialise writers on the meta row, so version checks and uniqueness checks cannot race."""
@@ -44,6 +46,13 @@ class History:
     def version(self, session: Session) -> int:
         """The number of committed changes so far."""
         return int(session.scalar(select(getattr(StoreMeta, self.counter)).where(StoreMeta.id == 1)) or 0)
+
+    def item(self, session: Session, model: type[Item], item_id: str) -> Item:
+        """The stored item (a row of `model`), or `missing`."""
+        row = session.get(model, item_id) if self.ids.match(item_id) else None
+        if row is None:
+            raise self.missing(item_id)
+        return row
 
     def check_version(self, current: dict[str, Any], sent: int | None) -> None:
         """VersionConflict (with the current state) when the change was based on another version; None: unchecked."""

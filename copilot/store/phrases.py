@@ -88,11 +88,7 @@ def base_fields(phrase: PhrasePublic) -> dict[str, Any]:
 
 
 def _row(session: Session, phrase_id: str) -> Phrase:
-    # An id no phrase can have never reaches the database (PostgreSQL refuses NUL bytes with an error).
-    row = session.get(Phrase, phrase_id) if ID_RE.match(phrase_id) else None
-    if row is None:
-        raise PhraseNotFound(phrase_id)
-    return row
+    return HISTORY.item(session, Phrase, phrase_id)
 
 
 def get_phrase(session: Session, *, phrase_id: str) -> PhrasePublic:

@@ -58,11 +58,7 @@ def list_overrides(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def _row(session: Session, rule_id: str) -> ShopRule:
-    # An id no rule can have never reaches the database (PostgreSQL refuses NUL bytes with an error).
-    row = session.get(ShopRule, rule_id) if RULE_ID_RE.match(rule_id) else None
-    if row is None:
-        raise RuleNotFound(rule_id)
-    return row
+    return HISTORY.item(session, ShopRule, rule_id)
 
 
 def get_shop_rule(session: Session, *, rule_id: str) -> RulePublic:
