@@ -78,7 +78,7 @@ export function customerView(app) {
 
   function renderSuggestions(items) {
     el.suggestions.classList.toggle("waiting", waiting());
-    el.suggestions.replaceChildren(...suggestionCards(items, app.draft.insertSuggestion));
+    el.suggestions.replaceChildren(...suggestionCards(items, (n) => app.draft.insertSuggestion(n)));
     const empty = items.length === 0;
     el.suggestEmpty.hidden = !empty;
     if (empty) {
