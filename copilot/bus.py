@@ -138,7 +138,7 @@ class RedisBus(Bus):
                     if message["type"] == "message":
                         deliver(decode(message["data"]))
             finally:
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis leaves aclose unannotated
 
         try:
             await _retrying("Redis subscription", listen)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from copilot.store.db import Store
+from copilot.store.db import Store, rowcount
 from copilot.store.models import AgentEvent, AgentPresence, ConversationRoute, ConversationTurn, ConversationWatcher
 from copilot.suggest.suggester import Turn
 
@@ -99,7 +99,7 @@ class ConversationStore:
                 .order_by(ConversationTurn.id.desc()).limit(self.turns)
             ).all()
             agent = self._route_of(session, conversation) if with_route else None
-        rows.reverse()
+        rows = rows[::-1]  # oldest first
         waiting_since = None
         for role, _, at in rows:
             waiting_since = (waiting_since or at) if role == "customer" else None
@@ -304,7 +304,7 @@ class ConversationStore:
             doomed = select(ConversationTurn.id).where(ConversationTurn.at < now - self.idle_seconds).union(
                 select(newest.c.id).where(newest.c.rank > self.turns)).limit(SWEEP_BATCH).subquery()
             result = session.execute(delete(ConversationTurn).where(ConversationTurn.id.in_(select(doomed.c.id))))
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
     @staticmethod
     def _route_of(session: Session, conversation: str) -> str | None:

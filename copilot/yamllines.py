@@ -18,7 +18,7 @@ class LineLoader(_Base):  # type: ignore[misc,valid-type]
 
 
 def _mapping_with_lines(loader: LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping[LINE] = node.start_mark.line + 1
     mapping[KEY_LINES] = {
         key.value: key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)

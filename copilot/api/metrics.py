@@ -112,7 +112,8 @@ class VersionCollector(Collector):
 def _registry(app: FastAPI) -> CollectorRegistry:
     if os.environ.get(MULTIPROC_ENV):
         registry = CollectorRegistry()
-        multiprocess_metrics.MultiProcessCollector(registry)  # every worker's files, added up
+        # every worker's files, added up (prometheus_client leaves its multiprocess module unannotated)
+        multiprocess_metrics.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry = CollectorRegistry(auto_describe=True)
         for collector in (requests_total, lint_seconds, suggest_seconds, open_sockets, pushes_total,
@@ -146,7 +147,7 @@ def install(app: FastAPI) -> None:
 def worker_exited() -> None:
     """Drop this worker's live gauges from the shared files (counters and histograms stay in the totals)."""
     if os.environ.get(MULTIPROC_ENV):
-        multiprocess_metrics.mark_process_dead(os.getpid())
+        multiprocess_metrics.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 def elapsed(started: float) -> float:

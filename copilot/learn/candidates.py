@@ -238,6 +238,11 @@ def forget_source(session: Session, source: str) -> int:
     return len(ids)
 
 
+def _most_frequent(counts: dict[str, int]) -> list[str]:
+    """Names by count, most first; ties by name."""
+    return sorted(counts, key=lambda name: (-counts[name], name))
+
+
 def _tallies(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, list[str], int]]:
     """Per candidate: total count, up to AGENTS_SHOWN agent names (most frequent first), distinct agents."""
     totals: dict[int, int] = defaultdict(int)
@@ -253,8 +258,7 @@ def _tallies(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, list[
             if agent:
                 agents[cid][agent] = int(n)
     return {
-        cid: (totals[cid], sorted(agents[cid], key=lambda a, c=cid: (-agents[c][a], a))[:AGENTS_SHOWN],
-              len(agents[cid]))
+        cid: (totals[cid], _most_frequent(agents[cid])[:AGENTS_SHOWN], len(agents[cid]))
         for cid in ids
     }
 

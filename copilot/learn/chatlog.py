@@ -212,8 +212,8 @@ class _Reader:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise ChatLogRefused("不是 UTF-8 编码的文字（JSON Lines 文件应为 UTF-8）", row=line) from None
+            row = data[:exc.start].count(b"\n") + 1
+            raise ChatLogRefused("不是 UTF-8 编码的文字（JSON Lines 文件应为 UTF-8）", row=row) from None
         seen = False
         for number, line in enumerate(text.split("\n"), 1):
             if not line.strip():
@@ -382,6 +382,6 @@ def _number_time(number: float, *, excel: bool) -> float:
     if 1e8 <= number < 1e11:
         return number
     if excel and 1 <= number < 1e6:
-        moment = from_excel(number)
+        moment: datetime = from_excel(number)  # a datetime for a number without timedelta=True
         return moment.replace(tzinfo=CHINA).timestamp()
     raise ValueError(number)

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from copilot.config import Settings
@@ -35,7 +35,9 @@ from copilot.learn.matching import ReplyMatcher
 from copilot.learn.mine import MineResult, MiningCancelled, mine
 from copilot.learn.turns import ChatTurn
 from copilot.store import Store
+from copilot.store.base import Base
 from copilot.store.clock import iso
+from copilot.store.db import rowcount
 from copilot.store.health import is_unavailable
 from copilot.store.models import LearnGap, LearnTurn, LearnUpload
 
@@ -126,11 +128,16 @@ def create_upload(
         # Core's executemany, not the ORM's bulk insert: that one groups rows by which values are None
         # (a customer turn has no agent) and so ran one INSERT per turn.
         for start in range(0, len(rows), TURN_CHUNK):
-            session.execute(insert(LearnTurn.__table__), rows[start:start + TURN_CHUNK])
+            session.execute(insert(_table(LearnTurn)), rows[start:start + TURN_CHUNK])
         return describe(upload)
 
 
 # --------------------------------------------------------------------------------------------- claiming
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's Table, for Core statements (the declarative base types __table__ as any FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def _claimable(now: float, worker: str | None = None) -> Any:
@@ -160,7 +167,7 @@ def claim(store: Store, upload_id: str, *, worker: str, lease_seconds: float) ->
             .values(status="running", worker=worker, lease_until=now + lease_seconds, done=0, error=None)
             .execution_options(synchronize_session=False)
         )
-        return claimed.rowcount == 1
+        return rowcount(claimed) == 1
 
 
 def _owned(session: Session, upload_id: str, worker: str) -> LearnUpload | None:
@@ -225,7 +232,7 @@ class _Heartbeat:
                     .values(done=min(self.done, self.total), lease_until=time.time() + self.lease_seconds)
                     .execution_options(synchronize_session=False)
                 )
-                if renewed.rowcount != 1:
+                if rowcount(renewed) != 1:
                     self.lost = True
                     return
                 self.cancel = bool(session.scalar(select(LearnUpload.cancel).where(LearnUpload.id == self.upload_id)))
@@ -326,7 +333,7 @@ def _finish(store: Store, upload_id: str, worker: str, result: MineResult, *, ke
                  "questions": list(gap.questions)[:GAP_QUESTIONS], "reply": gap.reply, "dismissed": False}
                 for gap in result.gaps]
         for start in range(0, len(gaps), TURN_CHUNK):
-            session.execute(insert(LearnGap.__table__), gaps[start:start + TURN_CHUNK])
+            session.execute(insert(_table(LearnGap)), gaps[start:start + TURN_CHUNK])
         row.done, row.candidates, row.gaps = row.total, counted, len(gaps)
         _end(row, "done")
         if not keep_text:

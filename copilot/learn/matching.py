@@ -27,8 +27,11 @@ _PLACEHOLDER = re.compile(r"\{(agent_no|shop|customer)\}")
 
 
 class HasBody(Protocol):
-    id: str
-    body: str
+    # read-only, so frozen dataclasses (the index's IndexedPhrase) match
+    @property
+    def id(self) -> str: ...
+    @property
+    def body(self) -> str: ...
 
 
 class ReplyMatcher:
@@ -67,7 +70,8 @@ class ReplyMatcher:
 
 
 class HasPhrases(Protocol):
-    phrases: Sequence[HasBody]
+    @property  # read-only, so an index's tuple of its own phrase type matches (a tuple is a Sequence)
+    def phrases(self) -> Sequence[HasBody]: ...
 
 
 _built: weakref.WeakKeyDictionary[HasPhrases, ReplyMatcher] = weakref.WeakKeyDictionary()

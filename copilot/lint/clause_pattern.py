@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from re import _parser as _sre_parser  # type: ignore[attr-defined]  # the parser behind re.compile
+from typing import Any
 
 from copilot.text.normalize import normalize_term
 from copilot.text.tokenize import word_frequencies
@@ -56,8 +57,9 @@ _NUMBER_RE = f"[{_NUMBER_CHARS}]{{1,5}}"
 
 
 # Parsed elements: ("lit", text) ("class", name) ("slot", name) ("gap",) ("start",) ("end",)
-# ("group", [seq, seq, ...]) ("opt", element); a seq is a list of elements.
-_Element = tuple
+# ("group", [seq, seq, ...]) ("opt", element); a seq is a list of elements. Tagged by their first item, which
+# mypy cannot narrow a tuple union on, so the items stay Any.
+_Element = tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from copilot.csvcell import escape_cell
 from copilot.lint.categories import CATEGORIES
@@ -17,7 +17,7 @@ _VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送
 _cell = escape_cell
 
 
-def rows(found: Tally, messages: Mapping[str, str]) -> Iterator[list[object]]:
+def rows(found: Tally, messages: Mapping[str, str]) -> Iterator[Sequence[object]]:
     """Long format (one figure per row), so a pivot table can cut it by rule, day or agent."""
     yield HEADER
     for (rule, day, agent), count in sorted(found.rule_hits.items()):
@@ -47,7 +47,7 @@ def _seconds(ms: float | None) -> object:
     return "" if ms is None else round(ms / 1000, 1)
 
 
-def agent_rows(figures: TeamFigures) -> Iterator[list[object]]:
+def agent_rows(figures: TeamFigures) -> Iterator[Sequence[object]]:
     """The per-agent table, one row per agent, a column per rule class (all of them, so columns never shift)."""
     yield AGENT_HEADER
     for agent in figures.agents:
@@ -55,7 +55,7 @@ def agent_rows(figures: TeamFigures) -> Iterator[list[object]]:
                sum(agent.rule_hits.values()), *(agent.rule_hits[c] for c in CATEGORIES), agent.used]
 
 
-def day_rows(figures: TeamFigures) -> Iterator[list[object]]:
+def day_rows(figures: TeamFigures) -> Iterator[Sequence[object]]:
     """The by-day series, every day of the range."""
     yield DAY_HEADER
     for day in figures.days():
@@ -70,7 +70,7 @@ def days_csv(figures: TeamFigures) -> bytes:
     return _csv_bytes(day_rows(figures))
 
 
-def _csv_bytes(table: Iterable[list[object]]) -> bytes:
+def _csv_bytes(table: Iterable[Sequence[object]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([_cell(value) for value in row] for row in table)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, null, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from copilot.store.models import Event
 
@@ -32,14 +32,14 @@ def reply_times(
 ) -> dict[str | None, ReplyTime]:
     """Reply time of the sent replies matching `where` that answered a waiting customer, per agent (keyed by
     Event.agent) or over all of them (keyed by None)."""
-    group: ColumnElement[Any] = Event.agent if per_agent else null()
-    partition = {"partition_by": Event.agent} if per_agent else {}
+    group: ColumnElement[Any] | InstrumentedAttribute[str | None] = Event.agent if per_agent else null()
+    partition_by = Event.agent if per_agent else None
     ranked = (
         select(
             group.label("who"),
             Event.reply_ms.label("reply_ms"),
-            func.row_number().over(order_by=Event.reply_ms, **partition).label("rank"),
-            func.count().over(**partition).label("n"),
+            func.row_number().over(order_by=Event.reply_ms, partition_by=partition_by).label("rank"),
+            func.count().over(partition_by=partition_by).label("n"),
         )
         .where(Event.kind == "sent", Event.reply_ms.is_not(None), *where)
         .subquery()

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from copilot.store.models import Event, Phrase
 
 NO_AGENT = "(未设置工号)"
 VERDICTS = ("ok", "warn", "block")
+
+_Columns = TypeVarTuple("_Columns")  # a query's column types, kept through _filtered
 
 
 @dataclass
@@ -72,7 +74,9 @@ def _conditions(start: date | None, end: date | None, agent: str | None) -> list
     return conditions
 
 
-def _filtered(query: Select[Any], start: date | None, end: date | None, agent: str | None) -> Select[Any]:
+def _filtered(
+    query: Select[*_Columns], start: date | None, end: date | None, agent: str | None
+) -> Select[*_Columns]:
     return query.where(*_conditions(start, end, agent))
 
 
@@ -101,7 +105,8 @@ def tally(session: Session, *, start: date | None = None, end: date | None = Non
         select(Event.phrase_id, func.count()).where(Event.kind == "used", Event.phrase_id.is_not(None)),
         start, end, agent,
     ).group_by(Event.phrase_id)
-    found.used.update({pid: count for pid, count in session.execute(used)})
+    # the query skips NULL phrase ids; the test only narrows the type
+    found.used.update({pid: count for pid, count in session.execute(used) if pid is not None})
     for pid, title, enabled in session.execute(select(Phrase.id, Phrase.title, Phrase.enabled)):
         found.titles[pid] = title
         if enabled:

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
@@ -20,6 +20,8 @@ from copilot.stats.period import Period
 from copilot.stats.reply_time import reply_times
 from copilot.stats.tally import NO_AGENT
 from copilot.store.models import Event
+
+_Columns = TypeVarTuple("_Columns")  # a query's column types, kept through _from_events
 
 UNKNOWN_CLASS = "custom"  # a rule no longer in force was a shop rule (default rules never disappear)
 
@@ -60,7 +62,7 @@ class TeamFigures:
         return [{"day": key, "answered": self.answered_by_day[key], "rule_hits": self.hits_by_day[key]} for key in keys]
 
 
-def _from_events(query: Select[Any], period: Period, agent: str | None) -> Select[Any]:
+def _from_events(query: Select[*_Columns], period: Period, agent: str | None) -> Select[*_Columns]:
     query = query.where(Event.day >= period.first, Event.day <= period.last)
     return query if agent is None else query.where(Event.agent == agent)
 

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from copilot.store.health import DatabaseBusy, Outage
@@ -302,3 +302,9 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def rowcount(result: object) -> int:
+    """How many rows an UPDATE or DELETE run through Session.execute matched. Its result is a CursorResult,
+    which has the count, but Session.execute is typed as returning a plain Result, which has not."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

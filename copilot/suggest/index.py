@@ -69,7 +69,7 @@ class Scored:
     phrase_scores: np.ndarray  # every phrase's score before the fuzzy step (for an intent's best phrase)
 
 
-_corpus_memo: tuple[tuple, tuple[Sample, ...]] | None = None  # see SuggestIndex._corpus_samples
+_corpus_memo: tuple[tuple[object, ...], tuple[Sample, ...]] | None = None  # see SuggestIndex._corpus_samples
 
 
 def forget_caches() -> None:

@@ -54,7 +54,8 @@ def save(key: str, arrays: dict[str, np.ndarray]) -> None:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".intent-model-", suffix=".npz")
         try:
             with os.fdopen(handle, "wb") as out:
-                np.savez(out, **arrays)
+                # mypy matches **arrays against savez's allow_pickle: bool too; the keys are array names
+                np.savez(out, **arrays)  # type: ignore[arg-type]
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

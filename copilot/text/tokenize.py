@@ -44,7 +44,8 @@ def _ready_base() -> jieba.Tokenizer:
 
 def word_frequencies() -> dict[str, int]:
     """jieba's dictionary counts (read-only): how common each word is in ordinary Chinese text."""
-    return _ready_base().FREQ
+    frequencies: dict[str, int] = _ready_base().FREQ  # jieba is untyped
+    return frequencies
 
 
 def dictionary_total() -> int:
@@ -97,7 +98,8 @@ class Tokenizer:
 
     def cut(self, text: str) -> list[str]:
         """Words of text, for retrieval (dictionary words only: fast, and the same for index and query)."""
-        return self._jieba.lcut(text, HMM=False)
+        words: list[str] = self._jieba.lcut(text, HMM=False)
+        return words
 
     def cut_many(self, texts: list[str]) -> list[list[str]]:
         """cut() for many texts in one jieba call, which saves jieba's per-call overhead on short texts."""

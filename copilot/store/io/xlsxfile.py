@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from copilot.store.errors import ImportRefused
 from copilot.store.io.rows import COLUMNS, Row, RowError, cell_value, header_fields, phrase_cells
@@ -39,7 +40,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def sheet_rows(data: bytes, source: str = "") -> Iterator[tuple[Any, ...]]:
+def sheet_rows(data: bytes, source: str = "") -> Generator[tuple[Any, ...], None, None]:
     """The cell values of the first sheet, row by row from row 1 (blank rows included, so a row's place is
     its sheet row number), read as they stream; ImportRefused when the file is not a workbook. The chat-log
     reader shares this."""
@@ -58,7 +59,7 @@ def sheet_rows(data: bytes, source: str = "") -> Iterator[tuple[Any, ...]]:
     return _stream(workbook)
 
 
-def _stream(workbook: Any) -> Iterator[tuple[Any, ...]]:
+def _stream(workbook: Any) -> Generator[tuple[Any, ...], None, None]:
     try:
         if not workbook.worksheets:
             return
@@ -100,7 +101,7 @@ def write(phrases: list[PhrasePublic]) -> bytes:
             if name in ("body", "examples"):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for column_number, name in enumerate(COLUMNS, 1):
-        sheet.column_dimensions[sheet.cell(row=1, column=column_number).column_letter].width = _WIDTHS[name]
+        sheet.column_dimensions[get_column_letter(column_number)].width = _WIDTHS[name]
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
