@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -19,7 +20,8 @@ from fastapi.testclient import TestClient
 from copilot.api.app import create_app
 from copilot.auth import tokens, users
 from copilot.auth.passwords import Passwords
-from copilot.config import PROJECT_ROOT, Settings
+from copilot.cli import main as cli_main
+from copilot.config import PROJECT_ROOT, Settings, get_settings
 from copilot.lint import Linter, load_rules
 from copilot.store import PhrasePublic, Store, load_enabled_phrases, open_store
 
@@ -86,6 +88,35 @@ def lead_client(client: TestClient) -> TestClient:
     """The same app, with a team lead's API token on every request (phrase and rule writes need one)."""
     authorize(client, "lead")
     return client
+
+
+# run_cli(*args, stdin="", env={...}) -> (exit code, stdout, stderr)
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[RunCli]:
+    """`kefu-copilot ARGS` run in this process: the same entry function `python -m copilot` calls, without a
+    second or two of imports and model loading per run. `env` (COPILOT_* settings) applies to this test's runs;
+    argparse refusals (SystemExit) give their exit code. Tests of the process itself (the module entry, what a
+    real process prints when it stops) spawn one."""
+
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()  # settings are read once per process; each run reads this test's
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = cli_main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
 
 
 def free_port() -> int:
