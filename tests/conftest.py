@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -67,9 +68,18 @@ def linter() -> Linter:
 
 
 @pytest.fixture(scope="session")
-def default_phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file as a first start leaves it: migrated and seeded with the shipped phrasebank. Seeding
+    writes 177 phrases (about a second); a test that needs a fresh default database copies this file."""
+    path = tmp_path_factory.mktemp("default") / "default.db"
+    open_store(f"sqlite:///{path}", PROJECT_ROOT / "phrasebank").dispose()  # closing checkpoints the WAL
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_phrases(seeded_sqlite: Path) -> list[PhrasePublic]:
     """The shipped phrasebank, loaded the way a first start loads it."""
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('default') / 'default.db'}", PROJECT_ROOT / "phrasebank")
+    store = open_store(f"sqlite:///{seeded_sqlite}", PROJECT_ROOT / "phrasebank")
     try:
         with store.begin() as session:
             return load_enabled_phrases(session)
@@ -78,7 +88,9 @@ def default_phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePubl
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+def client(tmp_path: Path, seeded_sqlite: Path) -> Iterator[TestClient]:
+    """The app on a fresh SQLite database with the shipped phrasebank (a copy of the seeded file)."""
+    shutil.copyfile(seeded_sqlite, tmp_path / "copilot.db")
     with TestClient(create_app(make_settings(tmp_path))) as test_client:
         yield test_client
 
