@@ -19,6 +19,7 @@ from copilot.api import compute, metrics
 from copilot.api.connection import AgentConnection
 from copilot.api.frames import FrameError, parse_frame
 from copilot.api.jsoncheck import describe_utf8_error
+from copilot.api.limits import size_words
 from copilot.api.recording import Recorder
 from copilot.api.registry import Registry
 from copilot.api.throttle import TokenBucket
@@ -40,6 +41,11 @@ CLOSE_TOO_BIG = 1009
 CLOSE_NOT_READING = 1008
 CLOSE_TOO_FAST = 1008
 SWEEP_EVERY_S = 30.0  # how often a worker deletes expired conversation turns (a bounded batch each time)
+
+
+def too_big_reason(limit: int) -> str:
+    """The close reason for a frame over COPILOT_WS_MAX_FRAME_BYTES (sent with 1009)."""
+    return f"消息超过 {size_words(limit)}"
 
 
 class Hub:
@@ -304,7 +310,7 @@ class Hub:
                 text = message.get("text")
                 size = len(message.get("bytes") or b"") if text is None else len(text.encode("utf-8"))
                 if size > settings.ws_max_frame_bytes:
-                    await websocket.close(CLOSE_TOO_BIG, f"消息超过 {settings.ws_max_frame_bytes // 1024} KiB")
+                    await websocket.close(CLOSE_TOO_BIG, too_big_reason(settings.ws_max_frame_bytes))
                     return
                 try:
                     await connection.handle(parse_frame(_frame_text(message), settings.json_max_depth))
