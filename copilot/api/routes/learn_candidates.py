@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
+from copilot.api.deps import StoreDep
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.auth.deps import Lead, require_role
 from copilot.learn import candidates
-from copilot.store import Store
 from copilot.store.schemas import PhraseId
 
 router = APIRouter(prefix="/v1/learn/candidates", tags=["learn"], dependencies=[Depends(require_role("lead"))],
                    responses=errors(ROLE, STORE))
-
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 class MoveRequest(BaseModel):

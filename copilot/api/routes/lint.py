@@ -6,11 +6,11 @@ import os
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict
 
 from copilot.api import compute, metrics
-from copilot.api.deps import SettingsDep, require_text
+from copilot.api.deps import RuleBookDep, SettingsDep, require_text
 from copilot.api.responses import BODY, READER, STORE, errors
 from copilot.auth.deps import require_reader
 from copilot.lint import Linter
@@ -26,12 +26,11 @@ class LintRequest(BaseModel):
 
 
 @router.post("/v1/lint", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
-async def lint(body: LintRequest, request: Request, response: Response, settings: SettingsDep) -> dict[str, Any]:
+async def lint(body: LintRequest, response: Response, settings: SettingsDep, rulebook: RuleBookDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied.
 
     The X-Rules-Version header names the rules version the answer was linted under (the editor re-lints
     when /healthz shows a newer one); read with the linter, with no await between, so they always agree."""
-    rulebook = request.app.state.rulebook
     version, linter = rulebook.version, rulebook.linter
     response.headers["X-Rules-Version"] = str(version)
     text = require_text(body.text, settings)
@@ -46,9 +45,8 @@ def _lint_answer(linter: Linter, text: str, scope: str | None) -> dict[str, Any]
 
 
 @router.get("/healthz")
-async def healthz(request: Request) -> dict[str, Any]:
+async def healthz(rulebook: RuleBookDep) -> dict[str, Any]:
     """Liveness, with how many rules are loaded, their version (a counter every worker shares: pages poll
     it to re-lint when a lead changes the rules) and which worker process answered."""
-    rulebook = request.app.state.rulebook
     return {"status": "ok", "rules": len(rulebook.linter.rules), "rules_version": rulebook.version,
             "pid": os.getpid()}

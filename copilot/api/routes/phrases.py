@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from copilot.api.deps import SettingsDep
+from copilot.api.deps import LiveDep, RuleBookDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
 from copilot.api.params import Choice, ItemId, Offset, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, content, errors
@@ -33,17 +33,9 @@ router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends
                    responses=errors(READER, STORE))
 
 
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-
-
-def get_check(request: Request) -> BodyCheck:
+async def get_check(rulebook: RuleBookDep, live: LiveDep) -> BodyCheck:
     """Lints a phrase body as agents would see it, with the rules this worker has in force now."""
-    return body_check(request.app.state.rulebook.linter, request.app.state.live.defaults)
+    return body_check(rulebook.linter, live.defaults)
 
 
 CheckDep = Annotated[BodyCheck, Depends(get_check)]
@@ -89,10 +81,10 @@ def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)]
 
 @router.post("/import", responses=errors(ROLE, BODY))
 async def import_file(
-    request: Request,
     store: StoreDep,
     identity: Lead,
     settings: SettingsDep,
+    check: CheckDep,
     file: Annotated[UploadFile, File()],
     format: Choice = None,
     dry_run: bool = False,
@@ -109,7 +101,7 @@ async def import_file(
         raise ApiError(413, "file_too_large", f"文件过大,上限 {limit / 1024 / 1024:g} MB")
     # Parsing 20,000 rows and writing them takes seconds: in a worker thread, so sockets and other
     # requests keep being served meanwhile; still one transaction, so all rows or none.
-    options = ImportOptions(dry_run=dry_run, replace=replace, force=force, check=get_check(request))
+    options = ImportOptions(dry_run=dry_run, replace=replace, force=force, check=check)
     report, version = await run_in_threadpool(_import, store, data, file.filename, format, options, identity.name)
     return JSONResponse(report.as_dict() | {"phrasebank_version": version})
 

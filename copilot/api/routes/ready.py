@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from copilot.api.deps import StoreDep
 from copilot.api.errors import database_unavailable
 from copilot.store.health import DatabaseUnavailable, is_unavailable
 
@@ -18,9 +19,8 @@ READY_TIMEOUT = 2.0
 
 
 @router.get("/readyz", responses={503: {"description": "数据库无法访问"}})
-async def readyz(request: Request) -> Any:
+async def readyz(request: Request, store: StoreDep) -> Any:
     """200 {"database": "ok"} when the database answers a trivial query in time, else 503 database_unavailable."""
-    store = request.app.state.store
     try:
         await asyncio.wait_for(asyncio.to_thread(store.ping), READY_TIMEOUT)
     except TimeoutError:

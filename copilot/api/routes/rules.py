@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from copilot.api.deps import RuleBookDep, StoreDep
 from copilot.api.errors import ApiError, describe_request_errors
 from copilot.api.params import ItemId, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, errors
-from copilot.api.routes.phrases import StoreDep
 from copilot.auth.deps import Lead, require_reader
 from copilot.lint.kinds import Rule
 from copilot.rulebook import RuleBook
@@ -31,14 +31,7 @@ _SUMMARY_ITEMS = 8
 _SERVER_SET = ("source", "created_at", "updated_at", "updated_by")
 
 
-def get_rulebook(request: Request) -> RuleBook:
-    return request.app.state.rulebook
-
-
-RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
 JsonObject = Annotated[dict[str, Any], Body()]
-
-
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
+from copilot.api.deps import StoreDep
 from copilot.api.responses import READER, STORE, errors
 from copilot.auth.deps import require_reader
 from copilot.store.trash import deleted_phrases
@@ -17,8 +18,8 @@ router = APIRouter(prefix="/v1/trash", tags=["trash"], dependencies=[Depends(req
 
 
 @router.get("/phrases", responses=errors(422))
-def trash_phrases(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+def trash_phrases(store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
     """Deleted phrases not restored since, newest first: id, title, body, intent, group, shortcut, the
     `version` to restore, deleted_at and deleted_by."""
-    with request.app.state.store.begin() as session:
+    with store.begin() as session:
         return deleted_phrases(session, limit=limit)
