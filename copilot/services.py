@@ -20,8 +20,8 @@ from copilot.store import DatabaseLimits, Store, open_store
 # The parts are imported where they are built: `export` or `user add` need only the store, and the phrase
 # index alone imports scipy (half a second).
 if TYPE_CHECKING:
+    from copilot.api.auth_deps import IdentityCache
     from copilot.api.hub import Hub
-    from copilot.auth.deps import IdentityCache
     from copilot.auth.ratelimit import LoginLimits
     from copilot.learn.runner import JobRunner
     from copilot.learn.writer import CandidateWriter

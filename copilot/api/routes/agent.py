@@ -6,10 +6,7 @@ from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from copilot.api.deps import ServicesDep, SettingsDep
-from copilot.api.errors import ApiError
-from copilot.api.login_page import LOGIN_PAGE
-from copilot.auth.deps import (
+from copilot.api.auth_deps import (
     ANONYMOUS,
     SUBPROTOCOL,
     Identity,
@@ -17,6 +14,9 @@ from copilot.auth.deps import (
     offered_subprotocols,
     require_reader,
 )
+from copilot.api.deps import ServicesDep, SettingsDep
+from copilot.api.errors import ApiError
+from copilot.api.login_page import LOGIN_PAGE
 from copilot.store.health import DatabaseUnavailable
 
 router = APIRouter()

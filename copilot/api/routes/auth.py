@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api.auth_deps import CSRF_HEADER, Agent, Identity, check_csrf, forget_logins
 from copilot.api.client import came_over_tls, client_ip
 from copilot.api.deps import LoginLimitsDep, PasswordsDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
 from copilot.api.responses import BODY, STORE, errors
 from copilot.auth import sessions
-from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf, forget_logins
 from copilot.auth.users import find_user, get_user
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=errors(STORE))

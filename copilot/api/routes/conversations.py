@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from copilot.api import metrics
+from copilot.api.auth_deps import bearer, identify
 from copilot.api.deps import HubDep, ServicesDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
 from copilot.api.responses import BODY, STORE, errors
-from copilot.auth.deps import bearer, identify
 from copilot.auth.tokens import PREFIX
 from copilot.conversations import PLATFORM, Client, ConversationLimit
 

@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from copilot import __version__
 from copilot.api import compute, metrics
+from copilot.api.auth_deps import require_reader
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
 from copilot.api.jsoncheck import JsonRefused, parse_json
 from copilot.api.responses import READER, STORE, ErrorBody, errors
-from copilot.auth.deps import require_reader
 from copilot.lint import Diagnostic, Severity
 
 router = APIRouter(dependencies=[Depends(require_reader)])

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
+from copilot.api.auth_deps import Lead, require_role
 from copilot.api.deps import StoreDep
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
-from copilot.auth.deps import Lead, require_role
 from copilot.learn import candidates
 from copilot.store.schemas import PhraseId
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from copilot.api.auth_deps import Lead
 from copilot.api.deps import LearnJobsDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
-from copilot.auth.deps import Lead
 from copilot.learn import jobs
 
 router = APIRouter(prefix="/v1/learn", tags=["learn"], responses=errors(ROLE, STORE))

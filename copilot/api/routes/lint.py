@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict
 
 from copilot.api import compute, metrics
+from copilot.api.auth_deps import require_reader
 from copilot.api.deps import RuleBookDep, SettingsDep, require_text
 from copilot.api.responses import BODY, READER, STORE, errors
-from copilot.auth.deps import require_reader
 from copilot.lint import Linter
 
 router = APIRouter()

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from copilot.api.auth_deps import Lead, require_reader
 from copilot.api.deps import LiveDep, RuleBookDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
 from copilot.api.params import Choice, ItemId, Offset, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, content, errors
-from copilot.auth.deps import Lead, require_reader
 from copilot.store import Store
 from copilot.store import phrases as store_phrases
 from copilot.store.bulk import without_full_collections

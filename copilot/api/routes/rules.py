@@ -8,11 +8,11 @@ from fastapi import APIRouter, Body, Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from copilot.api.auth_deps import Lead, require_reader
 from copilot.api.deps import RuleBookDep, StoreDep
 from copilot.api.errors import ApiError, describe_request_errors
 from copilot.api.params import ItemId, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, errors
-from copilot.auth.deps import Lead, require_reader
 from copilot.lint.kinds import Rule
 from copilot.rulebook import RuleBook
 from copilot.store import rules as store_rules

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 
+from copilot.api.auth_deps import Agent, Identity, Lead
 from copilot.api.deps import ServicesDep
 from copilot.api.errors import ApiError
 from copilot.api.responses import ROLE, STORE, content, errors
-from copilot.auth.deps import Agent, Identity, Lead
 from copilot.auth.roles import at_least
 from copilot.lint.categories import CATEGORIES
 from copilot.rulebook import RuleBook

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.api import compute, metrics
+from copilot.api.auth_deps import require_reader
 from copilot.api.deps import LiveDep, SettingsDep, require_text
 from copilot.api.responses import BODY, READER, STORE, errors
-from copilot.auth.deps import require_reader
 from copilot.suggest.suggester import Turn
 
 router = APIRouter()

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from copilot.api.auth_deps import require_reader
 from copilot.api.deps import StoreDep
 from copilot.api.responses import READER, STORE, errors
-from copilot.auth.deps import require_reader
 from copilot.store.trash import deleted_phrases
 
 # Its own prefix, not /v1/phrases/deleted: that would sit beside /v1/phrases/{phrase_id} and depend on

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api.auth_deps import Admin, Agent, forget_logins
 from copilot.api.deps import PasswordsDep, StoreDep
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.auth import tokens as store_tokens
 from copilot.auth import users as store_users
-from copilot.auth.deps import Admin, Agent, forget_logins
 
 router = APIRouter(tags=["accounts"], responses=errors(ROLE, STORE))
 

@@ -1,4 +1,6 @@
-"""FastAPI dependencies: who is asking (session cookie or bearer token), which role a route needs, CSRF."""
+"""FastAPI dependencies of logins: who is asking (session cookie or bearer token), which role a route needs, CSRF.
+
+(The accounts, sessions and tokens themselves are copilot/auth's, which knows nothing of HTTP.)"""
 
 from __future__ import annotations
 
@@ -203,7 +205,6 @@ def identify_connection(connection: HTTPConnection) -> Identity:
                     cache=auth_cache(connection))
 
 
-Reader = Annotated[Identity, Depends(require_reader)]
 Agent = Annotated[Identity, Depends(require_role("agent"))]
 Lead = Annotated[Identity, Depends(require_role("lead"))]
 Admin = Annotated[Identity, Depends(require_role("admin"))]
