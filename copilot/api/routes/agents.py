@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.api.deps import HubDep
 from copilot.api.errors import ApiError
+from copilot.api.models import FocusAnswer, answers
 from copilot.api.responses import BODY, STORE, errors
 from copilot.api.routes.conversations import check_agent, require_pusher
 
@@ -21,7 +22,7 @@ class Focus(BaseModel):
     conversation: str = Field(min_length=1, max_length=128)
 
 
-@router.post("/v1/agents/{agent}/focus", responses=errors(BODY, 401, STORE))
+@router.post("/v1/agents/{agent}/focus", **answers(FocusAnswer), responses=errors(BODY, 401, STORE))
 async def focus(
     agent: Annotated[str, Path(min_length=1, max_length=64)],
     body: Focus,

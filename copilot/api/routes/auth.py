@@ -12,6 +12,7 @@ from copilot.api.auth_deps import CSRF_HEADER, Agent, Identity, check_csrf, forg
 from copilot.api.client import came_over_tls, client_ip
 from copilot.api.deps import LoginLimitsDep, PasswordsDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
+from copilot.api.models import LoginAnswer, MeAnswer, answers
 from copilot.api.responses import BODY, STORE, errors
 from copilot.auth import sessions
 from copilot.auth.users import find_user, get_user
@@ -35,7 +36,7 @@ def _too_many(seconds: int) -> ApiError:
                     {"retry_after": seconds}, headers={"Retry-After": str(seconds)})
 
 
-@router.post("/login", responses=errors(BODY, 401, 403, 429))
+@router.post("/login", **answers(LoginAnswer), responses=errors(BODY, 401, 403, 429))
 def login(
     body: LoginRequest, request: Request, response: Response, store: StoreDep, passwords: PasswordsDep,
     limits: LoginLimitsDep, settings: SettingsDep,
@@ -87,7 +88,7 @@ def logout(request: Request, store: StoreDep) -> Response:
     return response
 
 
-@router.get("/me", responses=errors(401))
+@router.get("/me", **answers(MeAnswer), responses=errors(401))
 def me(identity: Agent) -> dict[str, Any]:
     """The logged-in user, how they authenticated, and (for a session) the CSRF token for writes."""
     return {"user": {"name": identity.name, "role": identity.role}, "via": identity.via,

@@ -14,6 +14,7 @@ from copilot.api import metrics
 from copilot.api.auth_deps import bearer, identify
 from copilot.api.deps import HubDep, ServicesDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.api.models import PushAnswer, answers
 from copilot.api.responses import BODY, STORE, errors
 from copilot.auth.tokens import PREFIX
 from copilot.conversations import PLATFORM, Client, ConversationLimit
@@ -61,7 +62,8 @@ def require_pusher(request: Request, services: ServicesDep) -> str:
     raise ApiError(401, "unauthorized", "令牌错误:请在 Authorization 头中使用 Bearer <令牌>")
 
 
-@router.post("/v1/conversations/{conversation}/messages", responses=errors(BODY, 401, 429, STORE))
+@router.post("/v1/conversations/{conversation}/messages", **answers(PushAnswer),
+             responses=errors(BODY, 401, 429, STORE))
 async def push_message(
     conversation: Annotated[str, Path(min_length=1, max_length=128)],
     body: PushedMessage,

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from copilot.api.auth_deps import Lead
 from copilot.api.deps import LearnJobsDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
+from copilot.api.models import GapDismissed, GapOut, UploadDeleted, UploadOut, answers
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.learn import jobs
@@ -25,7 +26,7 @@ def _mib(limit: int) -> str:
     return f"{limit / 1024 / 1024:g} MiB"
 
 
-@router.post("/chatlogs", status_code=202, responses=errors(BODY))
+@router.post("/chatlogs", status_code=202, **answers(UploadOut), responses=errors(BODY))
 async def upload_chatlog(
     store: StoreDep, learn_jobs: LearnJobsDep, identity: Lead, settings: SettingsDep,
     file: Annotated[UploadFile, File()],
@@ -46,7 +47,7 @@ async def upload_chatlog(
     return JSONResponse(upload, status_code=202, headers={"Location": f"/v1/learn/chatlogs/{upload['id']}"})
 
 
-@router.get("/chatlogs", responses=errors(422))
+@router.get("/chatlogs", **answers(list[UploadOut]), responses=errors(422))
 def list_chatlogs(
     store: StoreDep, _: Lead, limit: Annotated[int, Query(ge=1, le=jobs.UPLOADS_LISTED)] = 200
 ) -> list[dict[str, Any]]:
@@ -54,27 +55,27 @@ def list_chatlogs(
     return jobs.list_uploads(store, limit=limit)
 
 
-@router.get("/chatlogs/{upload_id}", responses=errors(404, 422))
+@router.get("/chatlogs/{upload_id}", **answers(UploadOut), responses=errors(404, 422))
 def get_chatlog(store: StoreDep, _: Lead, upload_id: UploadId) -> dict[str, Any]:
     """One upload: status (queued, running, done, failed, cancelled), progress `done` of `total`
     customer messages, and when done how many candidates and gaps it gave."""
     return jobs.get_upload(store, upload_id)
 
 
-@router.post("/chatlogs/{upload_id}/cancel", responses=errors(404, 422))
+@router.post("/chatlogs/{upload_id}/cancel", **answers(UploadOut), responses=errors(404, 422))
 def cancel_chatlog(store: StoreDep, _: Lead, upload_id: UploadId) -> dict[str, Any]:
     """Stop the job: a queued one at once, a running one within a second; nothing it found is kept."""
     return jobs.cancel_upload(store, upload_id)
 
 
-@router.delete("/chatlogs/{upload_id}", responses=errors(404, 422))
+@router.delete("/chatlogs/{upload_id}", **answers(UploadDeleted), responses=errors(404, 422))
 def delete_chatlog(store: StoreDep, _: Lead, upload_id: UploadId) -> dict[str, Any]:
     """Delete the upload and everything mined from it: its gaps and the pending candidates only it
     proposed (accepted ones are in their phrase by now and stay)."""
     return jobs.delete_upload(store, upload_id)
 
 
-@router.get("/gaps", responses=errors(422))
+@router.get("/gaps", **answers(list[GapOut]), responses=errors(422))
 def list_gaps(
     store: StoreDep, _: Lead, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
@@ -83,7 +84,7 @@ def list_gaps(
     return jobs.list_gaps(store, limit=limit)
 
 
-@router.post("/gaps/{gap_id}/dismiss", responses=errors(404, 422))
+@router.post("/gaps/{gap_id}/dismiss", **answers(GapDismissed), responses=errors(404, 422))
 def dismiss_gap(store: StoreDep, _: Lead, gap_id: RowId) -> dict[str, Any]:
     """Take a gap off the list (a phrase was made of it, or it needs none)."""
     return jobs.dismiss_gap(store, gap_id)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from copilot.api import compute, metrics
 from copilot.api.auth_deps import require_reader
 from copilot.api.deps import RuleBookDep, SettingsDep, require_text
+from copilot.api.models import Health, LintAnswer, answers
 from copilot.api.responses import BODY, READER, STORE, errors
 from copilot.lint import Linter
 
@@ -25,7 +26,8 @@ class LintRequest(BaseModel):
     scope: Literal["presale", "aftersale"] | None = None
 
 
-@router.post("/v1/lint", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
+@router.post("/v1/lint", **answers(LintAnswer), dependencies=[Depends(require_reader)],
+             responses=errors(BODY, READER, STORE))
 async def lint(body: LintRequest, response: Response, settings: SettingsDep, rulebook: RuleBookDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied.
 
@@ -44,7 +46,7 @@ def _lint_answer(linter: Linter, text: str, scope: str | None) -> dict[str, Any]
     return linter.lint(text, scope).as_dict()
 
 
-@router.get("/healthz")
+@router.get("/healthz", **answers(Health))
 async def healthz(rulebook: RuleBookDep) -> dict[str, Any]:
     """Liveness, with how many rules are loaded, their version (a counter every worker shares: pages poll
     it to re-lint when a lead changes the rules) and which worker process answered."""

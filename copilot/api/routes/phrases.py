@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from copilot.api.auth_deps import Lead, require_reader
 from copilot.api.deps import LiveDep, RuleBookDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
+from copilot.api.models import ImportAnswer, PhraseChange, answers
 from copilot.api.params import Choice, ItemId, Offset, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, content, errors
 from copilot.store import Store
@@ -45,7 +46,7 @@ def _json(phrase: PhrasePublic, status: int = 200, headers: dict[str, str] | Non
     return JSONResponse(phrase.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-@router.get("", responses=errors(422))
+@router.get("", **answers(list[PhrasePublic]), responses=errors(422))
 def list_phrases(
     store: StoreDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -79,7 +80,7 @@ def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)]
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/import", responses=errors(ROLE, BODY))
+@router.post("/import", **answers(ImportAnswer), responses=errors(ROLE, BODY))
 async def import_file(
     store: StoreDep,
     identity: Lead,
@@ -150,14 +151,14 @@ def _import_now(
     return report, version
 
 
-@router.get("/{phrase_id}", responses=errors(404, 422))
+@router.get("/{phrase_id}", **answers(PhrasePublic), responses=errors(404, 422))
 def get_phrase(phrase_id: ItemId, store: StoreDep) -> JSONResponse:
     """One phrase."""
     with store.begin() as session:
         return _json(store_phrases.get_phrase(session, phrase_id=phrase_id))
 
 
-@router.get("/{phrase_id}/history", responses=errors(404, 422))
+@router.get("/{phrase_id}/history", **answers(list[PhraseChange]), responses=errors(404, 422))
 def phrase_history(phrase_id: ItemId, store: StoreDep) -> list[dict[str, Any]]:
     """Every recorded change of a phrase, oldest first (kept after the phrase is deleted)."""
     with store.begin() as session:
@@ -167,7 +168,7 @@ def phrase_history(phrase_id: ItemId, store: StoreDep) -> list[dict[str, Any]]:
     return changes
 
 
-@router.post("/{phrase_id}/restore", responses=errors(ROLE, BODY, 404, 409))
+@router.post("/{phrase_id}/restore", **answers(PhrasePublic), responses=errors(ROLE, BODY, 404, 409))
 def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
     """Bring a phrase back as it was at an earlier version (a deleted one too), as a new version."""
     with store.begin() as session:
@@ -176,7 +177,7 @@ def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, ide
     return _json(restored)
 
 
-@router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
+@router.post("", status_code=201, **answers(PhrasePublic), responses=errors(ROLE, BODY, 409))
 def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead, check: CheckDep) -> JSONResponse:
     """Add a phrase; 409 when its id or shortcut is taken; 422 phrase_blocked when its body breaks an
     error-level rule, unless `force` is true (the history then records the problems overridden)."""
@@ -185,7 +186,7 @@ def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead, check: Ch
     return _json(created, 201, {"Location": f"/v1/phrases/{created.id}"})
 
 
-@router.put("/{phrase_id}", responses=errors(ROLE, BODY, 404, 409))
+@router.put("/{phrase_id}", **answers(PhrasePublic), responses=errors(ROLE, BODY, 404, 409))
 def update_phrase(
     phrase_id: ItemId, body: PhraseUpdate, store: StoreDep, identity: Lead, check: CheckDep
 ) -> JSONResponse:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Response
 from copilot.api.auth_deps import Agent, Identity, Lead
 from copilot.api.deps import ServicesDep
 from copilot.api.errors import ApiError
+from copilot.api.models import AgentStatsAnswer, StatsAnswer, answers
 from copilot.api.responses import ROLE, STORE, content, errors
 from copilot.auth.roles import at_least
 from copilot.lint.categories import CATEGORIES
@@ -81,7 +82,7 @@ def _classes(rulebook: RuleBook) -> dict[str, str]:
     return classes
 
 
-@router.get("")
+@router.get("", **answers(StatsAnswer))
 async def stats(
     services: ServicesDep, _: Lead, start: From = None, end: To = None, agent: AgentParam = None
 ) -> dict[str, Any]:
@@ -137,7 +138,7 @@ def _lead_exports(identity: Identity) -> None:
                        {"needed": "lead", "role": identity.role})
 
 
-@router.get("/agents")
+@router.get("/agents", **answers(AgentStatsAnswer))
 async def agent_stats(
     services: ServicesDep, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
 ) -> dict[str, Any]:

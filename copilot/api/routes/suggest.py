@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from copilot.api import compute, metrics
 from copilot.api.auth_deps import require_reader
 from copilot.api.deps import LiveDep, SettingsDep, require_text
+from copilot.api.models import SuggestAnswer, answers
 from copilot.api.responses import BODY, READER, STORE, errors
 from copilot.suggest.suggester import Turn
 
@@ -34,7 +35,8 @@ class SuggestRequest(BaseModel):
     values: dict[Literal["agent_no", "shop", "customer"], str] = Field(default_factory=dict)
 
 
-@router.post("/v1/suggest", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
+@router.post("/v1/suggest", **answers(SuggestAnswer), dependencies=[Depends(require_reader)],
+             responses=errors(BODY, READER, STORE))
 async def suggest(body: SuggestRequest, settings: SettingsDep, live: LiveDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from copilot.api.auth_deps import require_reader
 from copilot.api.deps import StoreDep
+from copilot.api.models import DeletedPhrase, answers
 from copilot.api.responses import READER, STORE, errors
 from copilot.store.trash import deleted_phrases
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1/trash", tags=["trash"], dependencies=[Depends(req
                    responses=errors(READER, STORE))
 
 
-@router.get("/phrases", responses=errors(422))
+@router.get("/phrases", **answers(list[DeletedPhrase]), responses=errors(422))
 def trash_phrases(store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
     """Deleted phrases not restored since, newest first: id, title, body, intent, group, shortcut, the
     `version` to restore, deleted_at and deleted_by."""

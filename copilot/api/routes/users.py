@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.api.auth_deps import Admin, Agent, forget_logins
 from copilot.api.deps import PasswordsDep, StoreDep
+from copilot.api.models import NewToken, TokenOut, UserOut, answers
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.auth import tokens as store_tokens
@@ -45,14 +46,14 @@ class TokenCreate(BaseModel):
 
 
 
-@router.get("/v1/users")
+@router.get("/v1/users", **answers(list[UserOut]))
 def list_users(store: StoreDep, _: Admin) -> list[dict[str, Any]]:
     """Every account, by name."""
     with store.begin() as session:
         return [store_users.public(user) for user in store_users.list_users(session)]
 
 
-@router.post("/v1/users", status_code=201, responses=errors(BODY, 409))
+@router.post("/v1/users", status_code=201, **answers(UserOut), responses=errors(BODY, 409))
 def create_user(body: UserCreate, store: StoreDep, passwords: PasswordsDep, _: Admin) -> JSONResponse:
     """Add an account; 409 when the name is taken."""
     password_hash = passwords.hash(body.password)
@@ -62,7 +63,7 @@ def create_user(body: UserCreate, store: StoreDep, passwords: PasswordsDep, _: A
     return JSONResponse(created, status_code=201, headers={"Location": f"/v1/users/{quote(body.name)}"})
 
 
-@router.put("/v1/users/{name}", responses=errors(BODY, 404, 409))
+@router.put("/v1/users/{name}", **answers(UserOut), responses=errors(BODY, 404, 409))
 def update_user(
     name: UserName, body: UserUpdate, request: Request, store: StoreDep, passwords: PasswordsDep, _: Admin
 ) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def delete_user(name: UserName, request: Request, store: StoreDep, _: Admin) -> 
     return Response(status_code=204)
 
 
-@router.get("/v1/tokens")
+@router.get("/v1/tokens", **answers(list[TokenOut]))
 def list_tokens(store: StoreDep, identity: Agent) -> list[dict[str, Any]]:
     """Your own API tokens (never their secrets), newest first."""
     with store.begin() as session:
@@ -93,7 +94,7 @@ def list_tokens(store: StoreDep, identity: Agent) -> list[dict[str, Any]]:
         return [store_tokens.public(token) for token in store_tokens.list_tokens(session, user=user)]
 
 
-@router.post("/v1/tokens", status_code=201, responses=errors(BODY))
+@router.post("/v1/tokens", status_code=201, **answers(NewToken), responses=errors(BODY))
 def create_token(store: StoreDep, identity: Agent, body: TokenCreate | None = None) -> JSONResponse:
     """A new API token for yourself; `token` is shown this once and cannot be read again."""
     with store.begin() as session:
