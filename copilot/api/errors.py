@@ -114,8 +114,9 @@ def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
     return any(e["loc"] == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
 def database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
     """503 database_unavailable with Retry-After; the outage is logged once, not per request."""
-    request.app.state.store.outage.failure(exc)
-    retry_after = request.app.state.settings.db_retry_after
+    services = request.app.state.services
+    services.store.outage.failure(exc)
+    retry_after = services.settings.db_retry_after
     message = exc.message if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable().message
     return JSONResponse(error_body("database_unavailable", f"{message},请约 {retry_after} 秒后重试",
                                    {"retry_after": retry_after}),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from copilot.api.auth_deps import Lead, require_reader
+from copilot.api.deps import RuleBookDep, StoreDep
 from copilot.api.errors import ApiError, describe_request_errors
+from copilot.api.models import RuleChange, RuleOut, ShopRuleOut, answers
 from copilot.api.params import ItemId, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, errors
-from copilot.api.routes.phrases import StoreDep
-from copilot.auth.deps import Lead, require_reader
 from copilot.lint.kinds import Rule
 from copilot.rulebook import RuleBook
 from copilot.store import rules as store_rules
@@ -31,14 +32,7 @@ _SUMMARY_ITEMS = 8
 _SERVER_SET = ("source", "created_at", "updated_at", "updated_by")
 
 
-def get_rulebook(request: Request) -> RuleBook:
-    return request.app.state.rulebook
-
-
-RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
 JsonObject = Annotated[dict[str, Any], Body()]
-
-
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
     try:
@@ -76,7 +70,7 @@ def _default(rulebook: RuleBook, rule_id: str) -> Rule | None:
     return rulebook.defaults.get(rule_id)
 
 
-@router.get("")
+@router.get("", **answers(list[RuleOut]))
 def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any] | RulePublic]:
     """Every rule: the default packs' (with this shop's switches), then the shop's own."""
     with store.begin() as session:
@@ -89,7 +83,7 @@ def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any] | 
     return [*defaults, *shop]
 
 
-@router.get("/{rule_id}", responses=errors(404, 422))
+@router.get("/{rule_id}", **answers(RuleOut), responses=errors(404, 422))
 def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any] | RulePublic:
     """One rule, default or shop."""
     with store.begin() as session:
@@ -99,7 +93,7 @@ def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[st
         return store_rules.get_shop_rule(session, rule_id=rule_id)
 
 
-@router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
+@router.post("", status_code=201, **answers(ShopRuleOut), responses=errors(ROLE, BODY, 409))
 def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a shop rule; 422 with the reason (bad regex, missing replacement) before anything is saved."""
     with store.begin() as session:
@@ -108,7 +102,7 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
                         headers={"Location": f"/v1/rules/{created.id}"})
 
 
-@router.put("/{rule_id}", responses=errors(ROLE, BODY, 404, 409))
+@router.put("/{rule_id}", **answers(RuleOut), responses=errors(ROLE, BODY, 404, 409))
 def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: RuleBookDep, identity: Lead) -> Any:
     """A shop rule: change fields (409 with the current rule on a stale version). A default rule: only
     {"enabled": false/true} switches it for this shop. A rule read with GET can be sent back whole: its
@@ -158,7 +152,7 @@ def delete_rule(
     return Response(status_code=204)
 
 
-@router.get("/{rule_id}/history", responses=errors(404, 422))
+@router.get("/{rule_id}/history", **answers(list[RuleChange]), responses=errors(404, 422))
 def rule_history(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
     """Every recorded change of a rule, oldest first (kept after a shop rule is deleted)."""
     with store.begin() as session:
@@ -168,7 +162,7 @@ def rule_history(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> lis
     return changes
 
 
-@router.post("/{rule_id}/restore", responses=errors(ROLE, BODY, 404, 409))
+@router.post("/{rule_id}/restore", **answers(RuleOut), responses=errors(ROLE, BODY, 404, 409))
 def restore_rule(
     rule_id: ItemId, body: RestoreRequest, store: StoreDep, rulebook: RuleBookDep, identity: Lead
 ) -> dict[str, Any] | RulePublic:
