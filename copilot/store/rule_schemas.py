@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from copilot.lint.kinds import SHOP_KINDS
 from copilot.store.schemas import MAX_INT, _clean, _fail
 
 TERM_MAX, MESSAGE_MAX, REPLACEMENTS_MAX = 100, 200, 10
@@ -29,7 +30,8 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Kind = Literal["forbid", "substitute", "allow", "regex"]
+# The kinds a shop may add, as each kind's class says (copilot.lint.kinds), in the editor's order.
+Kind = Literal[tuple(SHOP_KINDS)]  # type: ignore[valid-type]
 Severity = Literal["error", "warning", "info"]
 Scope = Literal["all", "presale", "aftersale"]
 Term = Annotated[str, AfterValidator(lambda v: _clean(v, "词条", TERM_MAX))]
