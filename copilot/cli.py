@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from copilot.auth.cli import add_parsers as add_account_parsers
 from copilot.config import get_settings
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
+from copilot.lint.diagnostic import VERDICT_ZH as _VERDICT_ZH
 from copilot.store import DatabaseLimits, Store, StoreError, open_store
 from copilot.store.health import DatabaseUnavailable, is_unavailable, unusable
 from copilot.suggest.intents import INTENTS
 from copilot.textcheck import TextError, check_text
 
-_VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
