@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import get_args
 
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from copilot.lint.shop import DEFAULT_MESSAGE, DEFAULT_SEVERITY, build_shop_rule
 from copilot.store.rule_schemas import Kind
 from copilot.suggest.intents import GROUPS, INTENT_SHORT, INTENTS
 
+STATIC = Path(__file__).resolve().parents[2] / "static"
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -58,3 +60,10 @@ def test_a_shop_kinds_form_is_what_the_server_does() -> None:
         assert rule.kind == kind.id and rule.severity.value == kind.shop.severity
         assert kind.shop.example in rule.summary() or kind.id == "substitute"
 
+
+def test_the_pages_copy_no_table() -> None:
+    """The pages read /v1/meta (static/meta.js): an id next to a Chinese name in a page is a copy again."""
+    ids = [*INTENTS, *KINDS, *ROLES, *(s.value for s in Severity), *CATEGORIES, "presale", "aftersale"]
+    copied = re.compile(rf"\b({'|'.join(ids)})\s*:\s*\"[^\"]*[\u4e00-\u9fff]")
+    found = {path.name: copied.findall(path.read_text(encoding="utf-8")) for path in STATIC.glob("*.js")}
+    assert {name: hits for name, hits in found.items() if hits} == {}
