@@ -58,5 +58,4 @@ export function loadMeta() {
   return loading;
 }
 
-/** True once the tables hold the server's names. */
-export const ready = await loadMeta();
+await loadMeta();

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 Scope = Literal["all", "presale", "aftersale"]
 SCOPE_ZH: dict[str, str] = {"all": "全部", "presale": "售前", "aftersale": "售后"}  # as leads read a rule's scope
 _CROSSES_CLAUSE = re.compile(r"[,.!?;:。、，！？；：～\n~\s]")
-_SCOPE_ALIASES = {"售前": "presale", "售后": "aftersale", "全部": "all", "售中": "all", None: "all"}
+# what a pack may write for a scope: the id, or its Chinese name (售中 and none mean every conversation)
+_SCOPE_ALIASES: dict[str | None, str] = {
+    **{label: scope for scope, label in SCOPE_ZH.items()}, "售中": "all", None: "all",
+}
 
 
 @dataclass(frozen=True)
