@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from copilot.auth.cli import add_parsers as add_account_parsers
 from copilot.config import get_settings
+from copilot.errors import AppError
 from copilot.lint import Linter, LintResult, RulePackError, load_rules
+from copilot.lint.diagnostic import SEVERITY_ZH as _SEVERITY_ZH
 from copilot.lint.diagnostic import VERDICT_ZH as _VERDICT_ZH
-from copilot.store import DatabaseLimits, Store, StoreError, open_store
+from copilot.store import DatabaseLimits, Store, open_store
 from copilot.store.health import DatabaseUnavailable, is_unavailable, unusable
 from copilot.suggest.intents import INTENTS
 from copilot.textcheck import TextError, check_text
-
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def _width(text: str) -> int:
@@ -421,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RulePackError as exc:
         print(f"kefu-copilot: {exc}", file=sys.stderr)
         return 2
-    except StoreError as exc:
+    except AppError as exc:
         # ImportRefused (unreadable file, wrong extension) is a refused import; the rest stop the command.
         print(f"kefu-copilot {args.command}: {exc.message}", file=sys.stderr)
         return 1 if args.command == "import" else 2

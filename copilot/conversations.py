@@ -1,6 +1,7 @@
-"""Conversation history (the context suggestions use), who watches each conversation, which agent holds it
-and where that agent's sidebars are, kept in the database so every worker on every host sees the same.
-The methods are blocking: call them off the loop."""
+"""Conversations as every worker on every host sees them, kept in the database: each one's recent turns (the
+context suggestions read; its waiting customer message, which learning reads), the per-client limit on
+conversations, who watches each, which agent holds it, where that agent's sidebars are, and the log of pushed
+turns and agent events SQLite workers poll. The methods are blocking: call them off the loop."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 // the side-by-side conflict chooser and the history dialog. Data reaches the DOM as text only.
 
 import { $, h } from "./common.js";
+import { toast } from "./toast.js";
 
 export const session = {
   user: null, // {name, role}
@@ -61,28 +62,7 @@ export async function api(method, path, body = undefined, { quiet401 = false, me
 
 // ---------------------------------------------------------------- toasts
 
-let toastTimer = null;
-
-/** A short message at the bottom; with `action`, a button (撤销) that runs `onAction`. */
-export function toast(message, { kind = "info", action = null, onAction = null, ms = 4000 } = {}) {
-  const el = $("toast");
-  clearTimeout(toastTimer);
-  el.className = `toast ${kind}`;
-  const parts = [h("span", { class: "toast-msg" }, message)];
-  if (action) {
-    parts.push(h("button", {
-      type: "button", class: "btn link toast-action",
-      onclick: () => {
-        el.hidden = true;
-        onAction();
-      },
-    }, action));
-  }
-  parts.push(h("button", { type: "button", class: "toast-close", "aria-label": "关闭", onclick: () => (el.hidden = true) }, "×"));
-  el.replaceChildren(...parts);
-  el.hidden = false;
-  toastTimer = setTimeout(() => (el.hidden = true), ms);
-}
+export { toast }; // the editor modules import it from here
 
 // ---------------------------------------------------------------- field errors
 

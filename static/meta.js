@@ -24,7 +24,9 @@ export const KIND_NAMES = {};
 export const SHOP_KINDS = [];
 
 const TIMEOUT_MS = 5000;
+const RETRY_MS = [1000, 2000, 5000, 10000, 30000]; // after a failure other than a refused login, ask again
 let loading = null;
+let retries = 0;
 
 function fill(meta) {
   const names = (items, key = "label") => Object.fromEntries(items.map((item) => [item.id, item[key]]));
@@ -42,17 +44,25 @@ function fill(meta) {
 
 /**
  * Fetch /v1/meta (once) and fill the tables. Resolves true when they hold the server's names; a failure
- * (not logged in yet, no connection) resolves false, and the next call asks again.
+ * resolves false, and the next call asks again. Without a connection it asks again by itself, a little
+ * later each time (what renders next shows the names); a refused login waits for the page's next call.
  */
 export function loadMeta() {
   loading ??= fetch("/v1/meta", { credentials: "same-origin", signal: AbortSignal.timeout(TIMEOUT_MS) })
-    .then((response) => (response.ok ? response.json() : Promise.reject(new Error(`HTTP ${response.status}`))))
+    .then((response) => {
+      if (response.ok) return response.json();
+      throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status });
+    })
     .then((meta) => {
       fill(meta);
       return true;
     })
-    .catch(() => {
+    .catch((error) => {
       loading = null;
+      if (error.status !== 401 && error.status !== 403) {
+        const timer = setTimeout(loadMeta, RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)]);
+        timer?.unref?.(); // under node (the unit tests) a pending retry does not keep the process alive
+      }
       return false;
     });
   return loading;

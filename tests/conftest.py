@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -19,7 +21,8 @@ from fastapi.testclient import TestClient
 from copilot.api.app import create_app
 from copilot.auth import tokens, users
 from copilot.auth.passwords import Passwords
-from copilot.config import PROJECT_ROOT, Settings
+from copilot.cli import main as cli_main
+from copilot.config import PROJECT_ROOT, Settings, get_settings
 from copilot.lint import Linter, load_rules
 from copilot.store import PhrasePublic, Store, load_enabled_phrases, open_store
 
@@ -65,9 +68,18 @@ def linter() -> Linter:
 
 
 @pytest.fixture(scope="session")
-def default_phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePublic]:
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file as a first start leaves it: migrated and seeded with the shipped phrasebank. Seeding
+    writes 177 phrases (about a second); a test that needs a fresh default database copies this file."""
+    path = tmp_path_factory.mktemp("default") / "default.db"
+    open_store(f"sqlite:///{path}", PROJECT_ROOT / "phrasebank").dispose()  # closing checkpoints the WAL
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_phrases(seeded_sqlite: Path) -> list[PhrasePublic]:
     """The shipped phrasebank, loaded the way a first start loads it."""
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('default') / 'default.db'}", PROJECT_ROOT / "phrasebank")
+    store = open_store(f"sqlite:///{seeded_sqlite}", PROJECT_ROOT / "phrasebank")
     try:
         with store.begin() as session:
             return load_enabled_phrases(session)
@@ -76,7 +88,9 @@ def default_phrases(tmp_path_factory: pytest.TempPathFactory) -> list[PhrasePubl
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+def client(tmp_path: Path, seeded_sqlite: Path) -> Iterator[TestClient]:
+    """The app on a fresh SQLite database with the shipped phrasebank (a copy of the seeded file)."""
+    shutil.copyfile(seeded_sqlite, tmp_path / "copilot.db")
     with TestClient(create_app(make_settings(tmp_path))) as test_client:
         yield test_client
 
@@ -86,6 +100,35 @@ def lead_client(client: TestClient) -> TestClient:
     """The same app, with a team lead's API token on every request (phrase and rule writes need one)."""
     authorize(client, "lead")
     return client
+
+
+# run_cli(*args, stdin="", env={...}) -> (exit code, stdout, stderr)
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Iterator[RunCli]:
+    """`kefu-copilot ARGS` run in this process: the same entry function `python -m copilot` calls, without a
+    second or two of imports and model loading per run. `env` (COPILOT_* settings) applies to this test's runs;
+    argparse refusals (SystemExit) give their exit code. Tests of the process itself (the module entry, what a
+    real process prints when it stops) spawn one."""
+
+    def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()  # settings are read once per process; each run reads this test's
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        try:
+            code = cli_main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        finally:
+            get_settings.cache_clear()
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
 
 
 def free_port() -> int:

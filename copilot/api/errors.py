@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from copilot.api.jsoncheck import DECODE_ERRORS
-from copilot.store.errors import StoreError
+from copilot.errors import AppError
 from copilot.store.health import DatabaseUnavailable, is_unavailable
 from copilot.validation_zh import is_chinese, reason
 
@@ -26,15 +26,14 @@ _HTTP_MESSAGES = {
 }
 
 
-class ApiError(Exception):
-    """An expected failure with a status, a stable code and a Chinese message for the user."""
+class ApiError(AppError):
+    """An AppError a route raises on the spot, with its status and code given (and any response headers)."""
 
     def __init__(
         self, status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
     ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-        self.headers = headers
+        super().__init__(message, details)
+        self.status, self.code, self.headers = status, code, headers
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -86,14 +85,10 @@ def database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(AppError)
+    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        # Every expected failure carries its status, code and Chinese message: routes just let it rise.
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers)
-
-    @app.exception_handler(StoreError)
-    async def _store_error(_: Request, exc: StoreError) -> JSONResponse:
-        # Every store failure carries its status, code and Chinese message: routes just let it rise.
-        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
@@ -81,13 +81,23 @@ class FocusFrame(_Frame):
     conversation: ConversationId
 
 
+# Every frame a sidebar may send: adding one is a model above, its name here and its handler in
+# copilot/api/connection.py (HANDLERS; tests/api/test_frames.py checks the two agree).
 Frame = Annotated[
     CustomerFrame | DraftFrame | WatchFrame | SearchFrame | UsedFrame | SentFrame | ProfileFrame | PingFrame
     | FocusFrame,
     Field(discriminator="type"),
 ]
 _frame = TypeAdapter(Frame)
-FRAME_TYPES = ("customer", "draft", "watch", "unwatch", "search", "used", "sent", "profile", "ping", "focus")
+FRAME_MODELS: tuple[type[BaseModel], ...] = get_args(get_args(Frame)[0])
+
+
+def frame_types(model: type[BaseModel]) -> tuple[str, ...]:
+    """The `type` values a frame model accepts (its Literal)."""
+    return get_args(model.model_fields["type"].annotation)
+
+
+FRAME_TYPES = tuple(kind for model in FRAME_MODELS for kind in frame_types(model))  # in the union's order
 
 
 class FrameError(ValueError):

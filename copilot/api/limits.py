@@ -28,7 +28,8 @@ class BodyTooLarge(Exception):
     """Raised into the app when a streamed body passes its limit (the 413 is already on its way)."""
 
 
-def _size_words(limit: int) -> str:
+def size_words(limit: int) -> str:
+    """A byte limit as people read it: 64 MiB, 64 KiB, else in bytes (字节)."""
     if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
         return f"{limit // (1024 * 1024)} MiB"
     if limit >= 1024 and limit % 1024 == 0:
@@ -74,11 +75,11 @@ class BodyLimits:
     def limit_for(self, scope: Scope) -> tuple[int, str]:
         """The byte limit for this request, and how the 413 names it."""
         if scope["path"] in UPLOAD_PATHS:
-            return self.max_import_bytes + _MULTIPART_ENVELOPE, f"导入文件上限 {_size_words(self.max_import_bytes)}"
+            return self.max_import_bytes + _MULTIPART_ENVELOPE, f"导入文件上限 {size_words(self.max_import_bytes)}"
         if scope["path"] in CHATLOG_PATHS:
             limit = self.max_chatlog_bytes
-            return limit + _MULTIPART_ENVELOPE, f"聊天记录文件上限 {_size_words(limit)}"
-        return self.max_json_bytes, f"请求体上限 {_size_words(self.max_json_bytes)}"
+            return limit + _MULTIPART_ENVELOPE, f"聊天记录文件上限 {size_words(limit)}"
+        return self.max_json_bytes, f"请求体上限 {size_words(self.max_json_bytes)}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

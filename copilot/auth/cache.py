@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from copilot.auth import clock
+from copilot.store import clock
 
 V = TypeVar("V")
 MAX_ENTRIES = 10_000  # a worker serves a few hundred agents; the bound only stops a flood of logins

@@ -1,23 +1,21 @@
-"""Account failures, each with a stable code and a Chinese message (StoreErrors, so the CLI reports them too)."""
+"""Account failures, each with a stable code and a Chinese message (AppErrors, so the API and the CLI report them)."""
 
 from __future__ import annotations
 
-from copilot.store.errors import Conflict, StoreError
+from copilot.errors import AppError, Conflict, NotFound
 
 
-class InvalidAccount(StoreError):
+class InvalidAccount(AppError):
     """A name, role or password we do not accept."""
 
     code = "invalid_account"
     status = 422
 
 
-class UserNotFound(StoreError):
+class UserNotFound(NotFound):
     code = "user_not_found"
-    status = 404
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"没有名为 {name} 的用户", {"name": name})
+    template = "没有名为 {key} 的用户"
+    field = "name"
 
 
 class UserExists(Conflict):
@@ -36,9 +34,6 @@ class LastAdmin(Conflict):
         super().__init__("至少要保留一个未停用的管理员(admin)账号")
 
 
-class TokenNotFound(StoreError):
+class TokenNotFound(NotFound):
     code = "token_not_found"
-    status = 404
-
-    def __init__(self, token_id: int) -> None:
-        super().__init__(f"没有编号为 {token_id} 的令牌", {"id": token_id})
+    template = "没有编号为 {key} 的令牌"

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from copilot.auth import clock
 from copilot.auth.models import LoginAttempt
+from copilot.store import clock
 from copilot.store.db import IMMEDIATE
 
 if TYPE_CHECKING:

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from copilot.auth import clock
 from copilot.auth.models import LoginSession, User
 from copilot.auth.tokens import digest
+from copilot.store import clock
 
 COOKIE = "kefu_session"
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from copilot.auth import clock
 from copilot.auth.errors import InvalidAccount, TokenNotFound
 from copilot.auth.models import ApiToken, User
+from copilot.store import clock
 
 PREFIX = "kc_"
 MAX_LABEL_CHARS = 60
@@ -26,11 +26,8 @@ def digest(secret: str) -> str:
 
 def public(token: ApiToken) -> dict[str, Any]:
     """A token as listed: never the secret, which nobody can see again after creation."""
-    def when(moment: Any) -> str | None:
-        return clock.aware(moment).isoformat() if moment is not None else None
-
-    return {"id": token.id, "user": token.user.name, "label": token.label, "created_at": when(token.created_at),
-            "last_used_at": when(token.last_used_at), "revoked_at": when(token.revoked_at)}
+    return {"id": token.id, "user": token.user.name, "label": token.label, "created_at": clock.iso(token.created_at),
+            "last_used_at": clock.iso(token.last_used_at), "revoked_at": clock.iso(token.revoked_at)}
 
 
 def create_token(session: Session, *, user: User, label: str | None = None) -> tuple[ApiToken, str]:

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from copilot.auth import clock
 from copilot.auth.errors import InvalidAccount, LastAdmin, UserExists, UserNotFound
 from copilot.auth.models import ApiToken, LoginSession, User
 from copilot.auth.roles import ROLES
+from copilot.store import clock
 
 # Letters (Chinese too), digits, dot, dash and underscore: safe in a shell, a URL and a log line.
 _NAME = re.compile(r"[\w.\-]{1,32}")
@@ -32,7 +32,7 @@ def check_role(role: str) -> str:
 def public(user: User) -> dict[str, Any]:
     """A user as the API shows it (never the hash)."""
     return {"name": user.name, "role": user.role, "disabled": user.disabled,
-            "created_at": clock.aware(user.created_at).isoformat()}
+            "created_at": clock.iso(user.created_at)}
 
 
 def find_user(session: Session, name: str) -> User | None:

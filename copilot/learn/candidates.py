@@ -14,9 +14,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from copilot.errors import AppError, Conflict, NotFound
 from copilot.learn.keys import clean_message, key_text, message_key
+from copilot.store import clock
 from copilot.store import phrases as store_phrases
-from copilot.store.errors import Conflict, PhraseNotFound, StoreError
+from copilot.store.errors import PhraseNotFound
 from copilot.store.models import LearnCandidate, LearnSighting, Phrase
 from copilot.store.schemas import EXAMPLES_MAX, PhraseUpdate
 
@@ -37,12 +39,9 @@ class Sighting:
     count: int = 1
 
 
-class CandidateNotFound(StoreError):
+class CandidateNotFound(NotFound):
     code = "candidate_not_found"
-    status = 404
-
-    def __init__(self, candidate_id: int) -> None:
-        super().__init__(f"没有编号为 {candidate_id} 的候选问法", {"id": candidate_id})
+    template = "没有编号为 {key} 的候选问法"
 
 
 class CandidateDecided(Conflict):
@@ -149,7 +148,7 @@ def _auto_accept(session: Session, candidate_ids: Sequence[int], agents_needed: 
             try:
                 with session.begin_nested():
                     accept(session, cid, actor=AUTO)
-            except StoreError:
+            except AppError:
                 continue
 
 
@@ -265,7 +264,7 @@ def _describe(session: Session, row: LearnCandidate) -> dict[str, Any]:
     return {
         "id": row.id, "phrase_id": row.phrase_id, "message": row.message, "status": row.status,
         "count": count, "agents": agents, "agent_count": agent_count,
-        "decided_at": row.decided_at.isoformat() if row.decided_at else None, "decided_by": row.decided_by,
+        "decided_at": clock.iso(row.decided_at), "decided_by": row.decided_by,
     }
 
 
@@ -293,7 +292,7 @@ def list_candidates(session: Session, *, status: str = "pending", limit: int = 5
         group["candidates"].append({
             "id": candidate.id, "message": candidate.message, "status": candidate.status, "count": count,
             "agents": agents, "agent_count": agent_count,
-            "decided_at": candidate.decided_at.isoformat() if candidate.decided_at else None,
+            "decided_at": clock.iso(candidate.decided_at),
             "decided_by": candidate.decided_by,
         })
     return sorted(groups.values(), key=lambda g: (-g["count"], g["phrase"]["id"]))

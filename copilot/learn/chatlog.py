@@ -27,8 +27,9 @@ from typing import Any
 from openpyxl.utils.datetime import from_excel
 
 from copilot.api.jsoncheck import describe_decode_error, nesting_exceeds
+from copilot.errors import AppError
 from copilot.learn.turns import ChatTurn
-from copilot.store.errors import ImportRefused, StoreError
+from copilot.store.errors import ImportRefused
 from copilot.store.io import csvfile, xlsxfile
 
 EXTENSIONS = (".csv", ".xlsx", ".jsonl", ".ndjson")
@@ -64,7 +65,7 @@ _JSON_KINDS = {dict: "对象", list: "数组", str: "文字", int: "数字", flo
                type(None): "null"}
 
 
-class ChatLogRefused(StoreError):
+class ChatLogRefused(AppError):
     """The file cannot be learned from; nothing of it is kept. `row` is the row as Excel numbers it (the
     header is row 1) or the JSON Lines line, None for the file as a whole; `column` the header as written."""
 

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from copilot.auth.clock import aware
 from copilot.config import Settings
+from copilot.errors import NotFound
 from copilot.learn import candidates
 from copilot.learn.chatlog import read_chatlog
 from copilot.learn.mask import mask
@@ -35,7 +35,7 @@ from copilot.learn.matching import ReplyMatcher
 from copilot.learn.mine import MineResult, MiningCancelled, mine
 from copilot.learn.turns import ChatTurn
 from copilot.store import Store
-from copilot.store.errors import StoreError
+from copilot.store.clock import iso
 from copilot.store.health import is_unavailable
 from copilot.store.models import LearnGap, LearnTurn, LearnUpload
 
@@ -51,20 +51,14 @@ GAP_QUESTIONS = 5
 UPLOADS_LISTED = 1000
 
 
-class UploadNotFound(StoreError):
+class UploadNotFound(NotFound):
     code = "upload_not_found"
-    status = 404
-
-    def __init__(self, upload_id: str) -> None:
-        super().__init__(f"没有编号为 {upload_id} 的聊天记录上传", {"id": upload_id})
+    template = "没有编号为 {key} 的聊天记录上传"
 
 
-class GapNotFound(StoreError):
+class GapNotFound(NotFound):
     code = "gap_not_found"
-    status = 404
-
-    def __init__(self, gap_id: int) -> None:
-        super().__init__(f"没有编号为 {gap_id} 的缺口", {"id": gap_id})
+    template = "没有编号为 {key} 的缺口"
 
 
 def worker_name() -> str:
@@ -73,17 +67,13 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:12]}-{os.getpid()}-{secrets.token_hex(4)}"[-32:]
 
 
-def _iso(value: datetime | None) -> str | None:
-    return aware(value).isoformat() if value is not None else None  # SQLite gives it back without its zone
-
-
 def describe(row: LearnUpload) -> dict[str, Any]:
     """The upload as the API answers it."""
     return {
         "id": row.id, "filename": row.filename, "status": row.status, "total": row.total, "done": row.done,
         "messages": row.messages, "conversations": row.conversations, "candidates": row.candidates,
-        "gaps": row.gaps, "error": row.error, "created_at": _iso(row.created_at), "created_by": row.created_by,
-        "finished_at": _iso(row.finished_at),
+        "gaps": row.gaps, "error": row.error, "created_at": iso(row.created_at), "created_by": row.created_by,
+        "finished_at": iso(row.finished_at),
     }
 
 

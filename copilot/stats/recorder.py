@@ -63,10 +63,6 @@ class EventWriter:
         self._add(kind="sent", agent=agent, conversation=conversation_key(conversation), verdict=verdict,
                   rules=list(rules), reply_ms=reply_ms, text=text if self.keep_text else None)
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
-
     async def flush(self) -> int:
         """Write what is pending; on failure the batch waits for the next flush. Returns how many were written."""
         async with self._lock:

@@ -1,44 +1,62 @@
-"""Failures the store reports, each with a stable code and a Chinese message the user can act on."""
+"""Failures the store reports, each with a stable code and a Chinese message the user can act on: those of the
+versioned history, then the phrases', the imports' and the shop rules' own.
+
+Phrases and shop rules share their versioned history (copilot/store/history.py), so they share its failures
+too: VersionConflict, VersionNotFound and Invalid, each naming its item with a noun (短语, 规则, 默认规则)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from copilot.errors import AppError, Conflict, NotFound
 
-class StoreError(Exception):
-    """Base class; `code` is stable, `message` is for people, `details` for programs."""
+
+class StoreError(AppError):
+    """A store failure with no more specific kind (400); the others derive from AppError's NotFound or Conflict."""
 
     code = "store_error"
-    status = 400  # the HTTP status the API answers with (copilot/api/errors.py)
-
-    def __init__(self, message: str, details: Any = None) -> None:
-        super().__init__(message)
-        self.message, self.details = message, details
-
-
-class PhraseNotFound(StoreError):
-    code = "phrase_not_found"
-    status = 404
-
-    def __init__(self, phrase_id: str) -> None:
-        super().__init__(f"没有 ID 为 {phrase_id} 的短语", {"id": phrase_id})
-
-
-class Conflict(StoreError):
-    """The change clashes with what is stored (a stale version, a taken id or shortcut)."""
-
-    code = "conflict"
-    status = 409
 
 
 class VersionConflict(Conflict):
+    """The change was based on a version someone else has since replaced; details carry the current state."""
+
     code = "version_conflict"
 
-    def __init__(self, current: dict[str, Any], sent: int) -> None:
+    def __init__(self, noun: str, current: dict[str, Any], sent: int) -> None:
         super().__init__(
-            f"短语 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请对照当前版本后再保存",
+            f"{noun} {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请对照当前版本后再保存",
             {"current": current},
         )
+
+
+class VersionNotFound(AppError):
+    """A restore asked for a version the history does not hold."""
+
+    code = "version_not_found"
+    status = 404
+
+    def __init__(self, noun: str, item_id: str, version: int, known: list[int]) -> None:
+        listed = "、".join(str(v) for v in known) or "无"
+        super().__init__(f"{noun} {item_id} 没有版本 {version}(可恢复的版本: {listed})",
+                         {"id": item_id, "version": version, "versions": known})
+
+
+class Invalid(StoreError):
+    """The phrase or rule as it would be after the change breaks a rule; details list field and reason."""
+
+    status = 422
+    # the noun -> (code, headline) each route has always answered
+    KINDS = {"短语": ("invalid_phrase", "短语有误"), "规则": ("invalid_rule", "规则有误,未保存")}
+
+    def __init__(self, noun: str, problems: list[tuple[str, str]]) -> None:
+        self.code, headline = self.KINDS[noun]
+        details = [{"field": field, "reason": reason} for field, reason in problems]
+        super().__init__(f"{headline} — " + ";".join(f"{f}: {r}" for f, r in problems), details)
+
+
+class PhraseNotFound(NotFound):
+    code = "phrase_not_found"
+    template = "没有 ID 为 {key} 的短语"
 
 
 class IdTaken(Conflict):
@@ -55,17 +73,6 @@ class ShortcutTaken(Conflict):
         super().__init__(
             f"快捷编码 {shortcut} 已被短语 {phrase_id} 使用", {"field": "shortcut", "phrase_id": phrase_id}
         )
-
-
-class InvalidPhrase(StoreError):
-    """The phrase as it would be after the change breaks a rule; details list field and reason."""
-
-    code = "invalid_phrase"
-    status = 422
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        details = [{"field": field, "reason": reason} for field, reason in problems]
-        super().__init__("短语有误 — " + ";".join(f"{f}: {r}" for f, r in problems), details)
 
 
 class PhraseBlocked(StoreError):
@@ -100,34 +107,9 @@ class SeedError(StoreError):
     code = "seed_failed"
 
 
-class RuleNotFound(StoreError):
+class RuleNotFound(NotFound):
     code = "rule_not_found"
-    status = 404
-
-    def __init__(self, rule_id: str) -> None:
-        super().__init__(f"没有 ID 为 {rule_id} 的规则", {"id": rule_id})
-
-
-class VersionNotFound(StoreError):
-    """A restore asked for a version the history does not hold."""
-
-    code = "version_not_found"
-    status = 404
-
-    def __init__(self, what: str, item_id: str, version: int, known: list[int]) -> None:
-        listed = "、".join(str(v) for v in known) or "无"
-        super().__init__(f"{what} {item_id} 没有版本 {version}(可恢复的版本: {listed})",
-                         {"id": item_id, "version": version, "versions": known})
-
-
-class RuleVersionConflict(Conflict):
-    code = "version_conflict"
-
-    def __init__(self, current: dict[str, Any], sent: int) -> None:
-        super().__init__(
-            f"规则 {current['id']} 已被修改(当前版本 {current['version']},您基于版本 {sent}),请对照当前版本后再保存",
-            {"current": current},
-        )
+    template = "没有 ID 为 {key} 的规则"
 
 
 class DuplicateRule(Conflict):
@@ -142,14 +124,3 @@ class DefaultRuleReadOnly(Conflict):
     """Default rules live in rules/ on disk: they can be switched off for the shop, never edited or deleted."""
 
     code = "default_rule_readonly"
-
-
-class InvalidRule(StoreError):
-    """A shop rule that could not be built; details list field and reason."""
-
-    code = "invalid_rule"
-    status = 422
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        details = [{"field": field, "reason": reason} for field, reason in problems]
-        super().__init__("规则有误,未保存 — " + ";".join(f"{f}: {r}" for f, r in problems), details)

@@ -1,4 +1,5 @@
-"""SQLAlchemy models: groups, phrases, shop rules, their history, stats events and the version counters."""
+"""SQLAlchemy models: groups, phrases, shop rules, their history, stats events, the version counters, the
+shared conversation state and learning; the account tables are in copilot.auth.models (both on store.base.Base)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Named constraints, so later migrations can alter them on SQLite (which copies tables to alter them).
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from copilot.store.base import Base
 
 
 class Group(Base):
@@ -67,20 +57,26 @@ class Phrase(Base):
     group: Mapped[Group] = relationship(lazy="joined")
 
 
-class PhraseHistory(Base):
-    """One change to a phrase, with the phrase before and after; kept after the phrase is deleted."""
-
-    __tablename__ = "phrase_history"
+class HistoryColumns:
+    """What every versioned history table keeps of one change (copilot/store/history.py writes them): the
+    item before and after, as JSON, so a row outlives the item and any version can be restored."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    phrase_id: Mapped[str] = mapped_column(String(40), index=True)
-    action: Mapped[str] = mapped_column(String(10))  # create / update / delete
+    action: Mapped[str] = mapped_column(String(10))  # create / update / delete / restore
     version: Mapped[int] = mapped_column(Integer)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    source: Mapped[str] = mapped_column(String(20))  # api / import / seed
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    changed_by: Mapped[str | None] = mapped_column(String(64))  # accounts arrive in a later issue
+    changed_by: Mapped[str | None] = mapped_column(String(64))  # the account name; None for the seed and the CLI
+
+
+class PhraseHistory(HistoryColumns, Base):
+    """One change to a phrase; kept after the phrase is deleted."""
+
+    __tablename__ = "phrase_history"
+
+    phrase_id: Mapped[str] = mapped_column(String(40), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # api / import / cli / seed / learn
     # the error-level problems the lead saved the phrase despite (仍然保存), null when there were none
     overridden: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
@@ -129,19 +125,12 @@ class RuleOverride(Base):
     updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
-class RuleHistory(Base):
-    """One change to a shop rule or an override, with its state before and after; kept after deletes."""
+class RuleHistory(HistoryColumns, Base):
+    """One change to a shop rule or to a default rule's switch; kept after deletes."""
 
     __tablename__ = "rule_history"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     rule_id: Mapped[str] = mapped_column(String(80), index=True)
-    action: Mapped[str] = mapped_column(String(10))  # create / update / delete / restore
-    version: Mapped[int] = mapped_column(Integer)
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    changed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Event(Base):
@@ -326,6 +315,3 @@ class LearnGap(Base):
     reply: Mapped[str | None] = mapped_column(Text)  # masked
     dismissed: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead made a phrase of it, or waved it off
 
-
-# Registered on Base.metadata here, so migrations and their model check see the account tables too.
-from copilot.auth import models as _auth_models  # noqa: E402, F401

@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, String, cast, func, or_, select, update
+from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
-from copilot.store.errors import (
-    IdTaken,
-    InvalidPhrase,
-    PhraseBlocked,
-    PhraseNotFound,
-    ShortcutTaken,
-    VersionConflict,
-    VersionNotFound,
-)
-from copilot.store.models import Group, Phrase, PhraseHistory, StoreMeta
+from copilot.store import clock
+from copilot.store.errors import IdTaken, PhraseBlocked, PhraseNotFound, ShortcutTaken
+from copilot.store.history import History
+from copilot.store.models import Group, Phrase, PhraseHistory
 from copilot.store.phrase_check import BodyCheck
 from copilot.store.schemas import ID_RE, PhraseBase, PhraseCreate, PhrasePublic, PhraseUpdate, describe_errors
 
-
-def lock_phrasebank(session: Session) -> None:
-    """Serialise writers on the meta row, so version checks and shortcut checks cannot race."""
-    # A no-op UPDATE takes PostgreSQL's row lock and SQLite's write lock before anything is read.
-    session.execute(update(StoreMeta).where(StoreMeta.id == 1).values(phrasebank_version=StoreMeta.phrasebank_version))
-
-
-def bump_version(session: Session) -> None:
-    """Count one committed phrasebank change (workers compare this number to learn of edits)."""
-    session.execute(
-        update(StoreMeta).where(StoreMeta.id == 1).values(phrasebank_version=StoreMeta.phrasebank_version + 1)
-    )
-
-
-def phrasebank_version(session: Session) -> int:
-    """The number of committed phrasebank changes so far."""
-    return int(session.scalar(select(StoreMeta.phrasebank_version).where(StoreMeta.id == 1)) or 0)
+HISTORY = History(PhraseHistory, "phrase_id", "phrasebank_version", "短语", ID_RE, PhraseNotFound)
+# Writers lock the phrasebank's counter, bump it once per committed change; workers poll its version.
+lock_phrasebank, bump_version, phrasebank_version = HISTORY.lock, HISTORY.bump, HISTORY.version
 
 
 def to_public(row: Phrase) -> PhrasePublic:
@@ -109,11 +88,7 @@ def base_fields(phrase: PhrasePublic) -> dict[str, Any]:
 
 
 def _row(session: Session, phrase_id: str) -> Phrase:
-    # An id no phrase can have never reaches the database (PostgreSQL refuses NUL bytes with an error).
-    row = session.get(Phrase, phrase_id) if ID_RE.match(phrase_id) else None
-    if row is None:
-        raise PhraseNotFound(phrase_id)
-    return row
+    return HISTORY.item(session, Phrase, phrase_id)
 
 
 def get_phrase(session: Session, *, phrase_id: str) -> PhrasePublic:
@@ -170,13 +145,11 @@ def record(
 ) -> None:
     """Append one history row with the phrase before and after the change (and the lint problems a
     forced save went past)."""
-    session.add(
-        PhraseHistory(
-            phrase_id=phrase_id, action=action, version=version,
-            before=before.model_dump(mode="json") if before else None,
-            after=after.model_dump(mode="json") if after else None,
-            source=source, changed_at=datetime.now(UTC), changed_by=actor, overridden=overridden or None,
-        )
+    HISTORY.record(
+        session, item_id=phrase_id, action=action, version=version,
+        before=before.model_dump(mode="json") if before else None,
+        after=after.model_dump(mode="json") if after else None,
+        actor=actor, source=source, overridden=overridden or None,
     )
 
 
@@ -201,7 +174,7 @@ def vet(
 
 def write_phrase(session: Session, *, row: Phrase | None, phrase_id: str, data: PhraseBase) -> Phrase:
     """Insert or overwrite the stored phrase with validated data (no checks, no history, no bump)."""
-    now = datetime.now(UTC)
+    now = clock.now()
     group = group_id(session, data.group)  # before the new row joins the session, or autoflush inserts it
     if row is None:
         row = Phrase(id=phrase_id, version=0, created_at=now)
@@ -241,13 +214,12 @@ def update_phrase(
     lock_phrasebank(session)
     row = _row(session, phrase_id)
     before = to_public(row)
-    if data.version != row.version:
-        raise VersionConflict(before.model_dump(mode="json"), data.version)
+    HISTORY.check_version(before.model_dump(mode="json"), data.version)
     merged = base_fields(before) | data.model_dump(exclude_unset=True, exclude={"version", "id", "force"})
     try:
         valid = PhraseBase.model_validate(merged)  # an explicit null for a required field lands here
     except ValidationError as exc:
-        raise InvalidPhrase(describe_errors(exc)) from None
+        raise HISTORY.invalid(describe_errors(exc)) from None
     if valid.model_dump() == base_fields(before):
         return before  # nothing changed: no new version, no history row
     require_free_shortcut(session, shortcut=valid.shortcut, besides=phrase_id)
@@ -266,8 +238,7 @@ def delete_phrase(
     lock_phrasebank(session)
     row = _row(session, phrase_id)
     before = to_public(row)
-    if version is not None and version != row.version:
-        raise VersionConflict(before.model_dump(mode="json"), version)
+    HISTORY.check_version(before.model_dump(mode="json"), version)
     session.delete(row)
     _log_change(session, phrase_id=phrase_id, action="delete", version=before.version + 1, before=before, after=None,
            actor=actor, source=source)
@@ -276,14 +247,7 @@ def delete_phrase(
 
 def phrase_history(session: Session, *, phrase_id: str) -> list[dict[str, Any]]:
     """Every recorded change of one phrase, oldest first."""
-    rows = session.scalars(
-        select(PhraseHistory).where(PhraseHistory.phrase_id == phrase_id).order_by(PhraseHistory.id)
-    )
-    return [
-        {"action": h.action, "version": h.version, "before": h.before, "after": h.after, "source": h.source,
-         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by, "overridden": h.overridden}
-        for h in rows
-    ]
+    return HISTORY.listing(session, phrase_id, "source", "overridden")
 
 
 def restore_phrase(
@@ -291,18 +255,11 @@ def restore_phrase(
 ) -> PhrasePublic:
     """Bring a phrase back as it was at `version` of its history, as a new version (also after a delete)."""
     lock_phrasebank(session)
-    history = list(session.scalars(
-        select(PhraseHistory).where(PhraseHistory.phrase_id == phrase_id).order_by(PhraseHistory.id)
-    )) if ID_RE.match(phrase_id) else []
-    if not history:
-        raise PhraseNotFound(phrase_id)
-    states = {h.after["version"]: h.after for h in history if h.after is not None}
-    if version not in states:
-        raise VersionNotFound("短语", phrase_id, version, sorted(states))
+    state, newest = HISTORY.state_at(session, phrase_id, version)
     try:
-        data = PhraseBase.model_validate({k: v for k, v in states[version].items() if k not in ("id", "version")})
+        data = PhraseBase.model_validate({k: v for k, v in state.items() if k not in ("id", "version")})
     except ValidationError as exc:
-        raise InvalidPhrase(describe_errors(exc)) from None
+        raise HISTORY.invalid(describe_errors(exc)) from None
     row = session.get(Phrase, phrase_id)
     before = to_public(row) if row is not None else None
     if before is not None and data.model_dump() == base_fields(before):
@@ -310,7 +267,7 @@ def restore_phrase(
     require_free_shortcut(session, shortcut=data.shortcut, besides=phrase_id)
     written = write_phrase(session, row=row, phrase_id=phrase_id, data=data)
     if row is None:  # a deleted phrase continues its numbering, so history versions stay unique
-        written.version = max(h.version for h in history) + 1
+        written.version = newest + 1
         session.flush()
     after = to_public(written)
     _log_change(session, phrase_id=phrase_id, action="restore", version=after.version, before=before, after=after,

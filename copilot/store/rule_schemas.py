@@ -1,4 +1,5 @@
-"""Shop rule request models: Create (a new rule), Update (fields + the version it was based on), Toggle."""
+"""Shop rule models: Create (a new rule), Update (fields + the version it was based on), Toggle (a default
+rule switched for the shop) and Public (a shop rule as the API shows it)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,21 @@ class DefaultRuleToggle(BaseModel):
     enabled: bool
     version: int | None = Field(default=None, ge=0, le=MAX_INT)
 
+
+
+class RulePublic(BaseModel):
+    """A shop rule as every interface shows it: its own fields (what history keeps) and the server-set ones."""
+
+    id: str
+    kind: Kind
+    term: str
+    replacements: list[str]
+    severity: Severity
+    message: str
+    scope: Scope
+    enabled: bool
+    version: int
+    source: Literal["shop"] = "shop"
+    created_at: str  # ISO 8601 with its offset (copilot.store.clock.iso)
+    updated_at: str
+    updated_by: str | None = None

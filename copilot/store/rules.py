@@ -3,41 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from copilot.lint.shop import DEFAULT_MESSAGE, DEFAULT_SEVERITY, SHOP_PACK, build_shop_rule
-from copilot.store.errors import (
-    DuplicateRule,
-    InvalidRule,
-    RuleNotFound,
-    RuleVersionConflict,
-    VersionNotFound,
-)
-from copilot.store.models import RuleHistory, RuleOverride, ShopRule, StoreMeta
-from copilot.store.rule_schemas import RULE_FIELDS, RuleCreate, RuleUpdate
+from copilot.store import clock
+from copilot.store.errors import DuplicateRule, RuleNotFound
+from copilot.store.history import History
+from copilot.store.models import RuleHistory, RuleOverride, ShopRule
+from copilot.store.rule_schemas import RULE_FIELDS, RuleCreate, RulePublic, RuleUpdate
 from copilot.text.normalize import normalize_term
 
 RULE_ID_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
 _SHOP_PREFIX = SHOP_PACK + "."
 
-
-def lock_rules(session: Session) -> None:
-    """Serialise rule writers on the meta row, so version and duplicate checks cannot race."""
-    session.execute(update(StoreMeta).where(StoreMeta.id == 1).values(rules_version=StoreMeta.rules_version))
-
-
-def bump_rules_version(session: Session) -> None:
-    """Count one committed rule change (workers compare this number to learn of edits)."""
-    session.execute(update(StoreMeta).where(StoreMeta.id == 1).values(rules_version=StoreMeta.rules_version + 1))
-
-
-def rules_version(session: Session) -> int:
-    """The number of committed shop-rule and override changes so far."""
-    return int(session.scalar(select(StoreMeta.rules_version).where(StoreMeta.id == 1)) or 0)
+# Shop rules and default-rule switches share one history and one counter; workers rebuild their linter when it moves.
+HISTORY = History(RuleHistory, "rule_id", "rules_version", "规则", RULE_ID_RE, RuleNotFound)
+lock_rules, bump_rules_version, rules_version = HISTORY.lock, HISTORY.bump, HISTORY.version
 
 
 def is_shop_rule_id(rule_id: str) -> bool:
@@ -53,15 +37,15 @@ def content(row: ShopRule) -> dict[str, Any]:
     }
 
 
-def to_public(row: ShopRule) -> dict[str, Any]:
-    """A shop rule as the API shows it."""
-    return {
-        **content(row), "source": "shop", "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(), "updated_by": row.updated_by,
-    }
+def to_public(row: ShopRule) -> RulePublic:
+    """A shop rule as the API shows it (not re-validated: stored data was checked on the way in)."""
+    return RulePublic.model_construct(
+        **content(row), source="shop", created_at=clock.iso(row.created_at), updated_at=clock.iso(row.updated_at),
+        updated_by=row.updated_by,
+    )
 
 
-def list_shop_rules(session: Session) -> list[dict[str, Any]]:
+def list_shop_rules(session: Session) -> list[RulePublic]:
     """Every shop rule, oldest first."""
     rows = session.scalars(select(ShopRule).order_by(ShopRule.created_at, ShopRule.id))
     return [to_public(row) for row in rows]
@@ -74,14 +58,10 @@ def list_overrides(session: Session) -> dict[str, dict[str, Any]]:
 
 
 def _row(session: Session, rule_id: str) -> ShopRule:
-    # An id no rule can have never reaches the database (PostgreSQL refuses NUL bytes with an error).
-    row = session.get(ShopRule, rule_id) if RULE_ID_RE.match(rule_id) else None
-    if row is None:
-        raise RuleNotFound(rule_id)
-    return row
+    return HISTORY.item(session, ShopRule, rule_id)
 
 
-def get_shop_rule(session: Session, *, rule_id: str) -> dict[str, Any]:
+def get_shop_rule(session: Session, *, rule_id: str) -> RulePublic:
     """One shop rule, or RuleNotFound."""
     return to_public(_row(session, rule_id))
 
@@ -92,7 +72,7 @@ def _match_key(kind: str, term: str) -> str:
 
 
 def _validate(fields: dict[str, Any]) -> None:
-    """Refuse (InvalidRule) a rule build_shop_rule cannot build, or one that could never hit."""
+    """Refuse (Invalid) a rule build_shop_rule cannot build, or one that could never hit."""
     kind, replacements = fields["kind"], fields["replacements"]
     problems = []
     if kind == "substitute" and not replacements:
@@ -102,11 +82,11 @@ def _validate(fields: dict[str, Any]) -> None:
     if kind != "regex" and not normalize_term(fields["term"]):
         problems.append(("term", "词条只有空白或不可见字符,匹配不到任何内容"))
     if problems:
-        raise InvalidRule(problems)
+        raise HISTORY.invalid(problems)
     try:
         build_shop_rule(fields)
     except ValueError as exc:
-        raise InvalidRule([("term" if kind == "regex" else "rule", str(exc))]) from None
+        raise HISTORY.invalid([("term" if kind == "regex" else "rule", str(exc))]) from None
 
 
 def _check_duplicate(session: Session, kind: str, term: str, besides: str | None = None) -> None:
@@ -125,16 +105,8 @@ def _new_id(session: Session) -> str:
     return f"{_SHOP_PREFIX}{max(numbers, default=0) + 1}"
 
 
-def _record(
-    session: Session, *, rule_id: str, action: str, version: int, before: dict[str, Any] | None,
-    after: dict[str, Any] | None, actor: str | None,
-) -> None:
-    session.add(RuleHistory(rule_id=rule_id, action=action, version=version, before=before, after=after,
-                            changed_at=datetime.now(UTC), changed_by=actor))
-
-
 def _write(session: Session, row: ShopRule | None, fields: dict[str, Any], version: int, actor: str | None) -> ShopRule:
-    now = datetime.now(UTC)
+    now = clock.now()
     if row is None:
         row = ShopRule(id=fields["id"], created_at=now)
         session.add(row)
@@ -145,8 +117,8 @@ def _write(session: Session, row: ShopRule | None, fields: dict[str, Any], versi
     return row
 
 
-def create_shop_rule(session: Session, *, data: RuleCreate, actor: str | None = None) -> dict[str, Any]:
-    """Add a shop rule; InvalidRule before anything is written, DuplicateRule when the term is taken."""
+def create_shop_rule(session: Session, *, data: RuleCreate, actor: str | None = None) -> RulePublic:
+    """Add a shop rule; Invalid before anything is written, DuplicateRule when the term is taken."""
     lock_rules(session)
     fields = data.model_dump()
     fields["severity"] = fields["severity"] or DEFAULT_SEVERITY[data.kind]
@@ -155,84 +127,58 @@ def create_shop_rule(session: Session, *, data: RuleCreate, actor: str | None = 
     _validate(fields)
     _check_duplicate(session, data.kind, data.term)
     row = _write(session, None, fields, 1, actor)
-    _record(session, rule_id=row.id, action="create", version=1, before=None, after=content(row), actor=actor)
-    bump_rules_version(session)
+    HISTORY.log(session, item_id=row.id, action="create", version=1, before=None, after=content(row), actor=actor)
     return to_public(row)
 
 
 def update_shop_rule(
     session: Session, *, rule_id: str, data: RuleUpdate, actor: str | None = None
-) -> dict[str, Any]:
-    """Change the fields given; RuleVersionConflict (with the current rule) when `data.version` is stale."""
+) -> RulePublic:
+    """Change the fields given; VersionConflict (with the current rule) when `data.version` is stale."""
     lock_rules(session)
     row = _row(session, rule_id)
     before = content(row)
-    if data.version != row.version:
-        raise RuleVersionConflict(to_public(row), data.version)
+    HISTORY.check_version(to_public(row).model_dump(mode="json"), data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if changes.get("kind", row.kind) != row.kind:
-        raise InvalidRule([("kind", f"规则类型不能修改(现在是 {row.kind}),请删除后新建一条规则")])
+        raise HISTORY.invalid([("kind", f"规则类型不能修改(现在是 {row.kind}),请删除后新建一条规则")])
     for name in ("kind", "term", "severity", "message", "scope", "enabled", "replacements"):
         if name in changes and changes[name] is None:
-            raise InvalidRule([(name, "不能为空")])
+            raise HISTORY.invalid([(name, "不能为空")])
     fields = before | changes
     if fields == before:
         return to_public(row)  # nothing changed: no new version, no history row
     _validate(fields)
     _check_duplicate(session, row.kind, fields["term"], besides=rule_id)
     _write(session, row, fields, row.version + 1, actor)
-    _record(session, rule_id=rule_id, action="update", version=row.version, before=before, after=content(row),
-            actor=actor)
-    bump_rules_version(session)
+    HISTORY.log(session, item_id=rule_id, action="update", version=row.version, before=before, after=content(row),
+                actor=actor)
     return to_public(row)
 
 
 def delete_shop_rule(
     session: Session, *, rule_id: str, version: int | None = None, actor: str | None = None
-) -> dict[str, Any]:
+) -> RulePublic:
     """Remove a shop rule (its history stays, so it can be restored); with `version`, only if unchanged."""
     lock_rules(session)
     row = _row(session, rule_id)
-    before = content(row)
-    if version is not None and version != row.version:
-        raise RuleVersionConflict(to_public(row), version)
+    before, shown = content(row), to_public(row)
+    HISTORY.check_version(shown.model_dump(mode="json"), version)
     session.delete(row)
-    _record(session, rule_id=rule_id, action="delete", version=row.version + 1, before=before, after=None,
-            actor=actor)
-    bump_rules_version(session)
-    return before
-
-
-def _history_rows(session: Session, rule_id: str) -> list[RuleHistory]:
-    if not RULE_ID_RE.match(rule_id):
-        return []
-    return list(session.scalars(select(RuleHistory).where(RuleHistory.rule_id == rule_id).order_by(RuleHistory.id)))
+    HISTORY.log(session, item_id=rule_id, action="delete", version=row.version + 1, before=before, after=None,
+                actor=actor)
+    return shown
 
 
 def rule_history(session: Session, *, rule_id: str) -> list[dict[str, Any]]:
     """Every recorded change of one rule (shop rule or default-rule switch), oldest first."""
-    return [
-        {"action": h.action, "version": h.version, "before": h.before, "after": h.after,
-         "changed_at": h.changed_at.isoformat(), "changed_by": h.changed_by}
-        for h in _history_rows(session, rule_id)
-    ]
+    return HISTORY.listing(session, rule_id)
 
 
-def _state_at(session: Session, rule_id: str, version: int, what: str) -> tuple[dict[str, Any], int]:
-    """The rule's recorded state at `version`, and the newest version the history knows."""
-    rows = _history_rows(session, rule_id)
-    states = {h.after["version"]: h.after for h in rows if h.after is not None}
-    if version not in states:
-        raise VersionNotFound(what, rule_id, version, sorted(states))
-    return dict(states[version]), max(h.version for h in rows)
-
-
-def restore_shop_rule(session: Session, *, rule_id: str, version: int, actor: str | None = None) -> dict[str, Any]:
+def restore_shop_rule(session: Session, *, rule_id: str, version: int, actor: str | None = None) -> RulePublic:
     """Bring back the rule as it was at `version`, as a new version (also after a delete)."""
     lock_rules(session)
-    if not _history_rows(session, rule_id):
-        raise RuleNotFound(rule_id)
-    state, newest = _state_at(session, rule_id, version, "规则")
+    state, newest = HISTORY.state_at(session, rule_id, version)
     row = session.get(ShopRule, rule_id)
     before = content(row) if row is not None else None
     fields = {name: state[name] for name in RULE_FIELDS} | {"id": rule_id}
@@ -242,9 +188,8 @@ def restore_shop_rule(session: Session, *, rule_id: str, version: int, actor: st
     _check_duplicate(session, fields["kind"], fields["term"], besides=rule_id)
     new_version = (row.version if row is not None else newest) + 1
     row = _write(session, row, fields, new_version, actor)
-    _record(session, rule_id=rule_id, action="restore", version=new_version, before=before, after=content(row),
-            actor=actor)
-    bump_rules_version(session)
+    HISTORY.log(session, item_id=rule_id, action="restore", version=new_version, before=before, after=content(row),
+                actor=actor)
     return to_public(row)
 
 
@@ -263,20 +208,18 @@ def set_default_enabled(
     """Switch a default rule off (or on) for this shop; with `version`, only if nobody switched it since."""
     lock_rules(session)
     before = default_state(session, rule_id, pack_enabled)
-    if version is not None and version != before["version"]:
-        raise RuleVersionConflict(before, version)
+    HISTORY.check_version(before, version)
     if before["enabled"] == enabled:
         return before
     row = session.get(RuleOverride, rule_id)
     if row is None:
         row = RuleOverride(rule_id=rule_id, version=0)
         session.add(row)
-    row.enabled, row.version, row.updated_at, row.updated_by = enabled, row.version + 1, datetime.now(UTC), actor
+    row.enabled, row.version, row.updated_at, row.updated_by = enabled, row.version + 1, clock.now(), actor
     session.flush()
     after = default_state(session, rule_id, pack_enabled)
-    _record(session, rule_id=rule_id, action=action, version=after["version"], before=before, after=after,
-            actor=actor)
-    bump_rules_version(session)
+    HISTORY.log(session, item_id=rule_id, action=action, version=after["version"], before=before, after=after,
+                actor=actor)
     return after
 
 
@@ -285,7 +228,7 @@ def restore_default(
 ) -> dict[str, Any]:
     """Switch a default rule back to how it stood at `version` of its history."""
     lock_rules(session)
-    state, _ = _state_at(session, rule_id, version, "默认规则")
+    state, _ = HISTORY.state_at(session, rule_id, version, "默认规则", must_exist=False)
     return set_default_enabled(session, rule_id=rule_id, enabled=bool(state["enabled"]), pack_enabled=pack_enabled,
                                actor=actor, action="restore")
 

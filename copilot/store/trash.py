@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from copilot.store import clock
 from copilot.store.models import Phrase, PhraseHistory
 
 
@@ -31,6 +32,6 @@ def deleted_phrases(session: Session, *, limit: int = 200) -> list[dict[str, Any
         found.append({
             "id": row.phrase_id, "title": before.get("title"), "body": before.get("body"),
             "intent": before.get("intent"), "group": before.get("group"), "shortcut": before.get("shortcut"),
-            "version": before["version"], "deleted_at": row.changed_at.isoformat(), "deleted_by": row.changed_by,
+            "version": before["version"], "deleted_at": clock.iso(row.changed_at), "deleted_by": row.changed_by,
         })
     return found

@@ -1,5 +1,5 @@
 """Hostile HTTP bodies get a clear Chinese 4xx before anything parses them: too large, not UTF-8, not JSON,
-nested too deep, the wrong content type (#10)."""
+nested too deep, the wrong content type (#10); a sidebar frame over the frame limit closes with 1009."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from copilot.api.app import create_app
 from tests.conftest import authorize, make_settings
@@ -20,9 +21,10 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One app for the module (building one takes seconds), with small limits: 4 KiB, 16 KiB imports, depth 8."""
+    """One app for the module (building one takes seconds), with small limits: 4 KiB, 16 KiB imports, depth 8,
+    4 KiB frames."""
     settings = make_settings(tmp_path_factory.mktemp("hostile"), max_json_bytes=LIMIT, max_import_bytes=LIMIT * 4,
-                             json_max_depth=8)
+                             json_max_depth=8, ws_max_frame_bytes=LIMIT)
     with TestClient(create_app(settings)) as test_client:
         authorize(test_client, "lead")  # imports need a lead; nothing else here minds
         yield test_client
@@ -143,3 +145,13 @@ def test_http_errors_from_the_framework_are_chinese(api: TestClient) -> None:
     response = api.post("/v1/phrases/import", content=broken,
                         headers={"Content-Type": "multipart/form-data; boundary=xyz"})
     assert response.status_code in (400, 422) and CHINESE.search(response.json()["error"]["message"])
+
+
+def test_a_frame_over_the_configured_limit_closes_with_1009_saying_that_limit(api: TestClient) -> None:
+    with api.websocket_connect("/ws/agent") as ws:
+        ws.send_text('{"type": "draft", "seq": 1, "text": "' + "好" * 1300 + '"}')  # 3,930 bytes: within the limit
+        assert ws.receive_json()["type"] == "lint"
+        ws.send_text('{"type": "draft", "seq": 2, "text": "' + "好" * 1400 + '"}')  # 4,230 bytes
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert (closed.value.code, closed.value.reason) == (1009, "消息超过 4 KiB")

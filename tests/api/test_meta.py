@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import get_args
@@ -17,7 +18,8 @@ from copilot.lint.shop import DEFAULT_MESSAGE, DEFAULT_SEVERITY, build_shop_rule
 from copilot.store.rule_schemas import Kind
 from copilot.suggest.intents import GROUPS, INTENT_SHORT, INTENTS
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
+ROOT = Path(__file__).resolve().parents[2]
+STATIC = ROOT / "static"
 _CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -67,3 +69,10 @@ def test_the_pages_copy_no_table() -> None:
     copied = re.compile(rf"\b({'|'.join(ids)})\s*:\s*\"[^\"]*[\u4e00-\u9fff]")
     found = {path.name: copied.findall(path.read_text(encoding="utf-8")) for path in STATIC.glob("*.js")}
     assert {name: hits for name, hits in found.items() if hits} == {}
+
+
+def test_the_javascript_unit_tests_answer_as_the_server_does() -> None:
+    """tests/js/with-meta.mjs answers /v1/meta with tests/js/meta.json: regenerate it when the tables change
+    (json.dumps(meta().model_dump(mode="json"), ensure_ascii=False, indent=1))."""
+    fixture = json.loads((ROOT / "tests" / "js" / "meta.json").read_text(encoding="utf-8"))
+    assert fixture == meta().model_dump(mode="json")

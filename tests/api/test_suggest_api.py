@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from copilot.suggest.intents import INTENTS
+from tests.conftest import RunCli
 
 
 def test_suggest_answers_with_the_contract_shape(client: TestClient) -> None:
@@ -75,15 +75,9 @@ def test_emoji_or_empty_messages_get_other(client: TestClient) -> None:
         assert body["intents"] == [{"id": "other", "score": 1.0}] and body["suggestions"] == []
 
 
-def test_cli_suggest_prints_human_and_json(tmp_path) -> None:
-    env_db = {"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    import os
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "copilot", "suggest", *args], capture_output=True, text=True,
-                              env={**os.environ, **env_db}, timeout=60)
-
-    human = run("能开发票吗")
-    assert human.returncode == 0 and "意图: 发票" in human.stdout and "1. " in human.stdout
-    data = json.loads(run("--json", "/fp").stdout)
+def test_cli_suggest_prints_human_and_json(tmp_path: Path, run_cli: RunCli) -> None:
+    env = {"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    code, out, _ = run_cli("suggest", "能开发票吗", env=env)
+    assert code == 0 and "意图: 发票" in out and "1. " in out
+    data = json.loads(run_cli("suggest", "--json", "/fp", env=env)[1])
     assert data["suggestions"] and all(s["shortcut"].startswith("fp") for s in data["suggestions"])

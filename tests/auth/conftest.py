@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from copilot.api.app import create_app
-from copilot.auth import clock, sessions, tokens, users
-from copilot.store import Store
+from copilot.auth import sessions, tokens, users
+from copilot.store import Store, clock
 from tests.conftest import make_settings, make_user
 
 

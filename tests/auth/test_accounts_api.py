@@ -111,7 +111,7 @@ def socket_agent(client: TestClient, url: str, headers: dict[str, str] | None = 
         socket.send_json({"type": "watch", "conversation": "who"})
         while socket.receive_json()["type"] != "watching":
             pass
-        return next(iter(hub.watchers["who"])).agent
+        return next(iter(hub.registry.watchers["who"])).agent
 
 
 @pytest.mark.parametrize("require_login", [False, True], ids=["open", "require_login"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from copilot.auth import clock
 from copilot.auth.cache import VerifiedCache
+from copilot.store import clock
 
 
 def test_a_login_verified_shortly_before_an_outage_is_honoured_during_it() -> None:

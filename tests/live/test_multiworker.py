@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -19,9 +17,8 @@ import httpx2 as httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from copilot.config import PROJECT_ROOT
-from copilot.store import open_store
-from tests.conftest import DATABASES, LiveServer, fresh_database, make_token, postgres_only
+from tests.conftest import LiveServer
+from tests.live.conftest import POSTGRES, PUSHED, REDIS, SQLITE, Deployment
 
 BUDGET_S = 2.0
 PHRASE = {"title": "翡翠手镯保养", "body": "亲,翡翠手镯请避免磕碰,平时用清水擦拭即可~", "intent": "product_info",
@@ -52,20 +49,14 @@ class Cluster:
         return clients
 
 
-@pytest.fixture(scope="module", params=DATABASES)
-def cluster(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    folder = tmp_path_factory.mktemp("workers")
-    with fresh_database(request.param, folder) as url:
-        store = open_store(url, PROJECT_ROOT / "phrasebank")
-        try:
-            token = make_token(store, "test-lead", "lead")
-        finally:
-            store.dispose()
-        server = LiveServer(folder, env={"COPILOT_DATABASE_URL": url}, workers=2).start(timeout=60)
-        try:
-            yield Cluster(server, {"Authorization": f"Bearer {token}"})
-        finally:
-            server.stop()
+@pytest.fixture
+def cluster(deployment: Deployment) -> Cluster:
+    """The first host of the backend's shared deployment (tests/live/conftest.py): one `serve --workers 2`."""
+    return Cluster(deployment.hosts[0], deployment.lead)
+
+
+# The edit tests run on the first host of each database's shared deployment.
+ON_EITHER_DATABASE = pytest.mark.parametrize("deployment", [SQLITE, POSTGRES], indirect=True)
 
 
 def shows_the_edit(client: httpx.Client, pid: int, term: str) -> bool:
@@ -82,6 +73,7 @@ def shows_the_edit(client: httpx.Client, pid: int, term: str) -> bool:
     )
 
 
+@ON_EITHER_DATABASE
 def test_an_edit_through_one_worker_is_live_on_every_worker_within_two_seconds(cluster: Cluster) -> None:
     workers = cluster.pinned()
     try:
@@ -111,6 +103,7 @@ def lint_frame(ws: ClientConnection, seq: int, text: str) -> list[str]:
             return [d["rule"] for d in frame["diagnostics"]]
 
 
+@ON_EITHER_DATABASE
 def test_sidebars_connected_before_a_rule_is_saved_get_it_on_their_next_draft(cluster: Cluster) -> None:
     text = "这款是限时特价，手慢无呢"
     with ExitStack() as stack:
@@ -156,6 +149,7 @@ def proposed(client: httpx.Client, lead: dict[str, str], phrase: str, message: s
     return None
 
 
+@ON_EITHER_DATABASE
 def test_a_candidate_accepted_through_one_worker_is_suggested_by_every_worker_within_two_seconds(
     cluster: Cluster,
 ) -> None:
@@ -191,35 +185,6 @@ def test_a_candidate_accepted_through_one_worker_is_suggested_by_every_worker_wi
 # runs the full count (bench/ws_load.py --multi-host too).
 PUSHES = int(os.environ.get("COPILOT_TEST_PUSHES", "60"))
 CONCURRENCY = 20
-PUSH_TOKEN = "multi-host-push-token"
-PUSHED = {"Authorization": f"Bearer {PUSH_TOKEN}"}
-
-
-def redis_url() -> str | None:
-    """A Redis database for one test (Redis runs on every dev and CI machine), or None when none answers."""
-    import redis
-
-    url = os.environ.get("COPILOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return None
-    return url
-
-
-@contextmanager
-def hosts(folder: Path, database: str, count: int, extra: dict[str, str] | None = None) -> Iterator[list[str]]:
-    """`count` separate `serve --workers 2` instances (hosts) over one fresh database; their base URLs."""
-    with fresh_database(database, folder) as url, ExitStack() as stack:
-        env = {"COPILOT_DATABASE_URL": url, "COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN, **(extra or {})}
-        servers = [LiveServer(folder, env=env, workers=2) for _ in range(count)]
-        for server in servers:
-            stack.callback(server.stop)
-        with ThreadPoolExecutor(count) as starting:  # together: each takes seconds to load its models
-            list(starting.map(lambda server: server.start(timeout=120), servers))
-        yield [server.url for server in servers]
-
-
 def push(url: str, conversation: str, text: str) -> dict[str, Any]:
     """One platform push over a fresh connection (so the operating system picks the worker)."""
     response = httpx.post(f"{url}/v1/conversations/{conversation}/messages", headers=PUSHED, timeout=30,
@@ -259,58 +224,54 @@ def pushes_reach_the_sidebar(urls: list[str]) -> None:
         assert follow_up["intents"][0]["id"] == "invoice", follow_up["intents"]
 
 
-@postgres_only
-def test_pushes_reach_a_sidebar_on_another_host_through_postgres_notify(tmp_path: Path) -> None:
-    with hosts(tmp_path, "postgres", 2) as urls:
-        pushes_reach_the_sidebar(urls)
+@pytest.mark.parametrize("deployment", [POSTGRES], indirect=True)
+def test_pushes_reach_a_sidebar_on_another_host_through_postgres_notify(deployment: Deployment) -> None:
+    pushes_reach_the_sidebar(deployment.urls)
 
 
-@postgres_only
-def test_pushes_reach_a_sidebar_on_another_host_through_redis(tmp_path: Path) -> None:
-    url = redis_url()
-    if url is None:
-        pytest.skip("no Redis answers at COPILOT_TEST_REDIS_URL (default redis://127.0.0.1:6379/13)")
-    extra = {"COPILOT_REDIS_URL": url, "COPILOT_REDIS_PREFIX": f"test-{uuid4().hex}"}
-    with hosts(tmp_path, "postgres", 2, extra) as urls:
-        pushes_reach_the_sidebar(urls)
+@pytest.mark.parametrize("deployment", [REDIS], indirect=True)
+def test_pushes_reach_a_sidebar_on_another_host_through_redis(deployment: Deployment) -> None:
+    pushes_reach_the_sidebar(deployment.urls)
 
 
-def test_pushes_reach_a_sidebar_on_either_sqlite_worker(tmp_path: Path) -> None:
-    with hosts(tmp_path, "sqlite", 1) as urls:
-        pushes_reach_the_sidebar(urls)
+@pytest.mark.parametrize("deployment", [SQLITE], indirect=True)
+def test_pushes_reach_a_sidebar_on_either_sqlite_worker(deployment: Deployment) -> None:
+    pushes_reach_the_sidebar(deployment.urls[:1])  # one host: both its workers over one SQLite file
 
 
-@postgres_only
-def test_a_worker_whose_listen_connection_dies_reconnects(tmp_path: Path) -> None:
+@pytest.mark.parametrize("deployment", [POSTGRES], indirect=True)
+def test_a_worker_whose_listen_connection_dies_reconnects(deployment: Deployment) -> None:
+    """Every worker of both hosts loses its LISTEN connection at once; each reconnects, and pushes taken by
+    any of them reach a sidebar again."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
+    with create_engine(deployment.database_url, poolclass=NullPool).connect() as connection:
+        schema = connection.execute(text("SELECT current_schema()")).scalar()
+    name = f"kefu-copilot listen {schema}"[:63]  # what copilot.bus.PostgresBus names its connection
+    listeners = 2 * len(deployment.hosts)
     conversation = f"mw-{uuid4().hex[:8]}"
-    with hosts(tmp_path, "postgres", 1) as urls, connect(urls[0].replace("http", "ws") + "/ws/agent") as sidebar:
+    with connect(deployment.urls[0].replace("http", "ws") + "/ws/agent") as sidebar:
         sidebar.send(json.dumps({"type": "watch", "conversation": conversation}))
         sidebar.recv(timeout=10)
         admin = create_engine(os.environ["COPILOT_TEST_DATABASE_URL"], poolclass=NullPool)
-        listening = ("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
-        with admin.begin() as connection:
-            name = connection.execute(text(  # the one for this test's fresh schema is the newest
-                "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE 'kefu-copilot listen %'"
-                " ORDER BY backend_start DESC LIMIT 1")).scalar()
+        listening = "SELECT pid FROM pg_stat_activity WHERE application_name = :name"
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # both workers' listeners are up
+        while time.monotonic() < deadline:  # every worker's listener is up
             with admin.begin() as connection:
-                if len(connection.execute(text(listening), {"name": name}).all()) == 2:
+                if len(connection.execute(text(listening), {"name": name}).all()) == listeners:
                     break
             time.sleep(0.2)
         with admin.begin() as connection:
             killed = connection.execute(text(f"SELECT count(pg_terminate_backend(pid)) FROM ({listening}) AS l"),
                                         {"name": name}).scalar()
         admin.dispose()
-        assert killed == 2  # both workers' LISTEN connections
-        # Both workers reconnect (the first retry is 50 ms later): every push after that reaches the sidebar,
-        # whichever worker takes it.
+        assert killed == listeners  # every worker's LISTEN connection
+        # Every worker reconnects (the first retry is 50 ms later): every push after that reaches the sidebar,
+        # whichever worker of whichever host takes it.
         time.sleep(3)
         texts = [f"第{n}单发货了吗" for n in range(20)]
-        for text in texts:
-            push(urls[0], conversation, text)
+        for n, text in enumerate(texts):
+            push(deployment.urls[n % len(deployment.urls)], conversation, text)
         arrived = {json.loads(sidebar.recv(timeout=10))["message"] for _ in texts}
         assert arrived == set(texts)

@@ -1,12 +1,10 @@
-"""Routing, focus and re-linting across workers (#11): two `serve` processes over one database — SQLite
+"""Routing, focus and re-linting across workers (#11): two `serve --workers 2` hosts over one database — SQLite
 (polling), PostgreSQL (LISTEN/NOTIFY) and PostgreSQL with Redis pub/sub. A push or focus taken by one reaches
 the agent's sidebar on the other; a rule saved through one re-lints a draft open on the other."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +14,11 @@ import httpx2 as httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from copilot.config import PROJECT_ROOT
-from copilot.store import open_store
-from tests.conftest import POSTGRES_ONLY, LiveServer, fresh_database, make_token
-from tests.live.test_multiworker import redis_url
+from tests.conftest import LiveServer
+from tests.live.conftest import POSTGRES, PUSHED, REDIS, SQLITE, Deployment
 
-TOKEN = "routing-live-token"
-PUSHED = {"Authorization": f"Bearer {TOKEN}"}
-DRAFT = "亲，这款是秒杀价，错过等一年呢"  # 可发送 under the default rules
+# 可发送 under the default rules; TERM is this test's own (test_multiworker.py saves others on the same hosts)
+DRAFT, TERM = "亲，这款是秒杀价，欢迎选购呢", "秒杀价"
 
 
 @dataclass
@@ -33,30 +28,13 @@ class Pair:
     lead: dict[str, str]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=POSTGRES_ONLY),
-                                        pytest.param("redis", marks=POSTGRES_ONLY)])
-def pair(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
-    extra = {}
-    if request.param == "redis":
-        url = redis_url()
-        if url is None:
-            pytest.skip("no Redis answers at COPILOT_TEST_REDIS_URL (default redis://127.0.0.1:6379/13)")
-        extra = {"COPILOT_REDIS_URL": url, "COPILOT_REDIS_PREFIX": f"test-{uuid4().hex}"}
-    folder = tmp_path_factory.mktemp("routing-live")
-    database = "sqlite" if request.param == "sqlite" else "postgres"
-    with fresh_database(database, folder) as url, ExitStack() as stack:
-        store = open_store(url, PROJECT_ROOT / "phrasebank")
-        try:
-            lead = make_token(store, "routing-lead", "lead")
-        finally:
-            store.dispose()
-        env = {"COPILOT_DATABASE_URL": url, "COPILOT_INTEGRATION_TOKEN": TOKEN, **extra}
-        servers = [LiveServer(folder, env=env) for _ in range(2)]
-        for server in servers:
-            stack.callback(server.stop)
-        with ThreadPoolExecutor(2) as starting:  # together: each takes seconds to load its models
-            list(starting.map(lambda server: server.start(timeout=120), servers))
-        yield Pair(servers[0], servers[1], {"Authorization": f"Bearer {lead}"})
+pytestmark = pytest.mark.parametrize("deployment", [SQLITE, POSTGRES, REDIS], indirect=True)
+
+
+@pytest.fixture
+def pair(deployment: Deployment) -> Pair:
+    """The two hosts of the backend's shared deployment (tests/live/conftest.py)."""
+    return Pair(deployment.hosts[0], deployment.hosts[1], deployment.lead)
 
 
 def sidebar(server: LiveServer) -> ClientConnection:
@@ -112,7 +90,7 @@ def test_a_rule_saved_on_another_worker_relints_the_open_drafts(pair: Pair) -> N
             first = next_frame(ws)
             assert first["type"] == "lint" and first["seq"] == 5 and first["verdict"] == "ok"
             assert "relint" not in first
-        created = httpx.post(f"{pair.second.url}/v1/rules", json={"kind": "forbid", "term": "错过等一年"},
+        created = httpx.post(f"{pair.second.url}/v1/rules", json={"kind": "forbid", "term": TERM},
                              headers=pair.lead, timeout=30)
         assert created.status_code == 201, created.text
         # no keystroke: the server re-lints the drafts it holds when the rule book on its worker swaps

@@ -4,9 +4,6 @@ error per row, and `kefu-copilot import --replace / --force`."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +23,7 @@ from copilot.store.rules import create_shop_rule
 from copilot.store.schemas import PhraseCreate, PhraseUpdate
 from copilot.suggest.intents import INTENTS, intent_id
 from copilot.suggest.lexicon import load_lexicon
+from tests.conftest import RunCli
 
 DEFAULTS = {"agent_no": "客服01号", "shop": "小熊旗舰店", "customer": "亲"}
 
@@ -96,29 +94,23 @@ def test_merge_keeps_order_and_replace_takes_the_cell(store: Store) -> None:
         assert phrase.keywords == ["开票", "发票抬头", "发票"] and phrase.examples == []
 
 
-def run(tmp_path: Path, phrasebank_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "COPILOT_PHRASEBANK_DIR": str(phrasebank_dir)}
-    return subprocess.run([sys.executable, "-m", "copilot", *args], capture_output=True, text=True, env=env,
-                          timeout=60)
-
-
 def test_cli_import_needs_force_for_blocked_rows_and_replaces_on_request(
-    tmp_path: Path, phrasebank_dir: Path
+    tmp_path: Path, phrasebank_dir: Path, run_cli: RunCli
 ) -> None:
+    env = {"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COPILOT_PHRASEBANK_DIR": str(phrasebank_dir)}
     sheet = tmp_path / "千牛.csv"
     sheet.write_text("分组,快捷编码,短语内容,意图,关键词\n售中,fh1,亲，明天一定到哦~,催发货,催单\n",
                      encoding="gb18030")
-    refused = run(tmp_path, phrasebank_dir, "import", str(sheet))
-    assert refused.returncode == 1 and "--force" in refused.stderr and "明天一定到" in refused.stderr
-    preview = run(tmp_path, phrasebank_dir, "import", "--dry-run", str(sheet))
-    assert preview.returncode == 0 and "修改 ship-01" in preview.stdout and "关键词" in preview.stdout
-    assert "含禁止发送的内容" in preview.stdout
-    forced = run(tmp_path, phrasebank_dir, "import", "--force", "--replace", str(sheet))
-    assert forced.returncode == 0, forced.stderr
-    assert "（其中 1 条含禁止发送的内容）" in forced.stdout
+    code, _, err = run_cli("import", str(sheet), env=env)
+    assert code == 1 and "--force" in err and "明天一定到" in err
+    code, out, _ = run_cli("import", "--dry-run", str(sheet), env=env)
+    assert code == 0 and "修改 ship-01" in out and "关键词" in out
+    assert "含禁止发送的内容" in out
+    code, out, err = run_cli("import", "--force", "--replace", str(sheet), env=env)
+    assert code == 0, err
+    assert "（其中 1 条含禁止发送的内容）" in out
     exported = tmp_path / "out.yaml"
-    assert run(tmp_path, phrasebank_dir, "export", str(exported)).returncode == 0
+    assert run_cli("export", str(exported), env=env)[0] == 0
     assert "keywords: [催单]" in exported.read_text(encoding="utf-8")
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, inspect, select
 
 from copilot.store import Store, make_engine, open_store, phrasebank_version, upgrade
 from copilot.store.migrate import alembic_config
-from copilot.store.models import Base, Phrase
+from copilot.store.models import Phrase
+from copilot.store.tables import metadata
 
 
 def test_migrations_create_the_schema_from_nothing(database_url: str) -> None:
@@ -34,7 +35,7 @@ def test_models_match_the_migrations(database_url: str) -> None:
     try:
         upgrade(engine)
         with engine.connect() as connection:
-            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+            assert compare_metadata(MigrationContext.configure(connection), metadata) == []
     finally:
         engine.dispose()
 

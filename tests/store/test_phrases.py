@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from copilot.store import Store, phrasebank_version
-from copilot.store.errors import IdTaken, InvalidPhrase, PhraseNotFound, ShortcutTaken, VersionConflict
+from copilot.store.errors import IdTaken, Invalid, PhraseNotFound, ShortcutTaken, VersionConflict
 from copilot.store.models import PhraseHistory
 from copilot.store.phrases import (
     count_phrases,
@@ -74,9 +74,9 @@ def test_an_update_that_changes_nothing_keeps_the_version(store: Store) -> None:
 
 
 def test_update_refuses_a_null_required_field_and_a_taken_shortcut(store: Store) -> None:
-    with store.begin() as session, pytest.raises(InvalidPhrase) as invalid:
+    with store.begin() as session, pytest.raises(Invalid) as invalid:
         update_phrase(session, phrase_id="ship-01", data=PhraseUpdate.model_validate({"version": 1, "title": None}))
-    assert invalid.value.details[0]["field"] == "title"
+    assert invalid.value.details[0]["field"] == "title" and invalid.value.code == "invalid_phrase"
     with store.begin() as session, pytest.raises(ShortcutTaken):
         update_phrase(session, phrase_id="ship-01", data=PhraseUpdate(version=1, shortcut="fp1"))
 

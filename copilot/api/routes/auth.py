@@ -16,7 +16,7 @@ from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf, forget_l
 from copilot.auth.passwords import Passwords
 from copilot.auth.ratelimit import LoginLimits
 from copilot.auth.users import find_user, get_user
-from copilot.store import Store
+from copilot.store import Store, clock
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=errors(STORE))
 
@@ -69,7 +69,7 @@ def login(body: LoginRequest, request: Request, response: Response) -> dict[str,
         httponly=True, samesite="strict", secure=came_over_tls(request),
     )
     return {"user": {"name": user.name, "role": user.role}, "csrf_token": login_session.csrf_token,
-            "expires_at": login_session.expires_at.isoformat()}
+            "expires_at": clock.iso(login_session.expires_at)}
 
 
 @router.post("/logout", status_code=204, responses=errors(403))

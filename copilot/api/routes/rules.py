@@ -20,7 +20,7 @@ from copilot.store.errors import (
     DefaultRuleReadOnly,
     RuleNotFound,
 )
-from copilot.store.rule_schemas import DefaultRuleToggle, RuleCreate, RuleUpdate
+from copilot.store.rule_schemas import DefaultRuleToggle, RuleCreate, RulePublic, RuleUpdate
 from copilot.store.schemas import RestoreRequest
 
 router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_reader)],
@@ -63,7 +63,7 @@ def _default(rulebook: RuleBook, rule_id: str) -> Rule | None:
 
 
 @router.get("")
-def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
+def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any] | RulePublic]:
     """Every rule: the default packs' (with this shop's switches), then the shop's own."""
     with store.begin() as session:
         overrides = store_rules.list_overrides(session)
@@ -72,11 +72,11 @@ def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
         _default_public(rule, {"enabled": rule.enabled, "version": 0} | overrides.get(rule.id, {}))
         for rule in rulebook.defaults.values()
     ]
-    return defaults + shop
+    return [*defaults, *shop]
 
 
 @router.get("/{rule_id}", responses=errors(404, 422))
-def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any]:
+def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any] | RulePublic:
     """One rule, default or shop."""
     with store.begin() as session:
         rule = _default(rulebook, rule_id)
@@ -90,7 +90,8 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
     """Add a shop rule; 422 with the reason (bad regex, missing replacement) before anything is saved."""
     with store.begin() as session:
         created = store_rules.create_shop_rule(session, data=body, actor=identity.name)
-    return JSONResponse(created, status_code=201, headers={"Location": f"/v1/rules/{created['id']}"})
+    return JSONResponse(created.model_dump(mode="json"), status_code=201,
+                        headers={"Location": f"/v1/rules/{created.id}"})
 
 
 @router.put("/{rule_id}", responses=errors(ROLE, BODY, 404, 409))
@@ -156,7 +157,7 @@ def rule_history(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> lis
 @router.post("/{rule_id}/restore", responses=errors(ROLE, BODY, 404, 409))
 def restore_rule(
     rule_id: ItemId, body: RestoreRequest, store: StoreDep, rulebook: RuleBookDep, identity: Lead
-) -> dict[str, Any]:
+) -> dict[str, Any] | RulePublic:
     """Bring a rule back as it was at an earlier version (a deleted shop rule too), as a new version."""
     with store.begin() as session:
         rule = _default(rulebook, rule_id)

@@ -11,7 +11,7 @@ from copilot.store.io import csvfile, xlsxfile, yamlfile
 from copilot.store.io.rows import COLUMNS, ImportReport, Row, RowError
 from copilot.store.schemas import PhrasePublic
 
-__all__ = ["COLUMNS", "FORMATS", "Format", "ImportReport", "Row", "RowError", "format_for", "read_rows"]
+__all__ = ["COLUMNS", "FORMATS", "Format", "ImportReport", "Row", "RowError", "format_for"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,3 @@ def format_for(filename: str | None = None, name: str | None = None) -> Format:
         shown = suffix or "(无扩展名)"
         raise ImportRefused(f"不支持的文件类型 {shown},支持: {supported}")
     return FORMATS[_EXTENSIONS[suffix]]
-
-
-def read_rows(data: bytes, fmt: Format, source: str = "") -> tuple[list[Row], list[RowError]]:
-    """The rows of one file in the given format."""
-    return fmt.read(data, source)

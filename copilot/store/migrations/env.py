@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from copilot.store.models import Base
+from copilot.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reachable by running the alembic CLI by hand
@@ -12,7 +12,7 @@ if connection is None:  # pragma: no cover - only reachable by running the alemb
 
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     transactional_ddl=True,
 )

@@ -1,6 +1,6 @@
 """Make docs/editor.png and docs/editor-stats.png: the lead's editor at 1280×800, for the README.
 
-Run from the repository root: .venv/bin/python -m tests.browser.editor_screenshot
+Run from the repository root: .venv/bin/python -m scripts.editor_screenshot
 (Chinese text needs a CJK font: apt-get install fonts-noto-cjk.)
 """
 

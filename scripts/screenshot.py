@@ -1,6 +1,6 @@
 """Make docs/sidebar.png: the sidebar at 360×800 in a realistic moment, for the README.
 
-Run from the repository root: .venv/bin/python -m tests.browser.screenshot
+Run from the repository root: .venv/bin/python -m scripts.screenshot
 (Chinese text needs a CJK font: apt-get install fonts-noto-cjk fonts-noto-color-emoji.)
 """
 

@@ -1,0 +1,1 @@
+"""Maintenance scripts: the README screenshots (run as `python -m scripts.screenshot`)."""
