@@ -18,14 +18,13 @@ from copilot.auth.cli import add_parsers as add_account_parsers
 from copilot.config import get_settings
 from copilot.errors import AppError
 from copilot.lint import Linter, LintResult, RulePackError
+from copilot.lint.diagnostic import SEVERITY_ZH as _SEVERITY_ZH
+from copilot.lint.diagnostic import VERDICT_ZH as _VERDICT_ZH
 from copilot.services import Services
 from copilot.store import Store
 from copilot.store.health import DatabaseUnavailable, is_unavailable, unusable
 from copilot.suggest.intents import INTENTS
 from copilot.textcheck import TextError, check_text
-
-_VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def _width(text: str) -> int:

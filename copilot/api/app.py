@@ -30,6 +30,7 @@ from copilot.api.routes import (
 )
 from copilot.api.routes.agents import router as agent_focus
 from copilot.api.routes.learn_candidates import router as learn_candidates
+from copilot.api.routes.meta import router as meta
 from copilot.api.routes.ready import router as readiness
 from copilot.api.routes.trash import router as trash
 from copilot.api.security import install_security
@@ -106,5 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(readiness)
     app.include_router(trash)
     app.include_router(learn_candidates)
+    app.include_router(meta)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     return app

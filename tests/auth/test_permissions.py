@@ -43,6 +43,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v2/check"): READ,
     ("POST", "/v2/check"): READ,
     ("POST", "/v1/suggest"): READ,
+    ("GET", "/v1/meta"): READ,
     ("GET", "/v1/phrases"): READ,
     ("GET", "/v1/phrases/export"): READ,
     ("GET", "/v1/phrases/{phrase_id}"): READ,

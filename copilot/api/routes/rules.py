@@ -42,22 +42,8 @@ def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
         raise ApiError(422, "invalid_request", message, details) from None
 
 
-def summary(rule: Rule) -> list[str]:
-    """What a default rule looks for, as a lead reads it: its terms, swaps or patterns."""
-    items: list[str] = []
-    for name in ("terms", "patterns"):
-        items.extend(getattr(rule, name, ()))
-    swap: dict[str, tuple[str, ...]] = getattr(rule, "swap", {})
-    items.extend(f"{term}→{'/'.join(replacements)}" for term, replacements in swap.items())
-    if hasattr(rule, "pronoun"):
-        items.append(f"{rule.pronoun}→{rule.polite}")
-    if hasattr(rule, "char"):
-        items.append(f"含“{rule.char}”的词")
-    return items
-
-
 def _default_public(rule: Rule, state: dict[str, Any]) -> dict[str, Any]:
-    items = summary(rule)
+    items = rule.summary()
     return {
         "id": rule.id, "source": "default", "pack": rule.id.split(".", 1)[0], "kind": rule.kind,
         "severity": rule.severity.value, "message": rule.message, "scope": rule.scope,
