@@ -14,8 +14,8 @@ from typing import Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from copilot.api.auth_deps import require_reader
 from copilot.api.responses import READER, STORE, errors
-from copilot.auth.deps import require_reader
 from copilot.auth.roles import ROLE_ZH, ROLES
 from copilot.lint.categories import CATEGORIES
 from copilot.lint.diagnostic import VERDICT_ZH, Severity
