@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from copilot.auth.cli import add_parsers as add_account_parsers
 from copilot.config import get_settings
 from copilot.errors import AppError
-from copilot.lint import Linter, LintResult, RulePackError, load_rules
-from copilot.store import DatabaseLimits, Store, open_store
+from copilot.lint import Linter, LintResult, RulePackError
+from copilot.lint.diagnostic import SEVERITY_ZH as _SEVERITY_ZH
+from copilot.lint.diagnostic import VERDICT_ZH as _VERDICT_ZH
+from copilot.services import Services
+from copilot.store import Store
 from copilot.store.health import DatabaseUnavailable, is_unavailable, unusable
 from copilot.suggest.intents import INTENTS
 from copilot.textcheck import TextError, check_text
-
-_VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 def _width(text: str) -> int:
@@ -52,16 +52,17 @@ def format_result(text: str, result: LintResult) -> str:
     return "\n".join(lines)
 
 
-def _load_linter() -> Linter:
-    """The rules the service would lint with: the default packs and this shop's rules from the database."""
-    from copilot.rulebook import assemble_linter
+def _services(*, rules: bool = False, index: bool = False) -> Services:
+    """The service's parts this command needs, on the configured database (migrated and seeded like `serve`
+    does). With `rules`, the rules the service would lint with: the default packs (a broken pack stops the
+    command before the database is opened) and this shop's rules from the database."""
+    return Services(get_settings(), rules=rules, index=index)
 
-    defaults = load_rules([get_settings().rules_dir])  # a broken pack stops here, before the database
-    store = _open_store()
-    try:
-        return assemble_linter(defaults, store, get_settings().lint_max_diagnostics)[1]
-    finally:
-        store.dispose()
+
+def _load_linter() -> Linter:
+    """The rules the service would lint with."""
+    with _services(rules=True) as services:
+        return services.rulebook.linter
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -82,20 +83,11 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if result.verdict in failing else 0
 
 
-def _open_store() -> Store:
-    settings = get_settings()
-    return open_store(settings.database_url, settings.phrasebank_dir, DatabaseLimits.of(settings))
-
-
 @contextmanager
 def _session() -> Iterator[Session]:
     """One transaction on the configured database (migrated and seeded like `serve` does)."""
-    store = _open_store()
-    try:
-        with store.begin() as session:
-            yield session
-    finally:
-        store.dispose()
+    with _services() as services, services.store.begin() as session:
+        yield session
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -111,13 +103,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"kefu-copilot import: 无法读取 {path}: {exc.strerror}", file=sys.stderr)
         return 2
     rows, errors = fmt.read(data, "")
-    settings = get_settings()
-    # bodies are checked as the service checks them: rendered for agents, with the shop's rules in force
-    check = body_check(_load_linter(), {"agent_no": settings.agent_no, "shop": settings.shop_name,
-                                        "customer": settings.customer_name})
-    with _session() as session:
-        report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli", check=check,
-                                force=args.force, replace=args.replace)
+    with _services(rules=True) as services:
+        # bodies are checked as the service checks them: rendered for agents, with the shop's rules in force
+        check = body_check(services.rulebook.linter, services.defaults)
+        with services.store.begin() as session:
+            report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli", check=check,
+                                    force=args.force, replace=args.replace)
     if report.errors:
         hint = "（确需导入，请加 --force）" if report.blocked else ""
         print(f"kefu-copilot import: {path.name} 有 {len(report.errors)} 行有问题，未做任何修改{hint}：",
@@ -178,12 +169,6 @@ def format_suggestions(answer: dict[str, Any]) -> str:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from copilot.store import load_enabled_phrases
-    from copilot.suggest import model_cache
-    from copilot.suggest.index import SuggestIndex
-    from copilot.suggest.lexicon import load_lexicon
-    from copilot.suggest.suggester import Suggester
-
     settings = get_settings()
     message = sys.stdin.read().strip() if args.message in (None, "-") else args.message
     try:
@@ -191,13 +176,10 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     except TextError as exc:
         print(f"kefu-copilot suggest: {exc.message}", file=sys.stderr)
         return 2
-    with _session() as session:
-        phrases = load_enabled_phrases(session)
-    defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
-    model_cache.use_folder(settings.cache_dir)
-    lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
-    suggester = Suggester(SuggestIndex(phrases, lexicon), defaults)
-    answer = suggester.suggest(message, limit=args.limit)
+    # Without the rule book: which phrases the rules block changes their order in the sidebar, not their
+    # scores, and loading the packs would double the command's start-up.
+    with _services(index=True) as services:
+        answer = services.live.suggester.suggest(message, limit=args.limit)
     print(json.dumps(answer, ensure_ascii=False) if args.json else format_suggestions(answer))
     return 0
 
@@ -240,21 +222,6 @@ class MiningProgress:
             self._drawn = False
 
 
-def _live_index(store: Store) -> Any:
-    """The phrase index the service would suggest from: the shop's enabled phrases and intent model. (Like
-    `suggest`, without the rule book: which phrases the rules block changes their order in the sidebar, not
-    their scores, and loading the packs would double the command's start-up.)"""
-    from copilot.live import LiveIndex
-    from copilot.suggest import model_cache
-    from copilot.suggest.lexicon import load_lexicon
-
-    settings = get_settings()
-    model_cache.use_folder(settings.cache_dir)
-    lexicon = load_lexicon(settings.lexicon_dir, settings.training_dir)
-    defaults = {"agent_no": settings.agent_no, "shop": settings.shop_name, "customer": settings.customer_name}
-    return LiveIndex(store, lexicon, defaults)
-
-
 def cmd_learn_import(args: argparse.Namespace) -> int:
     """Upload a chat log and run its mining job here, to the end (a running service sees the upload, and
     none of its workers can take the job: it is claimed for this process from the start)."""
@@ -269,8 +236,9 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         print(f"kefu-copilot learn import: 无法读取 {path}: {exc.strerror}", file=sys.stderr)
         return 2
     settings = get_settings()
-    store = _open_store()
-    try:
+    # the phrase index the service would suggest from, like `suggest`'s without the rule book
+    with _services() as services:
+        store = services.store
         worker = jobs.worker_name()
         try:
             upload = jobs.create_upload(store, data, path.name, actor="cli", settings=settings, worker=worker)
@@ -284,7 +252,7 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
         try:
             # Built after the file is accepted, so a refused file is answered at once. (Should this take
             # longer than the lease, a running service takes the job over and finishes it; we then say so.)
-            suggester = _live_index(store).suggester
+            suggester = services.live.suggester
             ended = jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker=worker,
                                  keep_text=settings.learn_keep_text,
                                  auto_accept_agents=settings.learn_auto_accept_agents,
@@ -296,8 +264,6 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
             return 130
         progress.close()
         return _learn_summary(store, ended)
-    finally:
-        store.dispose()
 
 
 def _learn_summary(store: Store, ended: dict[str, Any] | None) -> int:

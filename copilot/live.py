@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from copilot.store import PhrasePublic, Store, load_enabled_phrases, phrasebank_version
 from copilot.store.health import is_unavailable
@@ -64,7 +64,7 @@ class Live(Generic[T]):
             return True
 
 
-async def watch(lives: Iterable[Live[object]], interval: float = 1.0) -> None:
+async def watch(lives: Iterable[Live[Any]], interval: float = 1.0) -> None:
     """Poll every version counter forever (cancelled at shutdown); errors are logged, never fatal."""
     lives = list(lives)
     while True:

@@ -58,10 +58,14 @@ class RuleBook(Live[Linter]):
 
     what = "rule book"
 
-    def __init__(self, rules_dir: Path, store: Store, max_diagnostics: int = MAX_DIAGNOSTICS) -> None:
+    def __init__(
+        self, rules_dir: Path, store: Store, max_diagnostics: int = MAX_DIAGNOSTICS, packs: Sequence[Rule] | None = None
+    ) -> None:
+        """`packs`: the default rules of `rules_dir` when already loaded (Services loads them before the store)."""
         self.rules_dir = rules_dir
         self.max_diagnostics = max_diagnostics
-        self.defaults: dict[str, Rule] = {rule.id: rule for rule in load_rules([rules_dir])}
+        loaded = load_rules([rules_dir]) if packs is None else packs
+        self.defaults: dict[str, Rule] = {rule.id: rule for rule in loaded}
         super().__init__(store)
 
     @property

@@ -12,8 +12,6 @@ export const session = {
 
 export const canWrite = () => session.user && (session.user.role === "lead" || session.user.role === "admin");
 
-export const ROLE_NAMES = { agent: "客服", lead: "主管", admin: "管理员" };
-
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);

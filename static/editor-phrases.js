@@ -30,20 +30,28 @@ const state = {
 };
 let lint = null;
 
+/** The group and intent selects, from the server's names (again after a login: they may have come only then). */
+export function fillChoices() {
+  const options = (select, all, pairs) => {
+    const chosen = select.value;
+    select.replaceChildren(...all, ...pairs.map(([value, name]) => h("option", { value }, name)));
+    if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  };
+  const groups = GROUPS.map((g) => [g, g]);
+  const intents = Object.entries(INTENT_LABELS);
+  options(el.pGroup, [...el.pGroup.options].filter((o) => o.value === ""), groups);
+  options(el.fGroup, [], groups);
+  options(el.pIntent, [...el.pIntent.options].filter((o) => o.value === ""), intents);
+  options(el.fIntent, [], intents);
+}
+
 export function initPhrases() {
   for (const id of ["p-search", "p-group", "p-intent", "p-status", "p-count", "p-new", "p-list", "p-empty", "p-form",
     "p-form-title", "p-meta", "p-history", "p-toggle", "p-delete", "p-conflict", "f-title", "f-shortcut", "f-group",
     "f-intent", "f-body", "f-examples", "f-keywords", "f-enabled", "p-dirty", "p-revert", "p-save", "p-form-error"]) {
     el[id.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = $(id);
   }
-  for (const g of GROUPS) {
-    el.pGroup.append(h("option", { value: g }, g));
-    el.fGroup.append(h("option", { value: g }, g));
-  }
-  for (const [id, name] of Object.entries(INTENT_LABELS)) {
-    el.pIntent.append(h("option", { value: id }, name));
-    el.fIntent.append(h("option", { value: id }, name));
-  }
+  fillChoices();
   lint = new LintedField({
     textarea: el.fBody, backdrop: $("f-backdrop"), backdropText: $("f-backdrop-text"), diags: $("f-diags"),
     verdict: $("f-verdict"), fixAll: $("f-fix-all"), editor: $("f-editor"),

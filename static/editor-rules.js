@@ -3,15 +3,11 @@
 
 import { $, SEVERITY_NAMES, h } from "./common.js";
 import { ApiError, api, canWrite, clearErrors, openHistory, same, showConflict, showErrors, toast } from "./editor-core.js";
+import { KIND_NAMES, SCOPE_NAMES, SHOP_KINDS } from "./meta.js";
 
-export const KIND_NAMES = { forbid: "禁用词", substitute: "替换说法", allow: "例外", regex: "正则" };
-const DEFAULT_KIND_NAMES = {
-  ...KIND_NAMES, no_bu: "带“不”的词", pronoun: "称呼（您）", promise: "承诺", curt: "敷衍回复", contact: "站外联系",
-};
-const SCOPE_NAMES = { all: "全部", presale: "售前", aftersale: "售后" };
-const DEFAULT_MESSAGES = {
-  forbid: "本店禁用语，请勿发送", substitute: "本店要求换一种说法", regex: "本店规则不允许这样的说法", allow: "",
-};
+/** What the server says about adding a rule of this kind (GET /v1/meta): its form's labels, hints, defaults. */
+const shopForm = (kind) => SHOP_KINDS.find((k) => k.id === kind)?.shop ?? null;
+
 export const RULE_FIELDS = [
   ["kind", "类型", (v) => KIND_NAMES[v] || String(v)],
   ["term", "词条"],
@@ -78,7 +74,7 @@ function render() {
     h("td", {}, KIND_NAMES[r.kind] || r.kind),
     h("td", { class: "term" }, r.term),
     h("td", {}, (r.replacements || []).join("、")),
-    h("td", {}, r.kind === "allow" ? "—" : sevChip(r.severity)),
+    h("td", {}, shopForm(r.kind)?.silent ? "—" : sevChip(r.severity)),
     h("td", { class: "msg-cell" }, r.message),
     h("td", {}, SCOPE_NAMES[r.scope] || r.scope),
     h("td", {}, switchBox(r, "启用", (e) => toggleShop(r, e.target))),
@@ -94,7 +90,7 @@ function render() {
     return h("tr", { dataset: { id: r.id }, class: r.enabled ? "" : "off" },
       h("td", {}, h("span", { class: "chip" }, r.pack)),
       h("td", { class: "mono" }, r.id),
-      h("td", {}, DEFAULT_KIND_NAMES[r.kind] || r.kind),
+      h("td", {}, KIND_NAMES[r.kind] || r.kind),
       h("td", {}, sevChip(r.severity)),
       h("td", { class: "msg-cell" }, r.message),
       h("td", { class: "summary" }, `${(r.terms || []).join("、")}${more}`),
@@ -138,12 +134,25 @@ async function toggleShop(rule, box) {
 
 // ---------------------------------------------------------------- form
 
+/** The kinds a shop may add and the scopes, as the form's choices (after a login: the names may have come only then). */
+export function fillKinds() {
+  const chosen = el.rKind.value;
+  el.rKind.replaceChildren(...SHOP_KINDS.map((k) => h("option", { value: k.id }, `${k.label} (${k.id})`)));
+  if (SHOP_KINDS.some((k) => k.id === chosen)) el.rKind.value = chosen;
+  const scope = el.rScope.value;
+  el.rScope.replaceChildren(...Object.entries(SCOPE_NAMES).map(([id, name]) => h("option", { value: id }, name)));
+  if (scope in SCOPE_NAMES) el.rScope.value = scope;
+}
+
 function kindChanged() {
   const kind = el.rKind.value;
+  const form = shopForm(kind);
   el.rForm.dataset.kind = kind;
-  el.rTermLabel.textContent = kind === "regex" ? "正则表达式" : kind === "allow" ? "例外词条（其中的内容不会被任何规则标记）" : "词条";
-  el.rMessage.placeholder = DEFAULT_MESSAGES[kind] || "";
-  el.rReplacements.placeholder = kind === "substitute" ? "至少一个，如 请您稍候" : kind === "allow" ? "例外不需要替换词" : "可选，作为一键修改";
+  el.rForm.dataset.replacements = form?.replacements ?? "optional";
+  el.rTermLabel.textContent = form?.term ?? "词条";
+  el.rTerm.placeholder = form ? `如 ${form.example}` : "";
+  el.rMessage.placeholder = form && !form.silent ? form.message : "";
+  el.rReplacements.placeholder = form?.replacements_hint ?? "";
 }
 
 function readRule() {
@@ -175,7 +184,7 @@ export function openRule(rule) {
   clearErrors(el.rForm);
   el.rConflict.hidden = true;
   el.rFormTitle.textContent = rule ? `修改规则 ${rule.id}（版本 ${rule.version}）` : "新增店铺规则";
-  fillRule(rule ?? { kind: "forbid", term: "", replacements: [], severity: null, message: null, scope: "all", enabled: true });
+  fillRule(rule ?? { kind: SHOP_KINDS[0]?.id, term: "", replacements: [], severity: null, message: null, scope: "all", enabled: true });
   el.rKind.disabled = Boolean(rule); // the server keeps a rule's kind: delete and add to change it
   el.rForm.hidden = false;
   el.rTerm.focus();

@@ -3,11 +3,12 @@
 // as text (textContent / text nodes), never as HTML.
 
 import { $, INTENT_LABELS, h, isTextField } from "./common.js";
-import { ApiError, ROLE_NAMES, api, canWrite, session, toast } from "./editor-core.js";
-import { hasUnsaved, initPhrases, loadPhrases, maybeReload, openNewPhrase, openPhrase, save as savePhrase } from "./editor-phrases.js";
+import { ApiError, api, canWrite, session, toast } from "./editor-core.js";
+import { ROLE_NAMES, loadMeta } from "./meta.js";
+import { fillChoices, hasUnsaved, initPhrases, loadPhrases, maybeReload, openNewPhrase, openPhrase, save as savePhrase } from "./editor-phrases.js";
 import { initLearn, leaveLearn, loadLearn } from "./editor-learn.js";
 import { initImport } from "./editor-import.js";
-import { initRules, loadRules, openRule } from "./editor-rules.js";
+import { fillKinds, initRules, loadRules, openRule } from "./editor-rules.js";
 import { initStats, loadStats } from "./editor-stats.js";
 import { initTrash } from "./editor-trash.js";
 
@@ -45,7 +46,7 @@ async function login(e) {
   $("login-submit").disabled = true;
   try {
     const answer = await api("POST", "/v1/auth/login", { name, password }, { quiet401: true });
-    loggedIn(answer.user, answer.csrf_token);
+    await loggedIn(answer.user, answer.csrf_token);
   } catch (err) {
     // the server words 401 (wrong password), 429 (too many attempts) and 403 (disabled) in Chinese
     error.textContent = err.message;
@@ -55,10 +56,14 @@ async function login(e) {
   }
 }
 
-function loggedIn(user, csrf) {
+async function loggedIn(user, csrf) {
   // the login form (or nothing) held focus: after it hides, focus goes to the page's first field
   // rather than being lost on <body>, so a keyboard user can start at once
   const fromLogin = $("login-view").contains(document.activeElement) || document.activeElement === document.body;
+  // the names of intents, groups, kinds and roles: with COPILOT_REQUIRE_LOGIN only readable from now on
+  if (!(await loadMeta())) toast("无法读取意图、分组等名称，部分内容将显示为英文代码；请刷新页面重试", { kind: "error", ms: 8000 });
+  fillChoices();
+  fillKinds();
   session.user = user;
   session.csrf = csrf;
   document.body.dataset.auth = "in";
@@ -310,7 +315,7 @@ async function boot() {
   });
   try {
     const me = await api("GET", "/v1/auth/me", undefined, { quiet401: true });
-    loggedIn(me.user, me.csrf_token);
+    await loggedIn(me.user, me.csrf_token);
   } catch (error) {
     showLogin(error instanceof ApiError && error.code === "session_expired" ? "登录已过期，请重新登录" : "");
   }

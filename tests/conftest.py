@@ -57,7 +57,7 @@ def make_token(store: Store, name: str, role: str | None = None) -> str:
 
 def authorize(client: TestClient, role: str = "lead") -> str:
     """Make the client a user of that role, authenticated by a real bearer token; returns the token."""
-    token = make_token(client.app.state.store, f"test-{role}", role)  # type: ignore[attr-defined]
+    token = make_token(client.app.state.services.store, f"test-{role}", role)  # type: ignore[attr-defined]
     client.headers["Authorization"] = f"Bearer {token}"
     return token
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,38 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from copilot.api.jsoncheck import DECODE_ERRORS
 from copilot.errors import AppError
 from copilot.store.health import DatabaseUnavailable, is_unavailable
+from copilot.validation_zh import is_chinese, reason
 
-_REASONS = {
-    "missing": "缺少必填字段",
-    "json_invalid": "请求体不是合法的 JSON",
-    "model_attributes_type": "请求体应为 JSON 对象",
-    "dict_type": "应为 JSON 对象",
-    "string_type": "应为字符串",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "list_type": "应为列表",
-    "bool_type": "应为 true 或 false",
-    "literal_error": "取值无效",
-    "enum": "取值无效",
-    "extra_forbidden": "未知字段",
-    "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大",
-    "string_too_long": "文本过长",
-    "string_unicode": "包含无效的字符(单独的代理项)",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "bool_parsing": "应为 true 或 false",
-    "int_from_float": "应为整数，不能带小数",
-    "string_too_short": "文本过短",
-    "too_short": "项数过少",
-    "too_long": "项数过多",
-    "greater_than": "数值过小",
-    "less_than": "数值过大",
-    "union_tag_invalid": "类型无效",
-    "union_tag_not_found": "缺少类型字段",
-    "recursion_loop": "嵌套过深",
-}
-_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 _HTTP_MESSAGES = {
     400: "请求有误，无法解析请求体",
     401: "需要登录",
@@ -76,31 +45,24 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 def _reason(item: dict[str, Any]) -> str:
     """Why one field failed, in Chinese: pydantic's English never reaches a user."""
-    kind = item["type"]
-    if kind == "json_invalid":
+    if item["type"] == "json_invalid":
         error = item.get("ctx", {}).get("error", "")
         return f"不是合法的 JSON：{DECODE_ERRORS.get(error, '格式有误')}"
-    if kind in _REASONS:
-        return _REASONS[kind]
-    message = str(item["msg"]).removeprefix("Value error, ")
-    # Our own validators and custom errors speak Chinese already; pydantic's other messages do not.
-    return message if _CHINESE.search(message) else f"取值无效（{kind}）"
+    return reason(item)
 
 
 def describe_request_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     details = []
     for item in errors:
         loc = item["loc"][1:] if item["loc"][:1] == ("body",) else item["loc"]  # a field may be named body too
-        reason = _reason(item)
+        why = _reason(item)
         if item["type"] == "json_invalid":  # its loc is ("body", character position), not a field
             where = "请求体"
             if len(loc) == 1 and isinstance(loc[0], int):
-                reason += f"（第 {loc[0] + 1} 个字符）"
+                why += f"（第 {loc[0] + 1} 个字符）"
         else:
             where = ".".join(str(part) for part in loc) or "请求体"
-        if item["type"] in ("literal_error", "enum"):
-            reason += f"(可选: {item.get('ctx', {}).get('expected', '')})"
-        details.append({"field": where, "reason": reason})
+        details.append({"field": where, "reason": why})
     message = ";".join(f"{d['field']}: {d['reason']}" for d in details)
     return f"请求有误 — {message}", details
 
@@ -114,8 +76,9 @@ def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
     return any(e["loc"] == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
 def database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
     """503 database_unavailable with Retry-After; the outage is logged once, not per request."""
-    request.app.state.store.outage.failure(exc)
-    retry_after = request.app.state.settings.db_retry_after
+    services = request.app.state.services
+    services.store.outage.failure(exc)
+    retry_after = services.settings.db_retry_after
     message = exc.message if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable().message
     return JSONResponse(error_body("database_unavailable", f"{message},请约 {retry_after} 秒后重试",
                                    {"retry_after": retry_after}),
@@ -145,7 +108,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # a detail is already Chinese, only the status speaks to the user.
         detail = str(exc.detail)
         fallback = _HTTP_MESSAGES.get(exc.status_code, f"请求未能完成（HTTP {exc.status_code}）")
-        message = detail if _CHINESE.search(detail) else fallback
+        message = detail if is_chinese(detail) else fallback
         return JSONResponse(error_body(f"http_{exc.status_code}", message), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

@@ -102,11 +102,11 @@ class VersionCollector(Collector):
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        state = self.app.state
+        services = self.app.state.services
         yield GaugeMetricFamily("copilot_rules_version", "Version of the shop rules being served",
-                                value=state.rulebook.version)
+                                value=services.rulebook.version)
         yield GaugeMetricFamily("copilot_phrasebank_version", "Version of the phrasebank being served",
-                                value=state.live.version)
+                                value=services.live.version)
 
 
 def _registry(app: FastAPI) -> CollectorRegistry:
@@ -130,12 +130,12 @@ def install(app: FastAPI) -> None:
     build_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: RequestCounter(build_stack(), app.router.routes)  # type: ignore[method-assign]
 
-    @event.listens_for(app.state.store.engine, "handle_error")
+    @event.listens_for(app.state.services.store.engine, "handle_error")
     def _count_database_error(context: Any) -> None:
         error = context.sqlalchemy_exception or context.original_exception
         database_errors_total.labels(type(error).__name__).inc()
 
-    if not app.state.settings.metrics:
+    if not app.state.services.settings.metrics:
         return
 
     @app.get("/metrics", include_in_schema=False)

@@ -16,8 +16,16 @@ class Severity(StrEnum):
     def weight(self) -> int:
         return _WEIGHTS[self.value]
 
+    @property
+    def label(self) -> str:
+        """The severity as agents and leads read it."""
+        return SEVERITY_ZH[self.value]
+
 
 _WEIGHTS = {"error": 2, "warning": 1, "info": 0}  # built once: weight is asked for every diagnostic
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+# A draft's verdict (LintResult.verdict) as agents read it: whether it may go out as it is.
+VERDICT_ZH: dict[str, str] = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
 
 
 @dataclass(frozen=True, slots=True)

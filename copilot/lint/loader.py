@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from copilot.lint.clause_pattern import NUMBER, PatternError, WordClass, parse_pattern
 from copilot.lint.kinds import KINDS, Rule
 from copilot.text.normalize import normalize_terms
+from copilot.validation_zh import reason
 from copilot.yamllines import KEY_LINES, LINE, error_line, load_with_lines, without_lines
 
 _CLASS_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -27,36 +28,13 @@ class RulePackError(Exception):
         super().__init__("规则包有误,未加载:\n" + "\n".join(f"- {p}" for p in problems))
 
 
-_PYDANTIC_ZH = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "未知字段",
-    "string_type": "应为字符串",
-    "string_too_short": "不能为空",
-    "too_short": "不能为空",
-    "list_type": "应为列表",
-    "tuple_type": "应为列表",
-    "dict_type": "应为映射 (term: 替换词)",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "enum": "取值无效",
-    "literal_error": "取值无效",
-    "string_pattern_mismatch": "只能用字母、数字、点、下划线和连字符",
-}
-
-
 def describe_validation_error(error: ValidationError) -> list[str]:
     """Pydantic's errors as short Chinese reasons that name the offending key."""
     reasons = []
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(规则)"
-        if item["type"] == "value_error":
-            reason = str(item.get("ctx", {}).get("error", item["msg"]))
-            reasons.append(f"{key}: {reason}" if item["loc"] else reason)
-            continue
-        reason = _PYDANTIC_ZH.get(item["type"], item["msg"])
-        if item["type"] in ("enum", "literal_error"):
-            reason += f"(可选: {item.get('ctx', {}).get('expected', '')})"
-        reasons.append(f"{key}: {reason}")
+        why = reason(item)
+        reasons.append(f"{key}: {why}" if item["loc"] or item["type"] != "value_error" else why)
     return reasons
 
 

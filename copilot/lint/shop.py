@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from copilot.lint.kinds import Rule
+from copilot.lint.kinds import SHOP_KINDS, Rule, shop_form
 from copilot.lint.linear_regex import LinearPattern, LinearPatternError
 from copilot.lint.loader import build_rule
 
 SHOP_PACK = "shop"  # shop rule ids read shop.<n>; no file in rules/ may take this name
-SHOP_KINDS = ("forbid", "substitute", "allow", "regex")
-DEFAULT_SEVERITY = {"forbid": "error", "substitute": "warning", "allow": "info", "regex": "warning"}
-DEFAULT_MESSAGE = {
-    "forbid": "本店禁用语，请勿发送",
-    "substitute": "本店要求换一种说法",
-    "allow": "本店允许的说法",
-    "regex": "本店规则不允许这样的说法",
-}
+# What a shop rule gets when the lead leaves severity or message out: each kind's shop form says.
+DEFAULT_SEVERITY = {kind: shop_form(kind).severity.value for kind in SHOP_KINDS}
+DEFAULT_MESSAGE = {kind: shop_form(kind).message for kind in SHOP_KINDS}
+
 
 def pack_rule(fields: dict[str, Any]) -> dict[str, Any]:
     """The rules/*.yaml mapping a stored shop rule stands for (id already carries the shop. prefix)."""
@@ -30,16 +26,10 @@ def pack_rule(fields: dict[str, Any]) -> dict[str, Any]:
         "scope": fields.get("scope") or "all",
         "enabled": fields.get("enabled", True),
     }
-    if kind == "substitute":
-        data["swap"] = {term: replacements}
-    elif kind == "regex":
-        data["pattern"] = term
-        data["replacements"] = replacements
-    elif kind == "allow":
-        data["terms"] = [term]
-    else:
-        data["terms"] = [term]
-        data["replacements"] = replacements
+    if kind in SHOP_KINDS:
+        data.update(SHOP_KINDS[kind].shop_fields(term, replacements))
+    else:  # not a kind a shop may add: build_rule says why
+        data.update(terms=[term], replacements=replacements)
     return data
 
 

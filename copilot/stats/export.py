@@ -8,11 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from copilot.csvcell import escape_cell
 from copilot.lint.categories import CATEGORIES
+from copilot.lint.diagnostic import VERDICT_ZH as _VERDICT_ZH
 from copilot.stats.tally import VERDICTS, Tally
 from copilot.stats.team import TeamFigures
 
 HEADER = ["指标", "名称", "说明", "日期", "客服", "数值"]
-_VERDICT_ZH = {"ok": "可发送", "warn": "建议修改", "block": "禁止发送"}
 # An agent number or title like =HYPERLINK(...) must stay text when the lead opens the file in Excel.
 _cell = escape_cell
 

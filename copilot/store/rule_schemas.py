@@ -3,10 +3,11 @@ rule switched for the shop) and Public (a shop rule as the API shows it)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from copilot.lint.kinds import SHOP_KINDS
 from copilot.store.schemas import MAX_INT, _clean, _fail
 
 TERM_MAX, MESSAGE_MAX, REPLACEMENTS_MAX = 100, 200, 10
@@ -30,7 +31,12 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str) else value
 
 
-Kind = Literal["forbid", "substitute", "allow", "regex"]
+# The kinds a shop may add, as each kind's class says (copilot.lint.kinds), in the editor's order; a
+# Literal built at run time, so the 422 and OpenAPI list them (a type checker just sees a string).
+if TYPE_CHECKING:
+    Kind = str
+else:
+    Kind = Literal[tuple(SHOP_KINDS)]
 Severity = Literal["error", "warning", "info"]
 Scope = Literal["all", "presale", "aftersale"]
 Term = Annotated[str, AfterValidator(lambda v: _clean(v, "词条", TERM_MAX))]

@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from copilot.suggest.intents import GROUPS, INTENTS, intent_id
+from copilot.validation_zh import reason
 
 TITLE_MAX, BODY_MAX, ITEM_MAX = 60, 1000, 200
 KEYWORDS_MAX, EXAMPLES_MAX = 30, 50
@@ -176,24 +177,12 @@ class PhrasePublic(PhraseBase):
         return {"id": data.pop("id"), **data} if "id" in data else data
 
 
-_REASONS = {
-    "missing": "缺少必填字段",
-    "string_type": "应为文本",
-    "bool_type": "应为 是/否 (true/false)",
-    "bool_parsing": "应为 是/否 (true/false)",
-    "list_type": "应为列表",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "extra_forbidden": "未知字段",
-}
-
-
 def describe_errors(error: ValidationError) -> list[tuple[str, str]]:
     """(field, Chinese reason) for each problem pydantic found."""
     found = []
     for item in error.errors():
         field = str(item["loc"][0]) if item["loc"] else ""
-        found.append((field, _REASONS.get(item["type"], item["msg"])))
+        found.append((field, reason(item)))
     return found
 
 

@@ -25,6 +25,30 @@ INTENTS: dict[str, str] = {
     "other": "其他",
 }
 
+# Short names, for chips where room is tight (the sidebar); the labels above are the full names.
+INTENT_SHORT: dict[str, str] = {
+    "greeting": "问候",
+    "product_info": "商品咨询",
+    "stock": "库存",
+    "bargain": "议价",
+    "promotion": "优惠活动",
+    "payment_method": "支付方式",
+    "payment_issue": "付款问题",
+    "invoice": "发票",
+    "ship_time": "发货时间",
+    "delivery_time": "到货时间",
+    "logistics": "物流",
+    "address_change": "改地址/备注",
+    "return_exchange": "退换货",
+    "refund": "退款",
+    "quality_issue": "质量问题",
+    "authenticity": "正品",
+    "review": "评价",
+    "complaint": "投诉/情绪",
+    "thanks_bye": "感谢/结束",
+    "other": "其他",
+}
+
 GROUPS: tuple[str, ...] = ("售前", "售中", "售后")
 
 

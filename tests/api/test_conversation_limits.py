@@ -39,7 +39,7 @@ def test_an_anonymous_sidebar_gets_a_chinese_error_past_its_conversation_limit(l
 
 
 def test_an_agent_token_is_limited_and_the_platform_is_not(limited: TestClient) -> None:
-    agent = {"Authorization": f"Bearer {make_token(limited.app.state.store, 'amy', 'agent')}"}  # type: ignore[attr-defined]
+    agent = {"Authorization": f"Bearer {make_token(limited.app.state.services.store, 'amy', 'agent')}"}  # type: ignore[attr-defined]
     body = {"role": "customer", "text": "在吗"}
     assert limited.post("/v1/conversations/a1/messages", json=body, headers=agent).status_code == 200
     refused = limited.post("/v1/conversations/a2/messages", json=body, headers=agent)

@@ -19,7 +19,7 @@ URL = "/v1/learn/candidates"
 
 def seed(api: TestClient, *sightings: Sighting) -> None:
     """Sightings counted as the sidebars and chat-log imports count them."""
-    with api.app.state.store.begin() as session:  # type: ignore[attr-defined]
+    with api.app.state.services.store.begin() as session:  # type: ignore[attr-defined]
         candidates.record(session, sightings)
 
 
@@ -156,7 +156,7 @@ def choose(client: TestClient, token: str, conversation: str, message: str, phra
         read_until(socket, "suggestions")
         socket.send_json({"type": "used", "phrase": phrase, "conversation": conversation})
         assert read_until(socket, "recorded") == {"type": "recorded", "what": "used"}
-    client.portal.call(client.app.state.learner.flush)  # type: ignore[attr-defined, union-attr]
+    client.portal.call(client.app.state.services.learner.flush)  # type: ignore[attr-defined, union-attr]
 
 
 def test_a_message_enough_agents_chose_is_accepted_by_itself(
@@ -165,7 +165,7 @@ def test_a_message_enough_agents_chose_is_accepted_by_itself(
     settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir,
                              learn_auto_accept_agents=2)
     with TestClient(create_app(settings)) as client:
-        store = client.app.state.store  # type: ignore[attr-defined]
+        store = client.app.state.services.store  # type: ignore[attr-defined]
         wang, li = make_token(store, "小王", "agent"), make_token(store, "小李", "agent")
         authorize(client, "lead")
         choose(client, wang, "auto-1", "开个收据给我", "invoice-01")

@@ -100,12 +100,12 @@ def test_a_file_over_the_upload_limit_is_refused_413(api: TestClient) -> None:
 
 
 def test_cancel_flags_a_running_job_and_its_worker_ends_it_cancelled(api: TestClient) -> None:
-    store, settings = api.app.state.store, api.app.state.settings  # type: ignore[attr-defined]
+    store, settings = api.app.state.services.store, api.app.state.services.settings  # type: ignore[attr-defined]
     # A job some other live worker holds (its lease is fresh, so this app's runner leaves it alone).
     upload = jobs.create_upload(store, chat_csv(), "elsewhere.csv", actor="lead", settings=settings, worker="other")
     flagged = api.post(f"/v1/learn/chatlogs/{upload['id']}/cancel")
     assert flagged.status_code == 200 and flagged.json()["status"] == "running"
-    suggester = api.app.state.live.suggester  # type: ignore[attr-defined]
+    suggester = api.app.state.services.live.suggester  # type: ignore[attr-defined]
     jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker="other", keep_text=False,
                  auto_accept_agents=0, lease_seconds=5)
     assert api.get(f"/v1/learn/chatlogs/{upload['id']}").json()["status"] == "cancelled"

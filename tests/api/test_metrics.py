@@ -95,7 +95,7 @@ def test_pushes_are_counted_delivered_or_undelivered(client: TestClient) -> None
 
 def test_database_errors_and_versions(client: TestClient) -> None:
     before = scrape(client)
-    with pytest.raises(OperationalError), client.app.state.store.engine.connect() as connection:  # type: ignore[attr-defined]
+    with pytest.raises(OperationalError), client.app.state.services.store.engine.connect() as connection:  # type: ignore[attr-defined]
         connection.execute(text("SELECT * FROM no_such_table"))
     after = scrape(client)
     assert sample(after, "copilot_database_errors_total", error="OperationalError") - sample(

@@ -60,7 +60,8 @@ def test_every_operation_answers_as_declared_and_never_5xx(tmp_path: Path) -> No
     def call(case: schemathesis.Case) -> None:
         nonlocal cases
         cases += 1
-        case.call_and_validate(headers={"Authorization": f"Bearer {admin_token(app.state.store)}"}, checks=CHECKS)
+        token = admin_token(app.state.services.store)
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
     bounded = settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
                        suppress_health_check=list(HealthCheck))
@@ -76,7 +77,7 @@ def test_every_operation_answers_as_declared_and_never_5xx(tmp_path: Path) -> No
             except (Exception, BaseExceptionGroup) as exc:  # schemathesis reports a FailureGroup
                 failures.append(f"{operation.label}: {exc}")
     finally:
-        app.state.store.dispose()
+        app.state.services.store.dispose()
     print(f"schemathesis: {cases} cases over {operations} operations in {time.perf_counter() - started:.1f} s")
     assert operations >= 30
     assert not failures, "\n\n".join(failures)

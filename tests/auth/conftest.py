@@ -66,5 +66,5 @@ def api(tmp_path: Path, database_url: str, phrasebank_dir: Path) -> Iterator[Tes
     """An app on a fresh database with one user per role (agent, lead, admin; password tests.conftest.PASSWORD)."""
     with app_client(tmp_path, database_url, phrasebank_dir) as client:
         for role in ("agent", "lead", "admin"):
-            make_user(client.app.state.store, role, role)  # type: ignore[attr-defined]
+            make_user(client.app.state.services.store, role, role)  # type: ignore[attr-defined]
         yield client

@@ -21,7 +21,7 @@ def error(response: object) -> dict[str, str]:
 
 
 def test_user_management_is_for_admins_only(api: TestClient) -> None:
-    store = api.app.state.store  # type: ignore[attr-defined]
+    store = api.app.state.services.store  # type: ignore[attr-defined]
     lead = token_headers(store, "lead")
     refused = api.post("/v1/users", json={"name": "bo", "role": "agent", "password": PASSWORD}, headers=lead)
     assert refused.status_code == 403 and "管理员(admin)" in error(refused)["message"]
@@ -39,7 +39,7 @@ def test_user_management_is_for_admins_only(api: TestClient) -> None:
 
 
 def test_account_mistakes_get_specific_answers(api: TestClient) -> None:
-    admin = token_headers(api.app.state.store, "admin")  # type: ignore[attr-defined]
+    admin = token_headers(api.app.state.services.store, "admin")  # type: ignore[attr-defined]
     taken = api.post("/v1/users", json={"name": "lead", "role": "agent", "password": PASSWORD}, headers=admin)
     assert taken.status_code == 409 and error(taken)["code"] == "user_exists"
     short = api.post("/v1/users", json={"name": "bo", "role": "agent", "password": "short"}, headers=admin)
@@ -54,7 +54,7 @@ def test_account_mistakes_get_specific_answers(api: TestClient) -> None:
 
 
 def test_tokens_are_shown_once_stored_hashed_and_revocable(api: TestClient) -> None:
-    store = api.app.state.store  # type: ignore[attr-defined]
+    store = api.app.state.services.store  # type: ignore[attr-defined]
     agent = session_headers(store, "agent")
     created = api.post("/v1/tokens", json={"label": "千牛插件"}, headers=agent)
     assert created.status_code == 201
@@ -77,7 +77,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(api: TestClient) -> N
 
 
 def test_an_admin_may_revoke_anyones_token(api: TestClient) -> None:
-    store = api.app.state.store  # type: ignore[attr-defined]
+    store = api.app.state.services.store  # type: ignore[attr-defined]
     agent = token_headers(store, "agent")
     token_id = api.get("/v1/tokens", headers=agent).json()[0]["id"]
     assert api.delete(f"/v1/tokens/{token_id}", headers=token_headers(store, "admin")).status_code == 204
@@ -85,7 +85,7 @@ def test_an_admin_may_revoke_anyones_token(api: TestClient) -> None:
 
 
 def test_any_api_token_may_push_platform_messages(api: TestClient) -> None:
-    agent = token_headers(api.app.state.store, "agent")  # type: ignore[attr-defined]
+    agent = token_headers(api.app.state.services.store, "agent")  # type: ignore[attr-defined]
     pushed = api.post("/v1/conversations/c9/messages", json={"role": "customer", "text": "能开发票吗"}, headers=agent)
     assert pushed.status_code == 200 and pushed.json()["delivered"] == 0
     anonymous = api.post("/v1/conversations/c9/messages", json={"role": "customer", "text": "在吗"})
@@ -107,7 +107,7 @@ def socket_agent(client: TestClient, url: str, headers: dict[str, str] | None = 
                 pass
         except WebSocketDisconnect as exc:
             return exc.code
-        hub = client.app.state.hub  # type: ignore[attr-defined]
+        hub = client.app.state.services.hub  # type: ignore[attr-defined]
         socket.send_json({"type": "watch", "conversation": "who"})
         while socket.receive_json()["type"] != "watching":
             pass
@@ -119,7 +119,7 @@ def test_the_socket_knows_its_agent_by_cookie_token_or_header(
     tmp_path: Path, database_url: str, phrasebank_dir: Path, require_login: bool
 ) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir, require_login=require_login) as client:
-        store = client.app.state.store  # type: ignore[attr-defined]
+        store = client.app.state.services.store  # type: ignore[attr-defined]
         make_user(store, "amy", "agent")
         secret = token_headers(store, "amy")["Authorization"].split()[1]
         assert socket_agent(client, "/ws/agent", {"Cookie": session_headers(store, "amy")["Cookie"]}) == "amy"
@@ -149,7 +149,7 @@ def test_the_sidebar_page_offers_a_login_form_when_login_is_required(tmp_path: P
         assert page.status_code == 401 and "登录" in page.text
         assert '<script type="module" src="/static/login.js">' in page.text
         assert "/v1/auth/login" in client.get("/static/login.js").text  # the form's script, open to anyone
-        make_user(client.app.state.store, "amy", "agent")  # type: ignore[attr-defined]
+        make_user(client.app.state.services.store, "amy", "agent")  # type: ignore[attr-defined]
         client.post("/v1/auth/login", json={"name": "amy", "password": PASSWORD})
         assert client.get("/").status_code == 200
 

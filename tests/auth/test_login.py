@@ -59,7 +59,7 @@ def test_a_cookie_write_needs_the_csrf_header_and_a_bearer_write_does_not(api: T
     assert created.status_code == 201
     assert api.get(f"/v1/phrases/{created.json()['id']}/history").json()[0]["changed_by"] == "lead"
     api.cookies.clear()
-    bearer = token_headers(api.app.state.store, "lead")  # type: ignore[attr-defined]
+    bearer = token_headers(api.app.state.services.store, "lead")  # type: ignore[attr-defined]
     assert api.post("/v1/phrases", json=NEW | {"shortcut": "zp2"}, headers=bearer).status_code == 201
 
 
@@ -93,7 +93,7 @@ def test_a_good_login_forgets_earlier_typos(api: TestClient) -> None:
 
 
 def test_a_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(api: TestClient) -> None:
-    store = api.app.state.store  # type: ignore[attr-defined]
+    store = api.app.state.services.store  # type: ignore[attr-defined]
     bearer = token_headers(store, "agent")
     log_in(api, "agent")
     admin = token_headers(store, "admin")
@@ -107,7 +107,7 @@ def test_a_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(api: TestCl
 
 
 def test_passwords_are_stored_as_argon2id_never_as_text(api: TestClient) -> None:
-    with api.app.state.store.begin() as session:  # type: ignore[attr-defined]
+    with api.app.state.services.store.begin() as session:  # type: ignore[attr-defined]
         hashes = session.scalars(select(User.password_hash)).all()
     assert len(hashes) == 3 and all(h.startswith("$argon2id$v=19$m=1024,t=1,") for h in hashes)
     assert not any(PASSWORD in h for h in hashes)
@@ -116,17 +116,17 @@ def test_passwords_are_stored_as_argon2id_never_as_text(api: TestClient) -> None
 def test_a_raised_cost_setting_rehashes_at_the_next_login(tmp_path: Path, database_url: str,
                                                           phrasebank_dir: Path) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir) as client:
-        make_user(client.app.state.store, "amy", "agent")  # type: ignore[attr-defined]
+        make_user(client.app.state.services.store, "amy", "agent")  # type: ignore[attr-defined]
     with app_client(tmp_path, database_url, phrasebank_dir, password_time_cost=2) as client:
         log_in(client, "amy")
-        with client.app.state.store.begin() as session:  # type: ignore[attr-defined]
+        with client.app.state.services.store.begin() as session:  # type: ignore[attr-defined]
             assert session.scalar(select(User.password_hash)).startswith("$argon2id$v=19$m=1024,t=2,")
 
 
 def test_sessions_are_stored_hashed(api: TestClient) -> None:
     log_in(api, "agent")
     cookie = api.cookies["kefu_session"]
-    with api.app.state.store.begin() as session:  # type: ignore[attr-defined]
+    with api.app.state.services.store.begin() as session:  # type: ignore[attr-defined]
         ids = session.scalars(select(LoginSession.id_hash)).all()
     assert len(ids) == 1 and ids[0] != cookie and len(ids[0]) == 64
 
@@ -141,7 +141,7 @@ def test_odd_characters_get_a_clear_answer_never_a_500(api: TestClient) -> None:
         assert post_json(api, "/v1/auth/login", {"name": name, "password": password}).status_code == 401
     surrogate = post_json(api, "/v1/auth/login", {"name": "agent", "password": "ab\ud800cdefgh"})
     assert surrogate.status_code == 422 and "password: 包含无效的字符" in error(surrogate)["message"]
-    admin = token_headers(api.app.state.store, "admin")  # type: ignore[attr-defined]
+    admin = token_headers(api.app.state.services.store, "admin")  # type: ignore[attr-defined]
     assert api.put("/v1/users/a%00b", json={}, headers=admin).status_code == 404
     user = {"name": "bo", "role": "agent", "password": "abcdefgh\ud800"}
     assert post_json(api, "/v1/users", user, admin).status_code == 422

@@ -81,7 +81,7 @@ def test_an_unknown_name_costs_a_password_check_like_a_known_one(tmp_path: Path,
     # Timing on a shared machine is noisy, so the bound is generous: best of seven, within a factor of two.
     with app_client(tmp_path, database_url, phrasebank_dir, password_time_cost=3, password_memory_kib=32768,
                     login_max_failures=100, login_ip_max_failures=100) as client:
-        add_user(client.app.state.store, client.app.state.passwords, "amy")  # type: ignore[attr-defined]
+        add_user(client.app.state.services.store, client.app.state.services.passwords, "amy")  # type: ignore[attr-defined]
         best_of(client, "nobody", rounds=1)  # the decoy hash is made on first use
         known, unknown, malformed = best_of(client, "amy"), best_of(client, "nobody"), best_of(client, "no body!")
     assert known > 0.005, known  # argon2 really ran

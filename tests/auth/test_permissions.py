@@ -43,6 +43,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/v2/check"): READ,
     ("POST", "/v2/check"): READ,
     ("POST", "/v1/suggest"): READ,
+    ("GET", "/v1/meta"): READ,
     ("GET", "/v1/phrases"): READ,
     ("GET", "/v1/phrases/export"): READ,
     ("GET", "/v1/phrases/{phrase_id}"): READ,
@@ -148,7 +149,7 @@ def test_every_route_admits_and_refuses_exactly_whom_the_table_says(
 ) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir, require_login=require_login,
                     integration_token="platform-secret") as client:
-        store = client.app.state.store  # type: ignore[attr-defined]
+        store = client.app.state.services.store  # type: ignore[attr-defined]
         for role in ("agent", "lead", "admin"):
             make_user(store, role, role)
         routes = app_routes(client)

@@ -23,7 +23,7 @@ def app_from(tmp_path: Path, peer: str, **settings: object) -> Iterator[TestClie
     """The app as a client at address `peer` reaches it."""
     app = create_app(make_settings(tmp_path, **settings))
     with TestClient(app, client=(peer, 40000)) as client:
-        make_user(app.state.store, "amy", "agent")
+        make_user(app.state.services.store, "amy", "agent")
         yield client
 
 

@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import "./with-meta.mjs"; // first: the names lint-field.js shows come from /v1/meta
+
 import {
   backdropRuns, blankLint, diagnosticAt, fieldStatus, fixText, lintFromAnswer, placeDiagnostics, stepDiagnostic,
 } from "../../static/lint-field.js";

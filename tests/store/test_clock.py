@@ -60,7 +60,7 @@ def test_shop_rules_and_their_history_answer_offsets(api: TestClient) -> None:
 
 
 def test_tokens_and_users_answer_offsets(api: TestClient) -> None:
-    admin = {"Authorization": f"Bearer {make_token(api.app.state.store, 'clock-admin', 'admin')}"}  # type: ignore[attr-defined]
+    admin = {"Authorization": f"Bearer {make_token(api.app.state.services.store, 'clock-admin', 'admin')}"}  # type: ignore[attr-defined]
     api.get("/v1/tokens", headers=admin).raise_for_status()  # marks the token used
     token = api.get("/v1/tokens", headers=admin).json()[0]
     assert offset_of(token["created_at"]) == offset_of(token["last_used_at"]) == "0:00:00"
@@ -72,7 +72,7 @@ def test_learning_uploads_and_candidates_answer_offsets(api: TestClient) -> None
     upload = ended(api, sent["id"])
     assert offset_of(upload["created_at"]) == offset_of(upload["finished_at"]) == "0:00:00"
     assert offset_of(api.get("/v1/learn/chatlogs").json()[0]["created_at"]) == "0:00:00"
-    with api.app.state.store.begin() as session:  # type: ignore[attr-defined]
+    with api.app.state.services.store.begin() as session:  # type: ignore[attr-defined]
         candidates.record(session, [Sighting("invoice-01", "收据能给一张吗", "小王")])
     pending = api.get("/v1/learn/candidates").json()
     cid = next(c["id"] for g in pending for c in g["candidates"] if c["message"] == "收据能给一张吗")

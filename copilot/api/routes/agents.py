@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api.deps import HubDep
 from copilot.api.errors import ApiError
+from copilot.api.models import FocusAnswer, answers
 from copilot.api.responses import BODY, STORE, errors
 from copilot.api.routes.conversations import check_agent, require_pusher
 
@@ -20,11 +22,11 @@ class Focus(BaseModel):
     conversation: str = Field(min_length=1, max_length=128)
 
 
-@router.post("/v1/agents/{agent}/focus", responses=errors(BODY, 401, STORE))
+@router.post("/v1/agents/{agent}/focus", **answers(FocusAnswer), responses=errors(BODY, 401, STORE))
 async def focus(
     agent: Annotated[str, Path(min_length=1, max_length=64)],
     body: Focus,
-    request: Request,
+    hub: HubDep,
     _: Annotated[str, Depends(require_pusher)],
 ) -> dict[str, Any]:
     """Every sidebar of the agent, on every worker and host, switches to the conversation (a `focus`
@@ -34,5 +36,5 @@ async def focus(
     except ValueError as exc:
         raise ApiError(422, "invalid_agent", f"请求有误 — agent: {exc}",
                        [{"field": "agent", "reason": str(exc)}]) from None
-    delivered = await request.app.state.hub.focus(agent, body.conversation)
+    delivered = await hub.focus(agent, body.conversation)
     return {"agent": agent, "conversation": body.conversation, "delivered": delivered}

@@ -8,15 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from copilot.api.auth_deps import CSRF_HEADER, Agent, Identity, check_csrf, forget_logins
 from copilot.api.client import came_over_tls, client_ip
+from copilot.api.deps import LoginLimitsDep, PasswordsDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
+from copilot.api.models import LoginAnswer, MeAnswer, answers
 from copilot.api.responses import BODY, STORE, errors
 from copilot.auth import sessions
-from copilot.auth.deps import CSRF_HEADER, Agent, Identity, check_csrf, forget_logins
-from copilot.auth.passwords import Passwords
-from copilot.auth.ratelimit import LoginLimits
 from copilot.auth.users import find_user, get_user
-from copilot.store import Store, clock
+from copilot.store import clock
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=errors(STORE))
 
@@ -37,13 +37,12 @@ def _too_many(seconds: int) -> ApiError:
                     {"retry_after": seconds}, headers={"Retry-After": str(seconds)})
 
 
-@router.post("/login", responses=errors(BODY, 401, 403, 429))
-def login(body: LoginRequest, request: Request, response: Response) -> dict[str, Any]:
+@router.post("/login", **answers(LoginAnswer), responses=errors(BODY, 401, 403, 429))
+def login(
+    body: LoginRequest, request: Request, response: Response, store: StoreDep, passwords: PasswordsDep,
+    limits: LoginLimitsDep, settings: SettingsDep,
+) -> dict[str, Any]:
     """Check name and password; on success set the session cookie and return the user and the CSRF token."""
-    state = request.app.state
-    store: Store = state.store
-    passwords: Passwords = state.passwords
-    limits: LoginLimits = state.login_limits
     admission = limits.admit(store, name=body.name, client_ip=client_ip(request))
     if admission.retry_after is not None:
         raise _too_many(admission.retry_after)  # before the password is looked at: a limited name learns nothing
@@ -63,9 +62,9 @@ def login(body: LoginRequest, request: Request, response: Response) -> dict[str,
         user = get_user(session, body.name)
         if stored_hash and passwords.needs_rehash(stored_hash):  # the cost setting went up since
             user.password_hash = passwords.hash(body.password)
-        login_session, cookie = sessions.start_session(session, user=user, hours=state.settings.session_hours)
+        login_session, cookie = sessions.start_session(session, user=user, hours=settings.session_hours)
     response.set_cookie(
-        sessions.COOKIE, cookie, max_age=int(state.settings.session_hours * 3600), path="/",
+        sessions.COOKIE, cookie, max_age=int(settings.session_hours * 3600), path="/",
         httponly=True, samesite="strict", secure=came_over_tls(request),
     )
     return {"user": {"name": user.name, "role": user.role}, "csrf_token": login_session.csrf_token,
@@ -73,11 +72,11 @@ def login(body: LoginRequest, request: Request, response: Response) -> dict[str,
 
 
 @router.post("/logout", status_code=204, responses=errors(403))
-def logout(request: Request) -> Response:
+def logout(request: Request, store: StoreDep) -> Response:
     """End this browser's session (a live session must send its CSRF token) and clear the cookie."""
     cookie = request.cookies.get(sessions.COOKIE)
     if cookie:
-        with request.app.state.store.begin() as session:
+        with store.begin() as session:
             login = sessions.find_session(session, cookie)
             if login is not None:  # logging somebody out is a write, so another site may not do it
                 check_csrf(Identity(login.user.name, login.user.role, "session", login.csrf_token),
@@ -90,7 +89,7 @@ def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/me", responses=errors(401))
+@router.get("/me", **answers(MeAnswer), responses=errors(401))
 def me(identity: Agent) -> dict[str, Any]:
     """The logged-in user, how they authenticated, and (for a session) the CSRF token for writes."""
     return {"user": {"name": identity.name, "role": identity.role}, "via": identity.via,

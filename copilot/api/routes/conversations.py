@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from copilot.api import metrics
-from copilot.api.deps import SettingsDep, require_text
+from copilot.api.auth_deps import bearer, identify
+from copilot.api.deps import HubDep, ServicesDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
+from copilot.api.models import PushAnswer, answers
 from copilot.api.responses import BODY, STORE, errors
-from copilot.auth.deps import bearer, identify
 from copilot.auth.tokens import PREFIX
 from copilot.conversations import PLATFORM, Client, ConversationLimit
 
@@ -41,32 +42,34 @@ class PushedMessage(BaseModel):
                      AfterValidator(lambda agent: None if agent is None else check_agent(agent))] = None
 
 
-def require_pusher(request: Request) -> str:
+def require_pusher(request: Request, services: ServicesDep) -> str:
     """The caller's name: the chat platform (COPILOT_INTEGRATION_TOKEN) or the user of a valid API token.
 
     Any role will do: a push only feeds the watching sidebars, what any agent does by pasting a message.
     """
     token = bearer(request.headers.get("authorization"))
-    expected = request.app.state.settings.integration_token
+    expected = services.settings.integration_token
     if token is None:
         raise ApiError(401, "unauthorized", "缺少令牌:请在 Authorization 头中使用 Bearer <令牌>"
                        "(COPILOT_INTEGRATION_TOKEN 或 kefu-copilot token create 生成的令牌)")
     if expected and hmac.compare_digest(token.encode(), expected.encode()):
         return "integration"
     if token.startswith(PREFIX):
-        return identify(request.app.state.store, token=token, cookie=None).name or ""  # a bad one raises 401
+        return identify(services.store, token=token, cookie=None).name or ""  # a bad one raises 401
     if not expected:
         raise ApiError(401, "integration_disabled",
                        "未配置 COPILOT_INTEGRATION_TOKEN:请配置它,或使用 kefu-copilot token create 生成的令牌")
     raise ApiError(401, "unauthorized", "令牌错误:请在 Authorization 头中使用 Bearer <令牌>")
 
 
-@router.post("/v1/conversations/{conversation}/messages", responses=errors(BODY, 401, 429, STORE))
+@router.post("/v1/conversations/{conversation}/messages", **answers(PushAnswer),
+             responses=errors(BODY, 401, 429, STORE))
 async def push_message(
     conversation: Annotated[str, Path(min_length=1, max_length=128)],
     body: PushedMessage,
     request: Request,
     settings: SettingsDep,
+    hub: HubDep,
     pusher: Annotated[str, Depends(require_pusher)],
 ) -> dict[str, Any]:
     """Append to the conversation; a customer message is answered and pushed to every watching sidebar and
@@ -76,7 +79,7 @@ async def push_message(
     # The platform pushes every conversation of the shop; an agent's own token is limited like its sidebar.
     client = PLATFORM if pusher == "integration" else Client(pusher, request.client.host if request.client else None)
     try:
-        frame = await request.app.state.hub.push(conversation, body.role, body.text, client, body.agent)
+        frame = await hub.push(conversation, body.role, body.text, client, body.agent)
     except ConversationLimit as exc:
         raise ApiError(429, "too_many_conversations", str(exc)) from None
     metrics.count_push(frame["delivered"])

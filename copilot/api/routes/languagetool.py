@@ -16,11 +16,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from copilot import __version__
 from copilot.api import compute, metrics
+from copilot.api.auth_deps import require_reader
 from copilot.api.deps import LinterDep, SettingsDep, require_text
 from copilot.api.errors import ApiError
 from copilot.api.jsoncheck import JsonRefused, parse_json
+from copilot.api.models import LtCheckAnswer, LtLanguage, answers
 from copilot.api.responses import READER, STORE, ErrorBody, errors
-from copilot.auth.deps import require_reader
 from copilot.lint import Diagnostic, Severity
 
 router = APIRouter(dependencies=[Depends(require_reader)])
@@ -126,7 +127,7 @@ def _shift_to_full(pos: int, slices: list[tuple[int, int]]) -> int:
     return pos
 
 
-@router.get("/v2/languages", responses=errors(READER, STORE))
+@router.get("/v2/languages", **answers(list[LtLanguage]), responses=errors(READER, STORE))
 def languages() -> list[dict[str, str]]:
     """The languages our rules check (Chinese)."""
     return LANGUAGES
@@ -140,8 +141,8 @@ _CHECK_ERRORS = errors(READER, STORE, 413, 422) | {
 }
 
 
-@router.get("/v2/check", response_model=None, responses=_CHECK_ERRORS)
-@router.post("/v2/check", response_model=None, responses=_CHECK_ERRORS)
+@router.get("/v2/check", **answers(LtCheckAnswer), responses=_CHECK_ERRORS)
+@router.post("/v2/check", **answers(LtCheckAnswer), responses=_CHECK_ERRORS)
 async def check(request: Request, linter: LinterDep, settings: SettingsDep) -> JSONResponse | PlainTextResponse:
     """LanguageTool's check: form or query fields text (or data) and language."""
     fields: dict[str, Any] = dict(request.query_params)

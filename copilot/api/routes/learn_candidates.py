@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
+from copilot.api.auth_deps import Lead, require_role
+from copilot.api.deps import StoreDep
+from copilot.api.models import CandidateGroup, CandidateOut, answers
 from copilot.api.params import RowId
 from copilot.api.responses import BODY, ROLE, STORE, errors
-from copilot.auth.deps import Lead, require_role
 from copilot.learn import candidates
-from copilot.store import Store
 from copilot.store.schemas import PhraseId
 
 router = APIRouter(prefix="/v1/learn/candidates", tags=["learn"], dependencies=[Depends(require_role("lead"))],
                    responses=errors(ROLE, STORE))
-
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 class MoveRequest(BaseModel):
@@ -37,7 +31,7 @@ class MoveRequest(BaseModel):
     phrase_id: PhraseId
 
 
-@router.get("", responses=errors(422))
+@router.get("", **answers(list[CandidateGroup]), responses=errors(422))
 def list_candidates(
     store: StoreDep,
     status: Literal["pending", "accepted", "rejected"] = "pending",
@@ -51,7 +45,7 @@ def list_candidates(
         return candidates.list_candidates(session, status=status, limit=limit)
 
 
-@router.post("/{candidate_id}/accept", responses=errors(BODY, 404, 409))
+@router.post("/{candidate_id}/accept", **answers(CandidateOut), responses=errors(BODY, 404, 409))
 def accept(candidate_id: RowId, store: StoreDep, identity: Lead) -> dict[str, Any]:
     """Add the message to its phrase's example questions (recorded in the phrase's history, source "learn");
     404 candidate_not_found / phrase_not_found (the phrase was deleted), 409 candidate_decided (accepted or
@@ -60,14 +54,14 @@ def accept(candidate_id: RowId, store: StoreDep, identity: Lead) -> dict[str, An
         return candidates.accept(session, candidate_id, actor=identity.name)
 
 
-@router.post("/{candidate_id}/reject", responses=errors(BODY, 404, 409))
+@router.post("/{candidate_id}/reject", **answers(CandidateOut), responses=errors(BODY, 404, 409))
 def reject(candidate_id: RowId, store: StoreDep, identity: Lead) -> dict[str, Any]:
     """Never propose this message for this phrase again; 404 candidate_not_found, 409 candidate_decided."""
     with store.begin() as session:
         return candidates.reject(session, candidate_id, actor=identity.name)
 
 
-@router.post("/{candidate_id}/move", responses=errors(BODY, 404, 409))
+@router.post("/{candidate_id}/move", **answers(CandidateOut), responses=errors(BODY, 404, 409))
 def move(candidate_id: RowId, body: MoveRequest, store: StoreDep, identity: Lead) -> dict[str, Any]:
     """Propose the message for another phrase (its counts go with it, merged into that phrase's candidate for
     the same message if there is one); 404 candidate_not_found / phrase_not_found, 409 candidate_decided."""

@@ -6,13 +6,14 @@ import os
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict
 
 from copilot.api import compute, metrics
-from copilot.api.deps import SettingsDep, require_text
+from copilot.api.auth_deps import require_reader
+from copilot.api.deps import RuleBookDep, SettingsDep, require_text
+from copilot.api.models import Health, LintAnswer, answers
 from copilot.api.responses import BODY, READER, STORE, errors
-from copilot.auth.deps import require_reader
 from copilot.lint import Linter
 
 router = APIRouter()
@@ -25,13 +26,13 @@ class LintRequest(BaseModel):
     scope: Literal["presale", "aftersale"] | None = None
 
 
-@router.post("/v1/lint", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
-async def lint(body: LintRequest, request: Request, response: Response, settings: SettingsDep) -> dict[str, Any]:
+@router.post("/v1/lint", **answers(LintAnswer), dependencies=[Depends(require_reader)],
+             responses=errors(BODY, READER, STORE))
+async def lint(body: LintRequest, response: Response, settings: SettingsDep, rulebook: RuleBookDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied.
 
     The X-Rules-Version header names the rules version the answer was linted under (the editor re-lints
     when /healthz shows a newer one); read with the linter, with no await between, so they always agree."""
-    rulebook = request.app.state.rulebook
     version, linter = rulebook.version, rulebook.linter
     response.headers["X-Rules-Version"] = str(version)
     text = require_text(body.text, settings)
@@ -45,10 +46,9 @@ def _lint_answer(linter: Linter, text: str, scope: str | None) -> dict[str, Any]
     return linter.lint(text, scope).as_dict()
 
 
-@router.get("/healthz")
-async def healthz(request: Request) -> dict[str, Any]:
+@router.get("/healthz", **answers(Health))
+async def healthz(rulebook: RuleBookDep) -> dict[str, Any]:
     """Liveness, with how many rules are loaded, their version (a counter every worker shares: pages poll
     it to re-lint when a lead changes the rules) and which worker process answered."""
-    rulebook = request.app.state.rulebook
     return {"status": "ok", "rules": len(rulebook.linter.rules), "rules_version": rulebook.version,
             "pid": os.getpid()}

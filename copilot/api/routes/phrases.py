@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from copilot.api.deps import SettingsDep
+from copilot.api.auth_deps import Lead, require_reader
+from copilot.api.deps import LiveDep, RuleBookDep, SettingsDep, StoreDep
 from copilot.api.errors import ApiError
+from copilot.api.models import ImportAnswer, PhraseChange, answers
 from copilot.api.params import Choice, ItemId, Offset, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, content, errors
-from copilot.auth.deps import Lead, require_reader
 from copilot.store import Store
 from copilot.store import phrases as store_phrases
 from copilot.store.bulk import without_full_collections
@@ -33,17 +34,9 @@ router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends
                    responses=errors(READER, STORE))
 
 
-
-def get_store(request: Request) -> Store:
-    return request.app.state.store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-
-
-def get_check(request: Request) -> BodyCheck:
+async def get_check(rulebook: RuleBookDep, live: LiveDep) -> BodyCheck:
     """Lints a phrase body as agents would see it, with the rules this worker has in force now."""
-    return body_check(request.app.state.rulebook.linter, request.app.state.live.defaults)
+    return body_check(rulebook.linter, live.defaults)
 
 
 CheckDep = Annotated[BodyCheck, Depends(get_check)]
@@ -53,7 +46,7 @@ def _json(phrase: PhrasePublic, status: int = 200, headers: dict[str, str] | Non
     return JSONResponse(phrase.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-@router.get("", responses=errors(422))
+@router.get("", **answers(list[PhrasePublic]), responses=errors(422))
 def list_phrases(
     store: StoreDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
@@ -87,12 +80,12 @@ def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)]
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.post("/import", responses=errors(ROLE, BODY))
+@router.post("/import", **answers(ImportAnswer), responses=errors(ROLE, BODY))
 async def import_file(
-    request: Request,
     store: StoreDep,
     identity: Lead,
     settings: SettingsDep,
+    check: CheckDep,
     file: Annotated[UploadFile, File()],
     format: Choice = None,
     dry_run: bool = False,
@@ -109,7 +102,7 @@ async def import_file(
         raise ApiError(413, "file_too_large", f"文件过大,上限 {limit / 1024 / 1024:g} MB")
     # Parsing 20,000 rows and writing them takes seconds: in a worker thread, so sockets and other
     # requests keep being served meanwhile; still one transaction, so all rows or none.
-    options = ImportOptions(dry_run=dry_run, replace=replace, force=force, check=get_check(request))
+    options = ImportOptions(dry_run=dry_run, replace=replace, force=force, check=check)
     report, version = await run_in_threadpool(_import, store, data, file.filename, format, options, identity.name)
     return JSONResponse(report.as_dict() | {"phrasebank_version": version})
 
@@ -158,14 +151,14 @@ def _import_now(
     return report, version
 
 
-@router.get("/{phrase_id}", responses=errors(404, 422))
+@router.get("/{phrase_id}", **answers(PhrasePublic), responses=errors(404, 422))
 def get_phrase(phrase_id: ItemId, store: StoreDep) -> JSONResponse:
     """One phrase."""
     with store.begin() as session:
         return _json(store_phrases.get_phrase(session, phrase_id=phrase_id))
 
 
-@router.get("/{phrase_id}/history", responses=errors(404, 422))
+@router.get("/{phrase_id}/history", **answers(list[PhraseChange]), responses=errors(404, 422))
 def phrase_history(phrase_id: ItemId, store: StoreDep) -> list[dict[str, Any]]:
     """Every recorded change of a phrase, oldest first (kept after the phrase is deleted)."""
     with store.begin() as session:
@@ -175,7 +168,7 @@ def phrase_history(phrase_id: ItemId, store: StoreDep) -> list[dict[str, Any]]:
     return changes
 
 
-@router.post("/{phrase_id}/restore", responses=errors(ROLE, BODY, 404, 409))
+@router.post("/{phrase_id}/restore", **answers(PhrasePublic), responses=errors(ROLE, BODY, 404, 409))
 def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
     """Bring a phrase back as it was at an earlier version (a deleted one too), as a new version."""
     with store.begin() as session:
@@ -184,7 +177,7 @@ def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, ide
     return _json(restored)
 
 
-@router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
+@router.post("", status_code=201, **answers(PhrasePublic), responses=errors(ROLE, BODY, 409))
 def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead, check: CheckDep) -> JSONResponse:
     """Add a phrase; 409 when its id or shortcut is taken; 422 phrase_blocked when its body breaks an
     error-level rule, unless `force` is true (the history then records the problems overridden)."""
@@ -193,7 +186,7 @@ def create_phrase(body: PhraseCreate, store: StoreDep, identity: Lead, check: Ch
     return _json(created, 201, {"Location": f"/v1/phrases/{created.id}"})
 
 
-@router.put("/{phrase_id}", responses=errors(ROLE, BODY, 404, 409))
+@router.put("/{phrase_id}", **answers(PhrasePublic), responses=errors(ROLE, BODY, 404, 409))
 def update_phrase(
     phrase_id: ItemId, body: PhraseUpdate, store: StoreDep, identity: Lead, check: CheckDep
 ) -> JSONResponse:

@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from copilot.api.deps import StoreDep
 from copilot.api.errors import database_unavailable
+from copilot.api.models import Ready, answers
 from copilot.store.health import DatabaseUnavailable, is_unavailable
 
 router = APIRouter()
@@ -17,10 +19,9 @@ router = APIRouter()
 READY_TIMEOUT = 2.0
 
 
-@router.get("/readyz", responses={503: {"description": "数据库无法访问"}})
-async def readyz(request: Request) -> Any:
+@router.get("/readyz", **answers(Ready), responses={503: {"description": "数据库无法访问"}})
+async def readyz(request: Request, store: StoreDep) -> Any:
     """200 {"database": "ok"} when the database answers a trivial query in time, else 503 database_unavailable."""
-    store = request.app.state.store
     try:
         await asyncio.wait_for(asyncio.to_thread(store.ping), READY_TIMEOUT)
     except TimeoutError:

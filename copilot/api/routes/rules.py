@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from copilot.api.auth_deps import Lead, require_reader
+from copilot.api.deps import RuleBookDep, StoreDep
 from copilot.api.errors import ApiError, describe_request_errors
+from copilot.api.models import RuleChange, RuleOut, ShopRuleOut, answers
 from copilot.api.params import ItemId, Version
 from copilot.api.responses import BODY, READER, ROLE, STORE, errors
-from copilot.api.routes.phrases import StoreDep
-from copilot.auth.deps import Lead, require_reader
 from copilot.lint.kinds import Rule
 from copilot.rulebook import RuleBook
 from copilot.store import rules as store_rules
@@ -31,14 +32,7 @@ _SUMMARY_ITEMS = 8
 _SERVER_SET = ("source", "created_at", "updated_at", "updated_by")
 
 
-def get_rulebook(request: Request) -> RuleBook:
-    return request.app.state.rulebook
-
-
-RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
 JsonObject = Annotated[dict[str, Any], Body()]
-
-
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
     try:
@@ -48,22 +42,8 @@ def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
         raise ApiError(422, "invalid_request", message, details) from None
 
 
-def summary(rule: Rule) -> list[str]:
-    """What a default rule looks for, as a lead reads it: its terms, swaps or patterns."""
-    items: list[str] = []
-    for name in ("terms", "patterns"):
-        items.extend(getattr(rule, name, ()))
-    swap: dict[str, tuple[str, ...]] = getattr(rule, "swap", {})
-    items.extend(f"{term}→{'/'.join(replacements)}" for term, replacements in swap.items())
-    if hasattr(rule, "pronoun"):
-        items.append(f"{rule.pronoun}→{rule.polite}")
-    if hasattr(rule, "char"):
-        items.append(f"含“{rule.char}”的词")
-    return items
-
-
 def _default_public(rule: Rule, state: dict[str, Any]) -> dict[str, Any]:
-    items = summary(rule)
+    items = rule.summary()
     return {
         "id": rule.id, "source": "default", "pack": rule.id.split(".", 1)[0], "kind": rule.kind,
         "severity": rule.severity.value, "message": rule.message, "scope": rule.scope,
@@ -76,7 +56,7 @@ def _default(rulebook: RuleBook, rule_id: str) -> Rule | None:
     return rulebook.defaults.get(rule_id)
 
 
-@router.get("")
+@router.get("", **answers(list[RuleOut]))
 def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any] | RulePublic]:
     """Every rule: the default packs' (with this shop's switches), then the shop's own."""
     with store.begin() as session:
@@ -89,7 +69,7 @@ def list_rules(store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any] | 
     return [*defaults, *shop]
 
 
-@router.get("/{rule_id}", responses=errors(404, 422))
+@router.get("/{rule_id}", **answers(RuleOut), responses=errors(404, 422))
 def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[str, Any] | RulePublic:
     """One rule, default or shop."""
     with store.begin() as session:
@@ -99,7 +79,7 @@ def get_rule(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> dict[st
         return store_rules.get_shop_rule(session, rule_id=rule_id)
 
 
-@router.post("", status_code=201, responses=errors(ROLE, BODY, 409))
+@router.post("", status_code=201, **answers(ShopRuleOut), responses=errors(ROLE, BODY, 409))
 def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONResponse:
     """Add a shop rule; 422 with the reason (bad regex, missing replacement) before anything is saved."""
     with store.begin() as session:
@@ -108,7 +88,7 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
                         headers={"Location": f"/v1/rules/{created.id}"})
 
 
-@router.put("/{rule_id}", responses=errors(ROLE, BODY, 404, 409))
+@router.put("/{rule_id}", **answers(RuleOut), responses=errors(ROLE, BODY, 404, 409))
 def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: RuleBookDep, identity: Lead) -> Any:
     """A shop rule: change fields (409 with the current rule on a stale version). A default rule: only
     {"enabled": false/true} switches it for this shop. A rule read with GET can be sent back whole: its
@@ -158,7 +138,7 @@ def delete_rule(
     return Response(status_code=204)
 
 
-@router.get("/{rule_id}/history", responses=errors(404, 422))
+@router.get("/{rule_id}/history", **answers(list[RuleChange]), responses=errors(404, 422))
 def rule_history(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> list[dict[str, Any]]:
     """Every recorded change of a rule, oldest first (kept after a shop rule is deleted)."""
     with store.begin() as session:
@@ -168,7 +148,7 @@ def rule_history(rule_id: ItemId, store: StoreDep, rulebook: RuleBookDep) -> lis
     return changes
 
 
-@router.post("/{rule_id}/restore", responses=errors(ROLE, BODY, 404, 409))
+@router.post("/{rule_id}/restore", **answers(RuleOut), responses=errors(ROLE, BODY, 404, 409))
 def restore_rule(
     rule_id: ItemId, body: RestoreRequest, store: StoreDep, rulebook: RuleBookDep, identity: Lead
 ) -> dict[str, Any] | RulePublic:

@@ -8,15 +8,20 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
+from copilot.api.auth_deps import Agent, Identity, Lead
+from copilot.api.deps import ServicesDep
 from copilot.api.errors import ApiError
+from copilot.api.models import AgentStatsAnswer, StatsAnswer, answers
 from copilot.api.responses import ROLE, STORE, content, errors
-from copilot.auth.deps import Agent, Identity, Lead
 from copilot.auth.roles import at_least
 from copilot.lint.categories import CATEGORIES
+from copilot.rulebook import RuleBook
+from copilot.services import Services
 from copilot.stats.export import agents_csv, days_csv, to_csv
 from copilot.stats.period import BadPeriod, Period, parse_day, resolve, today_in
+from copilot.stats.recorder import EventWriter
 from copilot.stats.tally import Tally, tally
 from copilot.stats.team import TeamFigures, team_figures
 from copilot.store import Store
@@ -45,15 +50,17 @@ def _check_agent(agent: str | None) -> None:
         raise ApiError(422, "invalid_request", "agent 含有控制字符", [{"field": "agent", "reason": "含有控制字符"}])
 
 
-async def _tally(request: Request, start: str | None, end: str | None, agent: str | None) -> Tally:
+async def _tally(
+    events: EventWriter, store: Store, start: str | None, end: str | None, agent: str | None
+) -> Tally:
     first, last = _day(start, "from"), _day(end, "to")
     _check_agent(agent)
     if first and last and first > last:
         raise ApiError(422, "invalid_request", f"开始日期 {first} 晚于结束日期 {last}",
                        [{"field": "from", "reason": "晚于 to"}])
     # This worker's own queued events first, so a lead sees what just happened on their sidebar.
-    await request.app.state.events.flush()
-    return await asyncio.to_thread(_read, request.app.state.store, first, last, agent or None)
+    await events.flush()
+    return await asyncio.to_thread(_read, store, first, last, agent or None)
 
 
 def _read(store: Store, start: date | None, end: date | None, agent: str | None) -> Tally:
@@ -61,40 +68,38 @@ def _read(store: Store, start: date | None, end: date | None, agent: str | None)
         return tally(session, start=start, end=end, agent=agent)
 
 
-def _messages(request: Request) -> dict[str, str]:
+def _messages(rulebook: RuleBook) -> dict[str, str]:
     """Rule id -> message, for every rule the stats may name (current ones win over the packs' originals)."""
-    rulebook = request.app.state.rulebook
     return {rule_id: rule.message for rule_id, rule in rulebook.defaults.items()} | {
         rule.id: rule.message for rule in rulebook.linter.rules
     }
 
 
-def _classes(request: Request) -> dict[str, str]:
+def _classes(rulebook: RuleBook) -> dict[str, str]:
     """Rule id -> class (the rule's category), for every rule the stats may name."""
-    rulebook = request.app.state.rulebook
-    return {rule_id: rule.category for rule_id, rule in rulebook.defaults.items()} | {
-        rule.id: rule.category for rule in rulebook.linter.rules
-    }
+    classes: dict[str, str] = {rule_id: rule.category for rule_id, rule in rulebook.defaults.items()}
+    classes.update({rule.id: rule.category for rule in rulebook.linter.rules})
+    return classes
 
 
-@router.get("")
+@router.get("", **answers(StatsAnswer))
 async def stats(
-    request: Request, _: Lead, start: From = None, end: To = None, agent: AgentParam = None
+    services: ServicesDep, _: Lead, start: From = None, end: To = None, agent: AgentParam = None
 ) -> dict[str, Any]:
     """Counts over [from, to] (the shop's local days, inclusive; either may be left out), optionally for one agent."""
-    found = await _tally(request, start, end, agent)
-    return {"from": start, "to": end, "agent": agent or None, **found.as_json(_messages(request))}
+    found = await _tally(services.events, services.store, start, end, agent)
+    return {"from": start, "to": end, "agent": agent or None, **found.as_json(_messages(services.rulebook))}
 
 
 @router.get("/export.csv", responses={200: content("text/csv; charset=utf-8")})
 async def export_csv(
-    request: Request, _: Lead, start: From = None, end: To = None, agent: AgentParam = None
+    services: ServicesDep, _: Lead, start: From = None, end: To = None, agent: AgentParam = None
 ) -> Response:
     """The same counts as a CSV for Excel (UTF-8 with BOM, Chinese headers, one figure per row)."""
-    found = await _tally(request, start, end, agent)
+    found = await _tally(services.events, services.store, start, end, agent)
     first, last = _day(start, "from"), _day(end, "to")
     name = f"stats-{first or 'all'}-{last or date.today()}.csv"
-    return Response(to_csv(found, _messages(request)), media_type="text/csv; charset=utf-8",
+    return Response(to_csv(found, _messages(services.rulebook)), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -113,13 +118,13 @@ def _scope(identity: Identity, agent: str | None) -> str | None:
     return identity.name
 
 
-async def _team(request: Request, start: str | None, end: str | None, agent: str | None) -> TeamFigures:
+async def _team(services: Services, start: str | None, end: str | None, agent: str | None) -> TeamFigures:
     try:
-        period = resolve(start, end, today_in(ZoneInfo(request.app.state.settings.stats_timezone)))
+        period = resolve(start, end, today_in(ZoneInfo(services.settings.stats_timezone)))
     except BadPeriod as error:
         raise _refused(error) from None
-    await request.app.state.events.flush()
-    return await asyncio.to_thread(_read_team, request.app.state.store, period, _classes(request), agent)
+    await services.events.flush()
+    return await asyncio.to_thread(_read_team, services.store, period, _classes(services.rulebook), agent)
 
 
 def _read_team(store: Store, period: Period, classes: dict[str, str], agent: str | None) -> TeamFigures:
@@ -133,17 +138,17 @@ def _lead_exports(identity: Identity) -> None:
                        {"needed": "lead", "role": identity.role})
 
 
-@router.get("/agents")
+@router.get("/agents", **answers(AgentStatsAnswer))
 async def agent_stats(
-    request: Request, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
+    services: ServicesDep, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
 ) -> dict[str, Any]:
     """Per agent over [from, to] (the shop's days; default the last 7): replies, reply time median and p90,
     rule hits by class, phrases used; and replies and rule hits per day. An agent sees only their own row."""
     scope = _scope(identity, agent)
-    figures = await _team(request, start, end, scope)
+    figures = await _team(services, start, end, scope)
     return {
         "from": figures.period.first.isoformat(), "to": figures.period.last.isoformat(),
-        "timezone": request.app.state.settings.stats_timezone,
+        "timezone": services.settings.stats_timezone,
         "scope": "team" if scope is None else "agent", "agent": scope,
         "classes": [{"id": class_id, "name": name} for class_id, name in CATEGORIES.items()],
         "agents": [row.as_json() for row in figures.agents],
@@ -159,19 +164,19 @@ def _csv_response(body: bytes, what: str, figures: TeamFigures) -> Response:
 
 @router.get("/agents/export.csv", responses={200: content("text/csv; charset=utf-8")})
 async def agent_stats_csv(
-    request: Request, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
+    services: ServicesDep, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
 ) -> Response:
     """The per-agent table as CSV (same filter); leads and admins only."""
     _lead_exports(identity)
-    figures = await _team(request, start, end, _scope(identity, agent))
+    figures = await _team(services, start, end, _scope(identity, agent))
     return _csv_response(agents_csv(figures), "agents", figures)
 
 
 @router.get("/days/export.csv", responses={200: content("text/csv; charset=utf-8")})
 async def day_stats_csv(
-    request: Request, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
+    services: ServicesDep, identity: Agent, start: From = None, end: To = None, agent: AgentParam = None
 ) -> Response:
     """Replies and rule hits per day as CSV (same filter); leads and admins only."""
     _lead_exports(identity)
-    figures = await _team(request, start, end, _scope(identity, agent))
+    figures = await _team(services, start, end, _scope(identity, agent))
     return _csv_response(days_csv(figures), "days", figures)

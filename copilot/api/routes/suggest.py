@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from copilot.api import compute, metrics
-from copilot.api.deps import SettingsDep, require_text
+from copilot.api.auth_deps import require_reader
+from copilot.api.deps import LiveDep, SettingsDep, require_text
+from copilot.api.models import SuggestAnswer, answers
 from copilot.api.responses import BODY, READER, STORE, errors
-from copilot.auth.deps import require_reader
 from copilot.suggest.suggester import Turn
 
 router = APIRouter()
@@ -34,13 +35,14 @@ class SuggestRequest(BaseModel):
     values: dict[Literal["agent_no", "shop", "customer"], str] = Field(default_factory=dict)
 
 
-@router.post("/v1/suggest", dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE))
-async def suggest(body: SuggestRequest, request: Request, settings: SettingsDep) -> dict[str, Any]:
+@router.post("/v1/suggest", **answers(SuggestAnswer), dependencies=[Depends(require_reader)],
+             responses=errors(BODY, READER, STORE))
+async def suggest(body: SuggestRequest, settings: SettingsDep, live: LiveDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")
     for position, turn in enumerate(body.history):
         require_text(turn.text, settings, f"history.{position}.text")
-    suggester = request.app.state.live.suggester
+    suggester = live.suggester
     history = [Turn(turn.role, turn.text) for turn in body.history]
     started = time.perf_counter()
     answer = await compute.run(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, ClassVar, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,8 +17,27 @@ if TYPE_CHECKING:
     from copilot.lint.draft import Draft
 
 Scope = Literal["all", "presale", "aftersale"]
+SCOPE_ZH: dict[str, str] = {"all": "全部", "presale": "售前", "aftersale": "售后"}  # as leads read a rule's scope
 _CROSSES_CLAUSE = re.compile(r"[,.!?;:。、，！？；：～\n~\s]")
-_SCOPE_ALIASES = {"售前": "presale", "售后": "aftersale", "全部": "all", "售中": "all", None: "all"}
+# what a pack may write for a scope: the id, or its Chinese name (售中 and none mean every conversation)
+_SCOPE_ALIASES: dict[str | None, str] = {
+    **{label: scope for scope, label in SCOPE_ZH.items()}, "售中": "all", None: "all",
+}
+
+
+@dataclass(frozen=True)
+class ShopForm:
+    """How a lead adds a rule of this kind to the shop (one term and its replacements per rule): what the
+    server fills in when a field is left out, and what the editor's form says (served by GET /v1/meta)."""
+
+    order: int  # where the kind stands in the editor's list
+    severity: Severity  # when the lead leaves it out
+    message: str  # when the lead leaves it out
+    term: str  # what the term field is called
+    replacements: Literal["required", "optional", "none"]
+    replacements_hint: str  # the replacements field's placeholder
+    example: str  # a term of this kind
+    silent: bool = False  # it flags nothing (an exception): severity and message never show
 
 
 class Rule(BaseModel):
@@ -40,6 +60,15 @@ class Rule(BaseModel):
 
     # Overlapping hits keep the more specific kind: a listed phrase beats a token heuristic.
     specificity: ClassVar[int] = 2
+    # The kind's name as leads read it (the editor's rule lists); every kind sets one.
+    label: ClassVar[str] = ""
+    # How a shop adds a rule of this kind, or None: only packs (rules/*.yaml) write rules of this kind.
+    shop: ClassVar[ShopForm | None] = None
+
+    @classmethod
+    def shop_fields(cls, term: str, replacements: list[str]) -> dict[str, Any]:
+        """The kind's own pack fields for a shop rule of one term (for kinds whose `shop` is set)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be a shop rule")
 
     @field_validator("scope", mode="before")
     @classmethod
@@ -71,6 +100,10 @@ class Rule(BaseModel):
         """True when every hit lies within one clause and depends on nothing outside it (the linter then
         checks clauses one by one and remembers them); a term holding a comma or a space can cross."""
         return not any(_CROSSES_CLAUSE.search(term) for term in self.literals())
+
+    def summary(self) -> list[Any]:
+        """What the rule looks for, as a lead reads it in the list of default rules (terms, swaps, patterns)."""
+        return []
 
     def scans(self, draft: Draft) -> bool:
         """True when check must run even though the automaton found none of this rule's terms."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -65,6 +65,7 @@ class _Plan:
 
 class ClauseRule(Rule):
     kind: Literal["clause"] = "clause"
+    label: ClassVar[str] = "句式"
     severity: Severity = Severity.ERROR
     patterns: tuple[str | ClauseEntry, ...] = Field(min_length=1)
     # Patterns that, found in the same clause as a hit (or anywhere in the draft, with
@@ -110,6 +111,9 @@ class ClauseRule(Rule):
 
     def literals(self) -> list[str]:
         return self.plan.anchors
+
+    def summary(self) -> list[Any]:
+        return list(self.patterns)
 
     def clause_local(self) -> bool:
         # a veto anywhere in the draft, or a pattern that spells out a comma, reads past the clause

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -16,8 +16,12 @@ _LONGEST = 8  # a reply longer than this says something, whatever it repeats
 
 class CurtRule(Rule):
     kind: Literal["curt"] = "curt"
+    label: ClassVar[str] = "敷衍回复"
     severity: Severity = Severity.ERROR
     terms: tuple[str, ...] = Field(min_length=1)
+
+    def summary(self) -> list[Any]:
+        return list(self.terms)
 
     @cached_property
     def forms(self) -> list[str]:

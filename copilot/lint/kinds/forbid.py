@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from copilot.lint.diagnostic import Diagnostic, Severity
 from copilot.lint.draft import Draft
-from copilot.lint.kinds.base import Rule, normalized_terms
+from copilot.lint.kinds.base import Rule, ShopForm, normalized_terms
 
 
 class ForbidRule(Rule):
@@ -17,6 +17,18 @@ class ForbidRule(Rule):
     terms: tuple[str, ...] = Field(min_length=1)
     # Only hit whole jieba words: 操 in 操作 or 靠 in 可靠 stay quiet.
     word: bool = False
+    label: ClassVar[str] = "禁用词"
+    shop: ClassVar[ShopForm | None] = ShopForm(
+        order=1, severity=Severity.ERROR, message="本店禁用语，请勿发送", term="词条", replacements="optional",
+        replacements_hint="可选，作为一键修改", example="滚",
+    )
+
+    @classmethod
+    def shop_fields(cls, term: str, replacements: list[str]) -> dict[str, Any]:
+        return {"terms": [term], "replacements": replacements}
+
+    def summary(self) -> list[Any]:
+        return list(self.terms)
 
     def listed_terms(self) -> list[str]:
         return list(self.terms)

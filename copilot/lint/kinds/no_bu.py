@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from copilot.lint.diagnostic import Diagnostic
 from copilot.lint.draft import Draft
@@ -11,8 +11,12 @@ from copilot.lint.kinds.base import Rule
 
 class NoBuRule(Rule):
     kind: Literal["no_bu"] = "no_bu"
+    label: ClassVar[str] = "带“不”的词"
     char: str = "不"
     specificity: ClassVar[int] = 0  # a listed substitute for the same words knows the better fix
+
+    def summary(self) -> list[Any]:
+        return [f"含“{self.char}”的词"]
 
     def scan_trigger(self) -> str | None:
         return self.char

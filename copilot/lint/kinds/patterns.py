@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from itertools import islice
+from typing import Any
 
 from pydantic import field_validator
 
@@ -38,6 +39,9 @@ class TermsAndPatternsRule(Rule):
 
     def listed_terms(self) -> list[str]:
         return list(self.terms)
+
+    def summary(self) -> list[Any]:
+        return [*self.terms, *self.patterns]
 
     def literals(self) -> list[str]:
         # term slots past the terms are the required words: hits that only say "run the patterns"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from copilot.lint.diagnostic import Severity
 from copilot.lint.kinds.patterns import TermsAndPatternsRule
@@ -10,4 +10,5 @@ from copilot.lint.kinds.patterns import TermsAndPatternsRule
 
 class PromiseRule(TermsAndPatternsRule):
     kind: Literal["promise"] = "promise"
+    label: ClassVar[str] = "承诺"
     severity: Severity = Severity.ERROR

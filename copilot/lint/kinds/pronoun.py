@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from copilot.lint.diagnostic import Diagnostic
 from copilot.lint.draft import Draft
@@ -11,6 +11,7 @@ from copilot.lint.kinds.base import Rule
 
 class PronounRule(Rule):
     kind: Literal["pronoun"] = "pronoun"
+    label: ClassVar[str] = "称呼（您）"
     pronoun: str = "你"
     polite: str = "您"
     # 你 is the pronoun everywhere but in a few words (迷你 = mini). jieba cannot tell: its dictionary
@@ -21,6 +22,9 @@ class PronounRule(Rule):
     plural_ok: bool = True
     plural_polite: str = "您"
     specificity: ClassVar[int] = 1
+
+    def summary(self) -> list[Any]:
+        return [f"{self.pronoun}→{self.polite}"]
 
     def scan_trigger(self) -> str | None:
         return self.pronoun

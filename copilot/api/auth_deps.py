@@ -1,4 +1,6 @@
-"""FastAPI dependencies: who is asking (session cookie or bearer token), which role a route needs, CSRF."""
+"""FastAPI dependencies of logins: who is asking (session cookie or bearer token), which role a route needs, CSRF.
+
+(The accounts, sessions and tokens themselves are copilot/auth's, which knows nothing of HTTP.)"""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
 from starlette.requests import HTTPConnection
 
+from copilot.api.deps import services_of
 from copilot.api.errors import ApiError
 from copilot.auth import sessions, tokens
 from copilot.auth.cache import VerifiedCache
@@ -111,17 +114,15 @@ def _look_up(store: Store, cache: IdentityCache | None, key: str, *, token: str 
     return Identity(None, None, "anonymous", session_expired=True)
 
 
-def auth_cache(connection: HTTPConnection) -> IdentityCache | None:
-    """This worker's cache of verified sessions and tokens (absent in an app built without one)."""
-    return getattr(connection.app.state, "auth_cache", None)
+def auth_cache(connection: HTTPConnection) -> IdentityCache:
+    """This worker's cache of verified sessions and tokens."""
+    return services_of(connection).auth_cache
 
 
 def forget_logins(connection: HTTPConnection, *, user: str | None = None, token_id: int | None = None,
                   cookie: str | None = None) -> None:
     """Drop cached logins after a logout, revocation or account change (this worker; others within the TTL)."""
     cache = auth_cache(connection)
-    if cache is None:
-        return
     if user is not None:
         cache.forget_user(user)
     if token_id is not None:
@@ -145,7 +146,7 @@ def current_identity(request: Request) -> Identity:
     cached: Identity | None = getattr(request.state, "identity", None)
     if cached is not None:  # a route with several auth dependencies looks the caller up once
         return cached
-    identity = identify(request.app.state.store, token=bearer(request.headers.get("authorization")),
+    identity = identify(services_of(request).store, token=bearer(request.headers.get("authorization")),
                         cookie=request.cookies.get(sessions.COOKIE), cache=auth_cache(request))
     check_csrf(identity, request.method, request.headers.get(CSRF_HEADER))
     request.state.identity = identity
@@ -177,7 +178,7 @@ def require_role(needed: str) -> Callable[[Request], Identity]:
 
 def require_reader(request: Request) -> Identity:
     """Reads and lint: open to anyone, or to agents and up when COPILOT_REQUIRE_LOGIN=true."""
-    if not request.app.state.settings.require_login:
+    if not services_of(request).settings.require_login:
         return ANONYMOUS  # nothing is looked up, so an open install pays nothing per request
     return refuse_unless(current_identity(request), "agent")
 
@@ -200,11 +201,10 @@ def identify_connection(connection: HTTPConnection) -> Identity:
                if p.startswith(_TOKEN_SUBPROTOCOL)]
     token = (bearer(connection.headers.get("authorization")) or next(iter(offered), None)
              or connection.query_params.get("token") or None)
-    return identify(connection.app.state.store, token=token, cookie=connection.cookies.get(sessions.COOKIE),
+    return identify(services_of(connection).store, token=token, cookie=connection.cookies.get(sessions.COOKIE),
                     cache=auth_cache(connection))
 
 
-Reader = Annotated[Identity, Depends(require_reader)]
 Agent = Annotated[Identity, Depends(require_role("agent"))]
 Lead = Annotated[Identity, Depends(require_role("lead"))]
 Admin = Annotated[Identity, Depends(require_role("admin"))]
