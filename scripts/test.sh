@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the test extras, Debian's chromium and CJK fonts and axe-core (for the browser tests), then run
-# the whole suite: the JavaScript unit tests (node --test tests/js/), then pytest.
+# the whole suite: ruff and mypy, the JavaScript unit tests (node --test tests/js/), then pytest.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k lint
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,8 @@ if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
   npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
 fi
 .venv/bin/ruff check --quiet copilot tests bench scripts
+# strict typing over the package ([tool.mypy] in pyproject.toml)
+.venv/bin/mypy copilot
 # the pages' pure JavaScript modules (offsets, back-off, the live-linted field): Node's own runner, no packages
 node --test tests/js/
 exec .venv/bin/python -m pytest "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -43,7 +44,7 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": body}
 
 
-def _reason(item: dict[str, Any]) -> str:
+def _reason(item: Mapping[str, Any]) -> str:
     """Why one field failed, in Chinese: pydantic's English never reaches a user."""
     if item["type"] == "json_invalid":
         error = item.get("ctx", {}).get("error", "")
@@ -51,7 +52,7 @@ def _reason(item: dict[str, Any]) -> str:
     return reason(item)
 
 
-def describe_request_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+def describe_request_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     details = []
     for item in errors:
         loc = item["loc"][1:] if item["loc"][:1] == ("body",) else item["loc"]  # a field may be named body too

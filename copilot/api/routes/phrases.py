@@ -23,8 +23,8 @@ from copilot.store.errors import (
     ImportRefused,
     PhraseNotFound,
 )
-from copilot.store.importer import ImportReport, import_phrases
-from copilot.store.io import FORMATS, RowError, format_for
+from copilot.store.importer import import_phrases
+from copilot.store.io import FORMATS, ImportReport, RowError, format_for
 from copilot.store.phrase_check import BodyCheck, body_check
 from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate, RestoreRequest
 from copilot.suggest.intents import GROUPS, INTENTS
@@ -69,7 +69,7 @@ def list_phrases(
     return JSONResponse([p.model_dump(mode="json") for p in found], headers=headers)
 
 
-@router.get("/export", responses={200: content(*(f.content_type for f in FORMATS.values()))} | errors(422))
+@router.get("/export", responses={200: content(*(f.content_type for f in FORMATS.values())), **errors(422)})
 def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)] = "yaml") -> Response:
     """The whole phrasebank as a yaml, csv or xlsx download."""
     fmt = format_for(name=format)
