@@ -11,7 +11,6 @@ worker runs the job again from the start.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
@@ -45,8 +44,6 @@ LEASE_SECONDS = 30.0  # how long a claim holds without a heartbeat (COPILOT_LEAR
 CHECK_SECONDS = 0.5  # a running job writes its progress and reads its cancel flag at most this often
 TURN_CHUNK = 2000  # turns per INSERT
 FILENAME_MAX = 200
-CONVERSATION_MAX = 128
-AGENT_MAX = 64
 GAP_QUESTIONS = 5
 UPLOADS_LISTED = 1000
 
@@ -80,24 +77,15 @@ def describe(row: LearnUpload) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- upload
 
 
-def _conversation(value: str) -> str:
-    """A conversation id as stored: as given, unless it carries personal data (platforms use the buyer's
-    nickname or phone number) or is too long; then a stable digest, which still tells conversations apart."""
-    value = value.strip()
-    if len(value) <= CONVERSATION_MAX and mask(value) == value:
-        return value
-    return "c-" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:24]
-
-
 def _turn_rows(upload_id: str, turns: list[ChatTurn]) -> list[dict[str, Any]]:
-    conversations: dict[str, str] = {}  # each id masked once, not once per message
+    # The platform's conversation ids are not kept: they may be a buyer's nickname or phone number, and mining
+    # needs only to tell conversations apart, so each is stored as its number in this upload.
+    conversations: dict[str, str] = {}
     rows = []
     for turn in turns:
-        conversation = conversations.get(turn.conversation)
-        if conversation is None:
-            conversation = conversations[turn.conversation] = _conversation(turn.conversation)
+        conversation = conversations.setdefault(turn.conversation, f"c{len(conversations) + 1}")
         rows.append({"upload_id": upload_id, "conversation": conversation, "at": float(turn.at), "role": turn.role,
-                     "agent": (turn.agent or "").strip()[:AGENT_MAX] or None, "text": mask(turn.text)})
+                     "agent": turn.agent, "text": mask(turn.text)})
     return rows
 
 
