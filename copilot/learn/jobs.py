@@ -46,6 +46,9 @@ TURN_CHUNK = 2000  # turns per INSERT
 FILENAME_MAX = 200
 GAP_QUESTIONS = 5
 UPLOADS_LISTED = 1000
+# A job whose worker died this many times (a file that runs a worker out of memory…) is not tried again: it
+# ends failed instead of taking every worker down in turn.
+MAX_ATTEMPTS = 3
 
 
 class UploadNotFound(NotFound):
@@ -123,7 +126,7 @@ def create_upload(
 
 def _claimable(now: float, worker: str | None = None) -> Any:
     """Queued, or running under a lease that ran out (its worker died), or already this worker's."""
-    running = and_(LearnUpload.status == "running",
+    running = and_(LearnUpload.status == "running", LearnUpload.attempts < MAX_ATTEMPTS,
                    or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now))
     if worker is not None:
         running = or_(running, and_(LearnUpload.status == "running", LearnUpload.worker == worker))
@@ -145,10 +148,35 @@ def claim(store: Store, upload_id: str, *, worker: str, lease_seconds: float) ->
         claimed = session.execute(
             update(LearnUpload)
             .where(LearnUpload.id == upload_id, _claimable(now, worker))
-            .values(status="running", worker=worker, lease_until=now + lease_seconds, done=0, error=None)
+            .values(status="running", worker=worker, lease_until=now + lease_seconds, done=0, error=None,
+                    attempts=LearnUpload.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         return claimed.rowcount == 1
+
+
+def _abandoned(now: float) -> Any:
+    """Running under a lease that ran out, after MAX_ATTEMPTS claims: no worker may take it again."""
+    return and_(LearnUpload.status == "running", LearnUpload.attempts >= MAX_ATTEMPTS,
+                or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now))
+
+
+def fail_abandoned(store: Store, *, keep_text: bool) -> int:
+    """End the jobs whose workers died MAX_ATTEMPTS times as failed, with a Chinese reason (their turns go
+    unless COPILOT_LEARN_KEEP_TEXT); returns how many. A read first: nothing is written while none is."""
+    now = time.time()
+    with store.read() as session:
+        if session.scalar(select(LearnUpload.id).where(_abandoned(now)).limit(1)) is None:
+            return 0
+    with store.begin() as session:
+        rows = session.scalars(select(LearnUpload).where(_abandoned(now)).with_for_update()).all()
+        for row in rows:
+            row.error = (f"挖掘这个文件时处理进程已中断 {row.attempts} 次（可能文件过大、内存不足），不再重试；"
+                         "请把文件分成几份再上传")
+            _end(row, "failed")
+            if not keep_text:
+                _drop_turns(session, row.id)
+        return len(rows)
 
 
 def _owned(session: Session, upload_id: str, worker: str) -> LearnUpload | None:

@@ -192,6 +192,24 @@ def test_a_killed_workers_job_is_run_again_once_its_lease_ran_out_and_never_half
         assert sum(group["count"] for group in candidates.list_candidates(session)) == done["candidates"]
 
 
+def test_a_job_that_took_its_worker_down_three_times_ends_failed_and_is_not_claimed_again(
+    sqlite: Store, settings: Settings
+) -> None:
+    queued = upload(sqlite, settings)
+    for attempt in range(jobs.MAX_ATTEMPTS):  # each time the worker dies mid-job and its lease runs out
+        assert jobs.claim(sqlite, queued["id"], worker=f"dies-{attempt}", lease_seconds=LEASE)
+        assert jobs.fail_abandoned(sqlite, keep_text=False) == 0  # the lease still holds
+        with sqlite.begin() as session:
+            session.execute(update(LearnUpload).where(LearnUpload.id == queued["id"])
+                            .values(lease_until=time.time() - 1))
+    assert not jobs.claim(sqlite, queued["id"], worker="next", lease_seconds=LEASE)
+    assert jobs.next_job(sqlite) is None
+    assert jobs.fail_abandoned(sqlite, keep_text=False) == 1
+    ended = jobs.get_upload(sqlite, queued["id"])
+    assert ended["status"] == "failed" and "3 次" in ended["error"] and "分成几份" in ended["error"]
+    assert turns_text(sqlite, queued["id"]) == []
+
+
 def test_a_stopping_worker_hands_its_job_back_to_the_queue(
     sqlite: Store, settings: Settings, tiny_suggester: Suggester
 ) -> None:
