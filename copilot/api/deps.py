@@ -5,7 +5,8 @@ Routes take these instead of reading `request.app.state`, so what a route needs 
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
@@ -25,6 +26,8 @@ from copilot.stats.recorder import EventWriter
 from copilot.store import Store
 from copilot.textcheck import TextError, check_text
 
+T = TypeVar("T")
+
 
 def services_of(connection: HTTPConnection) -> Services:
     """This worker's services, for an HTTP request or a WebSocket (create_app stores them on the app)."""
@@ -40,61 +43,26 @@ async def get_services(connection: HTTPConnection) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_settings(services: ServicesDep) -> Settings:
-    return services.settings
+def part(read: Callable[[Services], T]) -> Callable[[Services], Awaitable[T]]:
+    """A dependency answering one part of the services (`read` picks it), typed as that part."""
+
+    async def dependency(services: ServicesDep) -> T:
+        return read(services)
+
+    return dependency
 
 
-async def get_store(services: ServicesDep) -> Store:
-    return services.store
-
-
-async def get_rulebook(services: ServicesDep) -> RuleBook:
-    return services.rulebook
-
-
-async def get_linter(services: ServicesDep) -> Linter:
-    return services.rulebook.linter
-
-
-async def get_live(services: ServicesDep) -> LiveIndex:
-    return services.live
-
-
-async def get_hub(services: ServicesDep) -> Hub:
-    return services.hub
-
-
-async def get_events(services: ServicesDep) -> EventWriter:
-    return services.events
-
-
-async def get_learn_jobs(services: ServicesDep) -> JobRunner:
-    return services.learn_jobs
-
-
-async def get_learner(services: ServicesDep) -> CandidateWriter:
-    return services.learner
-
-
-async def get_passwords(services: ServicesDep) -> Passwords:
-    return services.passwords
-
-
-async def get_login_limits(services: ServicesDep) -> LoginLimits:
-    return services.login_limits
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[Store, Depends(get_store)]
-RuleBookDep = Annotated[RuleBook, Depends(get_rulebook)]
-LinterDep = Annotated[Linter, Depends(get_linter)]
-LiveDep = Annotated[LiveIndex, Depends(get_live)]
-HubDep = Annotated[Hub, Depends(get_hub)]
-EventsDep = Annotated[EventWriter, Depends(get_events)]
-LearnJobsDep = Annotated[JobRunner, Depends(get_learn_jobs)]
-LearnerDep = Annotated[CandidateWriter, Depends(get_learner)]
-PasswordsDep = Annotated[Passwords, Depends(get_passwords)]
-LoginLimitsDep = Annotated[LoginLimits, Depends(get_login_limits)]
+SettingsDep = Annotated[Settings, Depends(part(lambda services: services.settings))]
+StoreDep = Annotated[Store, Depends(part(lambda services: services.store))]
+RuleBookDep = Annotated[RuleBook, Depends(part(lambda services: services.rulebook))]
+LinterDep = Annotated[Linter, Depends(part(lambda services: services.rulebook.linter))]
+LiveDep = Annotated[LiveIndex, Depends(part(lambda services: services.live))]
+HubDep = Annotated[Hub, Depends(part(lambda services: services.hub))]
+EventsDep = Annotated[EventWriter, Depends(part(lambda services: services.events))]
+LearnJobsDep = Annotated[JobRunner, Depends(part(lambda services: services.learn_jobs))]
+LearnerDep = Annotated[CandidateWriter, Depends(part(lambda services: services.learner))]
+PasswordsDep = Annotated[Passwords, Depends(part(lambda services: services.passwords))]
+LoginLimitsDep = Annotated[LoginLimits, Depends(part(lambda services: services.login_limits))]
 
 
 def require_text(text: str, settings: Settings, field: str = "text") -> str:

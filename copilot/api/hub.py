@@ -65,7 +65,7 @@ class Hub:
         )
         self.bus = make_bus(settings, store, self.conversations)
         self.registry = Registry(self.conversations, self.worker)
-        self.recorder = Recorder(settings, rulebook, live, self.conversations, events, learner)
+        self.recorder = Recorder(settings, live, self.conversations, events, learner)
         self._reading: set[asyncio.Task[None]] = set()  # frames being read for notices that left them out
         # the rule book polls the rules' version every COPILOT_REFRESH_SECONDS (and at once after a rule is
         # saved through this worker): each swap re-lints every sidebar's newest draft here
@@ -205,11 +205,11 @@ class Hub:
         self._reading.add(task)
         task.add_done_callback(self._reading.discard)
 
-    async def record_sent(self, agent: str | None, conversation: str, text: str, client: Client = PLATFORM,
-                          result: LintResult | None = None) -> str | None:
-        """An agent sent a reply: remembered as context, linted with the current rules (unless result is
-        that lint already), queued for the stats. Returns the customer message it answers: the conversation's
-        newest turn before the reply, when that was the customer's (else None)."""
+    async def record_sent(self, agent: str | None, conversation: str, text: str, client: Client,
+                          result: LintResult) -> str | None:
+        """An agent sent a reply: remembered as context and queued for the stats with its lint `result` (linted
+        on the compute threads by the caller: a long reply would hold the loop). Returns the customer message
+        it answers: the conversation's newest turn before the reply, when that was the customer's (else None)."""
         recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
         waited = recent.waiting_ms(time.time())  # before the reply ends the wait
         asked = recent.turns[-1].text if recent.turns and recent.turns[-1].role == "customer" else None

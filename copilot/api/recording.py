@@ -16,7 +16,6 @@ from copilot.learn.matching import matcher_for
 from copilot.learn.writer import CandidateWriter
 from copilot.lint import LintResult
 from copilot.live import LiveIndex
-from copilot.rulebook import RuleBook
 from copilot.stats.recorder import EventWriter
 from copilot.store.schemas import ID_RE
 
@@ -27,11 +26,10 @@ class Recorder:
     """The stats and learning queues of one worker, and the reads learning needs from the sidebars' frames."""
 
     def __init__(
-        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, conversations: ConversationStore,
+        self, settings: Settings, live: LiveIndex, conversations: ConversationStore,
         events: EventWriter | None, learner: CandidateWriter | None,
     ) -> None:
         self.settings = settings
-        self.rulebook = rulebook
         self.live = live
         self.conversations = conversations
         self.events = events
@@ -45,12 +43,10 @@ class Recorder:
             self.events.used(agent=agent, phrase_id=phrase)
 
     def sent(
-        self, agent: str | None, conversation: str, text: str, reply_ms: int | None, result: LintResult | None = None
+        self, agent: str | None, conversation: str, text: str, reply_ms: int | None, result: LintResult
     ) -> None:
-        """An agent sent a reply, `reply_ms` after the customer started waiting; linted with the current rules
-        unless `result` is that lint already."""
+        """An agent sent a reply, `reply_ms` after the customer started waiting, with its lint `result`."""
         if self.events is not None:
-            result = result or self.rulebook.linter.lint(text)
             rules = list(dict.fromkeys(d.rule for d in result.diagnostics))
             self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
                              reply_ms=reply_ms, text=text)

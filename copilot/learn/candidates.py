@@ -87,6 +87,10 @@ def record(session: Session, sightings: Iterable[Sighting], *, auto_accept_agent
         key = (sighting.phrase_id, message_key(message))
         messages.setdefault(key, message)
         counts[key][(sighting.source, (sighting.agent or "")[:64])] += sighting.count
+    if auto_accept_agents > 0:
+        # accepting takes the phrasebank lock: taken first, as a lead's accept does, so a writer and a lead
+        # (or two writers) never lock the meta row and a candidate in opposite orders (a deadlock)
+        store_phrases.lock_phrasebank(session)
     known = _existing_phrases(session, {phrase for phrase, _ in counts})
     counts = {key: by for key, by in counts.items() if key[0] in known}
     if not counts:
@@ -99,9 +103,10 @@ def record(session: Session, sightings: Iterable[Sighting], *, auto_accept_agent
         session.execute(insert(LearnCandidate).on_conflict_do_nothing(
             index_elements=["phrase_id", "message_key"]), rows[start:start + CHUNK])
     ids = _candidate_ids(session, list(counts))
+    # a candidate a lead merged away (move) between the insert and the select takes no sightings
     sighting_rows = [
         {"candidate_id": ids[key], "source": source, "agent": agent, "count": n}
-        for key, by in counts.items() for (source, agent), n in by.items()
+        for key, by in counts.items() if key in ids for (source, agent), n in by.items()
     ]
     statement = insert(LearnSighting)
     statement = statement.on_conflict_do_update(
@@ -204,7 +209,7 @@ def move(session: Session, candidate_id: int, *, phrase_id: str, actor: str | No
     if not _existing_phrases(session, [phrase_id]):
         raise PhraseNotFound(phrase_id)
     other = session.scalar(select(LearnCandidate).where(
-        LearnCandidate.phrase_id == phrase_id, LearnCandidate.message_key == row.message_key))
+        LearnCandidate.phrase_id == phrase_id, LearnCandidate.message_key == row.message_key).with_for_update())
     if other is None:
         row.phrase_id = phrase_id
         session.flush()
@@ -300,8 +305,3 @@ def list_candidates(session: Session, *, status: str = "pending", limit: int = 5
             "decided_by": candidate.decided_by,
         })
     return sorted(groups.values(), key=lambda g: (-g["count"], g["phrase"]["id"]))
-
-
-def pending_count(session: Session) -> int:
-    return int(session.scalar(select(func.count(LearnCandidate.id)).where(LearnCandidate.status == "pending")) or 0)
-

@@ -28,6 +28,7 @@ from openpyxl.utils.datetime import from_excel
 
 from copilot.api.jsoncheck import describe_decode_error, nesting_exceeds
 from copilot.errors import AppError
+from copilot.learn.keys import storable
 from copilot.learn.turns import ChatTurn
 from copilot.store.errors import ImportRefused
 from copilot.store.io import csvfile, xlsxfile
@@ -225,6 +226,8 @@ class _Reader:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ChatLogRefused(f"不是合法的 JSON：{describe_decode_error(exc)}", row=number) from None
+            except ValueError:  # an integer of thousands of digits: Python refuses to convert it
+                raise ChatLogRefused("不是合法的 JSON：数字位数过多", row=number) from None
             except RecursionError:
                 raise ChatLogRefused("JSON 嵌套过深", row=number) from None
             if not isinstance(item, dict):
@@ -301,11 +304,12 @@ class _Reader:
 # -- cells --------------------------------------------------------------------------------------------
 
 def _cell_text(value: Any, row: int, column: str, what: str) -> str:
-    """A cell as text: numbers as written (an id 10023 comes back from Excel as 10023.0), never a list."""
+    """A cell as text: numbers as written (an id 10023 comes back from Excel as 10023.0), never a list; without
+    the characters no database stores (NUL, lone surrogates)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return storable(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

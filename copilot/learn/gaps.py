@@ -94,9 +94,6 @@ class GapCollector:
         self._questions: dict[str, _Question] = {}
         self._reply_forms: dict[str, Counter[str]] = {}
 
-    def __len__(self) -> int:
-        return sum(q.count for q in self._questions.values())
-
     def add(self, question: str, reply: str | None, count: int = 1) -> None:
         question = question[:QUESTION_CHARS].strip()
         key = key_text(question)

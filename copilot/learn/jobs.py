@@ -11,7 +11,6 @@ worker runs the job again from the start.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
@@ -47,10 +46,11 @@ LEASE_SECONDS = 30.0  # how long a claim holds without a heartbeat (COPILOT_LEAR
 CHECK_SECONDS = 0.5  # a running job writes its progress and reads its cancel flag at most this often
 TURN_CHUNK = 2000  # turns per INSERT
 FILENAME_MAX = 200
-CONVERSATION_MAX = 128
-AGENT_MAX = 64
 GAP_QUESTIONS = 5
 UPLOADS_LISTED = 1000
+# A job whose worker died this many times (a file that runs a worker out of memory…) is not tried again: it
+# ends failed instead of taking every worker down in turn.
+MAX_ATTEMPTS = 3
 
 
 class UploadNotFound(NotFound):
@@ -82,24 +82,15 @@ def describe(row: LearnUpload) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- upload
 
 
-def _conversation(value: str) -> str:
-    """A conversation id as stored: as given, unless it carries personal data (platforms use the buyer's
-    nickname or phone number) or is too long; then a stable digest, which still tells conversations apart."""
-    value = value.strip()
-    if len(value) <= CONVERSATION_MAX and mask(value) == value:
-        return value
-    return "c-" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:24]
-
-
 def _turn_rows(upload_id: str, turns: list[ChatTurn]) -> list[dict[str, Any]]:
-    conversations: dict[str, str] = {}  # each id masked once, not once per message
+    # The platform's conversation ids are not kept: they may be a buyer's nickname or phone number, and mining
+    # needs only to tell conversations apart, so each is stored as its number in this upload.
+    conversations: dict[str, str] = {}
     rows = []
     for turn in turns:
-        conversation = conversations.get(turn.conversation)
-        if conversation is None:
-            conversation = conversations[turn.conversation] = _conversation(turn.conversation)
+        conversation = conversations.setdefault(turn.conversation, f"c{len(conversations) + 1}")
         rows.append({"upload_id": upload_id, "conversation": conversation, "at": float(turn.at), "role": turn.role,
-                     "agent": (turn.agent or "").strip()[:AGENT_MAX] or None, "text": mask(turn.text)})
+                     "agent": turn.agent, "text": mask(turn.text)})
     return rows
 
 
@@ -142,7 +133,7 @@ def _table(model: type[Base]) -> Table:
 
 def _claimable(now: float, worker: str | None = None) -> Any:
     """Queued, or running under a lease that ran out (its worker died), or already this worker's."""
-    running = and_(LearnUpload.status == "running",
+    running = and_(LearnUpload.status == "running", LearnUpload.attempts < MAX_ATTEMPTS,
                    or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now))
     if worker is not None:
         running = or_(running, and_(LearnUpload.status == "running", LearnUpload.worker == worker))
@@ -164,10 +155,35 @@ def claim(store: Store, upload_id: str, *, worker: str, lease_seconds: float) ->
         claimed = session.execute(
             update(LearnUpload)
             .where(LearnUpload.id == upload_id, _claimable(now, worker))
-            .values(status="running", worker=worker, lease_until=now + lease_seconds, done=0, error=None)
+            .values(status="running", worker=worker, lease_until=now + lease_seconds, done=0, error=None,
+                    attempts=LearnUpload.attempts + 1)
             .execution_options(synchronize_session=False)
         )
         return rowcount(claimed) == 1
+
+
+def _abandoned(now: float) -> Any:
+    """Running under a lease that ran out, after MAX_ATTEMPTS claims: no worker may take it again."""
+    return and_(LearnUpload.status == "running", LearnUpload.attempts >= MAX_ATTEMPTS,
+                or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now))
+
+
+def fail_abandoned(store: Store, *, keep_text: bool) -> int:
+    """End the jobs whose workers died MAX_ATTEMPTS times as failed, with a Chinese reason (their turns go
+    unless COPILOT_LEARN_KEEP_TEXT); returns how many. A read first: nothing is written while none is."""
+    now = time.time()
+    with store.read() as session:
+        if session.scalar(select(LearnUpload.id).where(_abandoned(now)).limit(1)) is None:
+            return 0
+    with store.begin() as session:
+        rows = session.scalars(select(LearnUpload).where(_abandoned(now)).with_for_update()).all()
+        for row in rows:
+            row.error = (f"挖掘这个文件时处理进程已中断 {row.attempts} 次（可能文件过大、内存不足），不再重试；"
+                         "请把文件分成几份再上传")
+            _end(row, "failed")
+            if not keep_text:
+                _drop_turns(session, row.id)
+        return len(rows)
 
 
 def _owned(session: Session, upload_id: str, worker: str) -> LearnUpload | None:

@@ -11,6 +11,13 @@ from copilot.suggest.index import normalized
 
 MESSAGE_MAX = 200  # the longest example question a phrase takes (copilot.store.schemas.ITEM_MAX)
 _SPACES = re.compile(r"\s+")
+# PostgreSQL refuses NUL and no database stores a lone surrogate: one such character would fail a whole batch
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """The text without the characters no database stores."""
+    return UNSTORABLE.sub("", text)
 
 
 def clean_message(text: str) -> str | None:

@@ -39,9 +39,11 @@ LABELS: dict[str, str] = {
 # one, so positions in the copy are positions in the original.
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
-# Worth searching at all: a digit (either width), an @, or a word a name follows.
+# Worth searching at all: a digit (either width), an @, a word a name follows, or one a WeChat id follows (an
+# id may have no digit: vx: kefu_xiaomei).
 _NAME_WORDS = "收件人|收货人|寄件人|联系人|姓名"
-_TRIGGER = re.compile(rf"[0-9０-９@＠]|{_NAME_WORDS}")
+_ID_WORDS = "微信|薇信|[VvWw][Xx]|[Ww]eixin|[Ww]e[Cc]hat|[Vv]信|ＶＸ|ｖｘ|ＷＸ|ｗｘ"
+_TRIGGER = re.compile(rf"[0-9０-９@＠]|{_NAME_WORDS}|{_ID_WORDS}")
 
 _SEP = r"[ \-]"  # between the digit groups of a phone or card number (after the half-width copy)
 _AFTER_KEY = r"[ :：#是为]{0,4}"  # between a keyword and its value: 订单号：, 卡号是, QQ 号: …

@@ -74,10 +74,9 @@ def answered_by_suggester(answer: dict[str, Any], threshold: float = GAP_SCORE) 
 
 
 class _Miner:
-    def __init__(self, suggester: Suggests, matcher: ReplyMatcher, source: str) -> None:
+    def __init__(self, suggester: Suggests, matcher: ReplyMatcher) -> None:
         self.suggester = suggester
         self.matcher = matcher
-        self.source = source
         self.matches: dict[str, str | None] = {}  # reply key_text -> phrase id
         self.reply_phrase: dict[str, str | None] = {}  # reply text -> phrase id
         self.questions: dict[str, tuple[str, bool]] = {}  # message or reply -> (key_text, has substance)
@@ -151,7 +150,7 @@ def mine(
     is called every PROGRESS_EVERY customer messages and at the end; cancelled() is asked as often and
     MiningCancelled raised when it says True."""
     total = sum(1 for turn in turns if turn.role == "customer")
-    miner = _Miner(suggester, matcher, source)
+    miner = _Miner(suggester, matcher)
     waiting: list[str] = []  # customer messages since the agent's last reply
     conversation: str | None = None
     done = 0

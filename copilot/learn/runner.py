@@ -58,6 +58,7 @@ class JobRunner:
         """Claim and run one job if there is one; True when a job was found (whoever ran it)."""
         upload_id = await asyncio.to_thread(jobs.next_job, self.store)
         if upload_id is None:
+            await asyncio.to_thread(jobs.fail_abandoned, self.store, keep_text=self.settings.learn_keep_text)
             return False
         suggester = self.live.suggester
         matcher = await asyncio.to_thread(matcher_for, suggester.index)

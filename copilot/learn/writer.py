@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import deque
 
 from copilot.learn import candidates
-from copilot.learn.keys import MESSAGE_MAX
+from copilot.learn.keys import MESSAGE_MAX, storable
 from copilot.learn.mask import mask
 from copilot.store import Store
 from copilot.store.flushing import flush_forever
@@ -21,7 +20,6 @@ MAX_PENDING = 5_000  # sightings held (a slow or unreachable database); further 
 # A message this much longer than an example question may be cannot become one, even with personal data masked
 # to shorter labels: not queued, so the queue holds at most MAX_PENDING short strings.
 QUEUED_CHARS = 4 * MESSAGE_MAX
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # PostgreSQL refuses NUL; no database stores a lone surrogate
 
 
 class CandidateWriter:
@@ -75,8 +73,8 @@ class CandidateWriter:
         return counted
 
     def _write(self, batch: list[tuple[str, str, str | None]]) -> int:
-        sightings = [candidates.Sighting(phrase_id, _UNSTORABLE.sub("", mask(message)),
-                                         agent=_UNSTORABLE.sub("", agent) if agent else None)
+        sightings = [candidates.Sighting(phrase_id, storable(mask(message)),
+                                         agent=storable(agent) if agent else None)
                      for phrase_id, message, agent in batch]
         with self.store.begin() as session:
             return candidates.record(session, sightings, auto_accept_agents=self.auto_accept_agents)

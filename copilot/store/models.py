@@ -283,6 +283,7 @@ class LearnUpload(Base):
     worker: Mapped[str | None] = mapped_column(String(32))
     lease_until: Mapped[float | None] = mapped_column(Float)  # Unix seconds
     cancel: Mapped[bool] = mapped_column(Boolean, default=False)  # asked to stop; the job stops at its next batch
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims (jobs.MAX_ATTEMPTS)
 
 
 class LearnTurn(Base):

@@ -65,3 +65,17 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     yield context
     context.close()
     assert violations == []
+
+
+@pytest.fixture
+def editor_context(browser: Browser) -> Iterator[BrowserContext]:
+    """A context the size of a lead's screen for the editor; a script error or a CSP violation in any of
+    its pages fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(5_000)
+    errors: list[str] = []
+    context.on("page", lambda page: page.on("pageerror", lambda exc: errors.append(str(exc))))
+    violations = watch_csp(context)
+    yield context
+    context.close()
+    assert errors == [] and violations == []

@@ -18,7 +18,6 @@ from websockets.sync.client import ClientConnection, connect
 
 from copilot.store import Store
 from tests.browser.axe import AXE, violations
-from tests.browser.conftest import watch_csp
 from tests.conftest import PASSWORD, LiveServer, make_user
 
 pytestmark = pytest.mark.browser
@@ -57,15 +56,8 @@ def workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
 
 
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(5_000)
-    errors: list[str] = []
-    context.on("page", lambda page: page.on("pageerror", lambda exc: errors.append(str(exc))))
-    violations = watch_csp(context)
-    yield context
-    context.close()
-    assert errors == [] and violations == []
+def context(editor_context: BrowserContext) -> BrowserContext:
+    return editor_context  # the editor's size and checks (tests/browser/conftest.py)
 
 
 def log_in(context: BrowserContext, server: LiveServer) -> None:

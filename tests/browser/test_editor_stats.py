@@ -13,7 +13,6 @@ from sqlalchemy import insert
 
 from copilot.store import Store
 from copilot.store.models import Event
-from tests.browser.conftest import watch_csp
 from tests.conftest import PASSWORD, LiveServer, make_user
 
 pytestmark = pytest.mark.browser
@@ -48,15 +47,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(5_000)
-    errors: list[str] = []
-    context.on("page", lambda page: page.on("pageerror", lambda exc: errors.append(str(exc))))
-    violations = watch_csp(context)
-    yield context
-    context.close()
-    assert errors == [] and violations == []
+def context(editor_context: BrowserContext) -> BrowserContext:
+    return editor_context  # the editor's size and checks (tests/browser/conftest.py)
 
 
 def open_stats(context: BrowserContext, server: LiveServer, name: str) -> Page:

@@ -254,6 +254,18 @@ def test_invalid_json_names_its_line(tmp_path: Path) -> None:
     assert error.details["row"] == 3 and error.message.startswith("第 3 行：不是合法的 JSON：")
 
 
+def test_a_number_too_long_for_python_is_refused_not_crashed(tmp_path: Path) -> None:
+    line = b'{"conversation": "a", "role": "customer", "text": "hi", "extra": ' + b"9" * 5000 + b"}"
+    error = refused(tmp_path, "c.jsonl", line)
+    assert error.message == "第 1 行：不是合法的 JSON：数字位数过多"
+
+
+def test_characters_no_database_stores_are_dropped(tmp_path: Path) -> None:
+    line = json.dumps({"conversation": "a\u0000b", "role": "customer", "text": "在吗\u0000\ud800？"})
+    log = read(tmp_path, "c.jsonl", line.encode("utf-8"))
+    assert [(turn.conversation, turn.text) for turn in log.turns] == [("ab", "在吗？")]
+
+
 @pytest.mark.parametrize(("line", "kind"), [(b'["a", "customer"]', "数组"), (b'"hi"', "文字"), (b"42", "数字")])
 def test_a_json_line_that_is_not_an_object(tmp_path: Path, line: bytes, kind: str) -> None:
     error = refused(tmp_path, "c.jsonl", b'{"conversation": "a", "role": "customer", "text": "hi"}\n' + line)

@@ -116,7 +116,7 @@ def test_keep_text_keeps_the_masked_turns_after_mining(
     assert len(kept) == 18 and not any(PHONE in text for text in kept)
     with sqlite.read() as session:
         conversations = set(session.scalars(select(LearnTurn.conversation).where(LearnTurn.upload_id == queued["id"])))
-    assert len(conversations) == 9 and not any(PHONE in conversation for conversation in conversations)
+    assert conversations == {f"c{n}" for n in range(1, 10)}  # the platform's ids (nicknames, phones) are not kept
 
 
 def test_a_bad_file_is_refused_whole_with_its_row_and_reason(sqlite: Store, settings: Settings) -> None:
@@ -190,6 +190,24 @@ def test_a_killed_workers_job_is_run_again_once_its_lease_ran_out_and_never_half
     assert jobs._finish(store, queued["id"], "killed", stalled, keep_text=False, auto_accept_agents=0) is None
     with store.read() as session:
         assert sum(group["count"] for group in candidates.list_candidates(session)) == done["candidates"]
+
+
+def test_a_job_that_took_its_worker_down_three_times_ends_failed_and_is_not_claimed_again(
+    sqlite: Store, settings: Settings
+) -> None:
+    queued = upload(sqlite, settings)
+    for attempt in range(jobs.MAX_ATTEMPTS):  # each time the worker dies mid-job and its lease runs out
+        assert jobs.claim(sqlite, queued["id"], worker=f"dies-{attempt}", lease_seconds=LEASE)
+        assert jobs.fail_abandoned(sqlite, keep_text=False) == 0  # the lease still holds
+        with sqlite.begin() as session:
+            session.execute(update(LearnUpload).where(LearnUpload.id == queued["id"])
+                            .values(lease_until=time.time() - 1))
+    assert not jobs.claim(sqlite, queued["id"], worker="next", lease_seconds=LEASE)
+    assert jobs.next_job(sqlite) is None
+    assert jobs.fail_abandoned(sqlite, keep_text=False) == 1
+    ended = jobs.get_upload(sqlite, queued["id"])
+    assert ended["status"] == "failed" and "3 次" in ended["error"] and "分成几份" in ended["error"]
+    assert turns_text(sqlite, queued["id"]) == []
 
 
 def test_a_stopping_worker_hands_its_job_back_to_the_queue(

@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("worker", sa.String(32), nullable=True),
         sa.Column("lease_until", sa.Float(), nullable=True),
         sa.Column("cancel", sa.Boolean(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("id", name="pk_learn_uploads"),
     )
     op.create_index("ix_learn_uploads_status", "learn_uploads", ["status"])
