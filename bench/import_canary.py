@@ -33,7 +33,9 @@ def bulk_csv(rows: int) -> bytes:
     out = io.StringIO()
     out.write("分组,快捷编码,短语内容,标题,意图,关键词,示例问题,启用,ID\r\n")
     for i in range(rows):
-        out.write(f"售前,,亲，第{i}条批量话术，请您放心~,批量话术{i},product_info,批量|话术{i},第{i}个问题怎么办,是,bulk-{i}\r\n")
+        out.write(
+            f"售前,,亲，第{i}条批量话术，请您放心~,批量话术{i},product_info,批量|话术{i},第{i}个问题怎么办,是,bulk-{i}\r\n"
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -62,8 +64,10 @@ def ping_until(ws_url: str, done: threading.Event, seconds: float | None = None)
 
 
 def describe(samples: list[float]) -> str:
-    return (f"{len(samples)} pings: median {percentile(samples, 50) * 1e3:.1f} ms, "
-            f"p99 {percentile(samples, 99) * 1e3:.1f} ms, slowest {max(samples) * 1e3:.1f} ms")
+    return (
+        f"{len(samples)} pings: median {percentile(samples, 50) * 1e3:.1f} ms, "
+        f"p99 {percentile(samples, 99) * 1e3:.1f} ms, slowest {max(samples) * 1e3:.1f} ms"
+    )
 
 
 def main() -> None:
@@ -77,9 +81,12 @@ def main() -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        process = subprocess.Popen([sys.executable, "-m", "copilot", "serve", "--port", str(port)],
-                                   env={**os.environ, "COPILOT_DATABASE_URL": url},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "copilot", "serve", "--port", str(port)],
+            env={**os.environ, "COPILOT_DATABASE_URL": url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(1200):
@@ -94,9 +101,13 @@ def main() -> None:
 
             def run_import() -> None:
                 started = time.perf_counter()
-                answer = httpx.post(base + "/v1/phrases/import", params={"dry_run": args.dry_run},
-                                    files={"file": ("bulk.csv", data)},
-                                    headers={"Authorization": f"Bearer {token}"}, timeout=1200)
+                answer = httpx.post(
+                    base + "/v1/phrases/import",
+                    params={"dry_run": args.dry_run},
+                    files={"file": ("bulk.csv", data)},
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=1200,
+                )
                 took["s"], took["status"] = time.perf_counter() - started, answer.status_code
                 done.set()
 

@@ -26,13 +26,14 @@ SHAPES: dict[str, bytes] = {
 }
 
 
-
-
 def main() -> None:
     report: dict[str, dict[str, object]] = {}
     for name, body in SHAPES.items():
-        row: dict[str, object] = {"bytes": len(body), "too_deep": nesting_exceeds(body, LIMIT),
-                                  "check_ms": best_ms(lambda body=body: nesting_exceeds(body, LIMIT))}
+        row: dict[str, object] = {
+            "bytes": len(body),
+            "too_deep": nesting_exceeds(body, LIMIT),
+            "check_ms": best_ms(lambda body=body: nesting_exceeds(body, LIMIT)),
+        }
         if not row["too_deep"]:
             row["json_loads_ms"] = best_ms(lambda body=body: json.loads(body))
         report[name] = row

@@ -55,16 +55,18 @@ def build_suggester(store: Store) -> tuple[Suggester, ReplyMatcher]:
     return live.suggester, ReplyMatcher(phrases)
 
 
-def import_file(store: Store, path: Path, suggester: Suggester, matcher: ReplyMatcher,
-                keep_text: bool = True) -> tuple[dict[str, object], dict[str, float]]:
+def import_file(
+    store: Store, path: Path, suggester: Suggester, matcher: ReplyMatcher, keep_text: bool = True
+) -> tuple[dict[str, object], dict[str, float]]:
     """The upload and its job, as the service and `kefu-copilot learn import` run them, timed: read, mask
     and store (create_upload), then mine and record (run_job). Turns kept by default, so the masking
     check covers them too."""
     started = time.perf_counter()
     upload = jobs.create_upload(store, path.read_bytes(), path.name, actor="bench", settings=Settings())
     stored = time.perf_counter()
-    done = jobs.run_job(store, str(upload["id"]), suggester, matcher, worker="bench", keep_text=keep_text,
-                        auto_accept_agents=0)
+    done = jobs.run_job(
+        store, str(upload["id"]), suggester, matcher, worker="bench", keep_text=keep_text, auto_accept_agents=0
+    )
     assert done is not None and done["status"] == "done", done
     finished = time.perf_counter()
     times = {"read_mask_store_s": stored - started, "mine_record_s": finished - stored, "total_s": finished - started}
@@ -91,8 +93,12 @@ def masked_share(store: Store, data: ChatLogData) -> dict[str, object]:
     joined = "\n".join(mined)
     leaked.update(item for item in planted if item in joined)
     share = 1 - sum(1 for item in planted if item in leaked) / max(1, len(planted))
-    return {"planted": len(planted), "leaked": len([i for i in planted if i in leaked]),
-            "masked_pct": round(100 * share, 2), "leaked_samples": sorted(leaked)[:8]}
+    return {
+        "planted": len(planted),
+        "leaked": len([i for i in planted if i in leaked]),
+        "masked_pct": round(100 * share, 2),
+        "leaked_samples": sorted(leaked)[:8],
+    }
 
 
 def split(data: ChatLogData, every: int = 5) -> tuple[list[int], list[int]]:
@@ -172,8 +178,13 @@ def match_figures(data: ChatLogData, phrases: list, thresholds: Sequence[float])
             if got is not None:
                 found += n
                 right += n * (got == phrase)
-        out.append({"ratio": threshold, "precision": round(right / max(1, found), 4),
-                    "recall": round(right / max(1, positives), 4)})
+        out.append(
+            {
+                "ratio": threshold,
+                "precision": round(right / max(1, found), 4),
+                "recall": round(right / max(1, positives), 4),
+            }
+        )
     return out
 
 
@@ -196,8 +207,13 @@ def gap_figures(data: ChatLogData, suggester: Suggester, thresholds: Sequence[fl
         for (question, uncovered), n in asked.items():
             totals[uncovered] += n
             flagged[uncovered] += n * (not answered_by_suggester(answers[question], threshold))
-        out.append({"score": threshold, "uncovered_flagged": round(flagged[True] / max(1, totals[True]), 4),
-                    "covered_flagged": round(flagged[False] / max(1, totals[False]), 4)})
+        out.append(
+            {
+                "score": threshold,
+                "uncovered_flagged": round(flagged[True] / max(1, totals[True]), 4),
+                "covered_flagged": round(flagged[False] / max(1, totals[False]), 4),
+            }
+        )
     return out
 
 
@@ -225,9 +241,12 @@ def main() -> None:
     figures: dict[str, object] = {}
     started = time.perf_counter()
     data = generate(messages)
-    figures["generated"] = {"messages": len(data.rows), "conversations": len({r["conversation"] for r in data.rows}),
-                            "planted": sum(len(items) for items in data.planted),
-                            "seconds": round(time.perf_counter() - started, 2)}
+    figures["generated"] = {
+        "messages": len(data.rows),
+        "conversations": len({r["conversation"] for r in data.rows}),
+        "planted": sum(len(items) for items in data.planted),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         log = folder / "log.csv"
@@ -245,8 +264,9 @@ def main() -> None:
             figures["candidates"] = len(list(session.scalars(select(LearnCandidate.id))))
         gaps = jobs.list_gaps(store, limit=10)
         figures["clusters"] = upload["gaps"]
-        figures["top_gaps"] = [{"count": g["count"], "questions": g["questions"][:3], "reply": g["reply"]}
-                               for g in gaps]
+        figures["top_gaps"] = [
+            {"count": g["count"], "questions": g["questions"][:3], "reply": g["reply"]} for g in gaps
+        ]
         figures["masking"] = masked_share(store, data)
         with store.sessions() as session:
             phrases = load_enabled_phrases(session)
@@ -266,8 +286,13 @@ def main() -> None:
         hit_before = hit_at_3(before, pairs)
         accepted = accept_all(store)
         after, _ = build_suggester(store)
-        figures["hit_at_3"] = {"held_back_pairs": sum(pairs.values()), "distinct_questions": len({q for q, _ in pairs}),
-                               "before": hit_before, "after": hit_at_3(after, pairs), **accepted}
+        figures["hit_at_3"] = {
+            "held_back_pairs": sum(pairs.values()),
+            "distinct_questions": len({q for q, _ in pairs}),
+            "before": hit_before,
+            "after": hit_at_3(after, pairs),
+            **accepted,
+        }
         store.dispose()
     figures["peak_rss_mb"] = rss_mb()
     print(json.dumps(figures, ensure_ascii=False, indent=1))

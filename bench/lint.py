@@ -80,8 +80,6 @@ HOSTILE_UNITS = {"bu": "不", "ni": "你", "mixed": "不好意思你", "sentence
 REDOS = {r".*.*.*坏": "好", r"(a|a)*b": "a", r"\d*\d*\d*\d*\d*x": "1", r"(.|\s)*x": "好 "}
 
 
-
-
 def hostile(rules_dir: Path) -> dict[str, object]:
     """Cold lint time of repeated 不/你 drafts and of backtracking shop regexes, in milliseconds."""
     default_rules = load_rules([rules_dir])

@@ -36,11 +36,16 @@ from copilot.text.normalize import normalize
 
 DATA = Path(__file__).parent / "data"
 # dev sets are tuned on; the test set never is
-SETS = {"dev": DATA / "lint_dev.yaml", "dev2": DATA / "lint_dev2.yaml", "dev3": DATA / "lint_dev3.yaml",
-        "dev4": DATA / "lint_dev4.yaml", "dev5": DATA / "lint_dev5.yaml", "dev6": DATA / "lint_dev6.yaml",
-        "test": DATA / "lint_test.yaml"}
-CLASSES = ["insult", "impatience", "brush_off", "dismissal", "address", "curt", "promise", "offsite", "policy",
-           "style"]
+SETS = {
+    "dev": DATA / "lint_dev.yaml",
+    "dev2": DATA / "lint_dev2.yaml",
+    "dev3": DATA / "lint_dev3.yaml",
+    "dev4": DATA / "lint_dev4.yaml",
+    "dev5": DATA / "lint_dev5.yaml",
+    "dev6": DATA / "lint_dev6.yaml",
+    "test": DATA / "lint_test.yaml",
+}
+CLASSES = ["insult", "impatience", "brush_off", "dismissal", "address", "curt", "promise", "offsite", "policy", "style"]
 # The verdict a class must reach: block, but warn for style, curt one-word answers (有, 在) and
 # over-familiar address (美女, 亲爱的), which are warnings with a one-click fix.
 LEVEL = {name: "block" for name in CLASSES} | {"style": "warn", "curt": "warn", "address": "warn"}
@@ -49,9 +54,16 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 # Rules the seeds ask for on every reply (004 用语基本准则 (4)(6)): compliant drafts may still trip them.
 SEED_STYLE = ("style.polite-pronoun", "style.particle")
 # Rule ids of the packs before rules carried a category.
-LEGACY = {"courtesy.insult": "insult", "courtesy.interjection": "insult", "courtesy.brush-off": "brush_off",
-          "courtesy.curt-reply": "curt", "promise.": "promise", "contact.": "offsite", "policy.": "policy",
-          "style.": "style"}
+LEGACY = {
+    "courtesy.insult": "insult",
+    "courtesy.interjection": "insult",
+    "courtesy.brush-off": "brush_off",
+    "courtesy.curt-reply": "curt",
+    "promise.": "promise",
+    "contact.": "offsite",
+    "policy.": "policy",
+    "style.": "style",
+}
 _HAN = r"\u4e00-\u9fff"
 _HALF_PUNCT = re.compile(rf"(?<=[{_HAN}])[,!?;:]|[,!?;:](?=[{_HAN}])")
 _DOUBLED = re.compile(rf"([{_HAN}]{{2,4}})[，,、\s]?\1")
@@ -104,18 +116,27 @@ def still_there(name: str, spans: list[str], fixed: str) -> list[str]:
     if name == "promise":
         # the seed's fix hedges the promise and keeps its date (今晚就能发出 → 正常今晚就能发出)
         folded = _fold(fixed)
-        return [piece for piece in spans
-                if (piece in fixed if len(piece) <= 2 else
-                    (at := folded.find(_fold(piece))) >= 0 and folded[max(0, at - 2) : at] not in _HEDGES)]
-    return [piece for piece in spans
-            if (_fold(piece) in _fold(fixed) if len(piece) > 2 else piece in fixed)]
+        return [
+            piece
+            for piece in spans
+            if (
+                piece in fixed
+                if len(piece) <= 2
+                else (at := folded.find(_fold(piece))) >= 0 and folded[max(0, at - 2) : at] not in _HEDGES
+            )
+        ]
+    return [piece for piece in spans if (_fold(piece) in _fold(fixed) if len(piece) > 2 else piece in fixed)]
 
 
 def garbled(draft: str, fixed: str) -> list[str]:
     """What a fix brought into the text that a native speaker would not send."""
     found = []
-    for pattern, what in ((_DOUBLED, "doubled words"), (_HALF_PUNCT, "half-width punctuation"),
-                          (_DOUBLE_PARTICLE, "doubled particle"), (_STACKED_PUNCT, "stacked punctuation")):
+    for pattern, what in (
+        (_DOUBLED, "doubled words"),
+        (_HALF_PUNCT, "half-width punctuation"),
+        (_DOUBLE_PARTICLE, "doubled particle"),
+        (_STACKED_PUNCT, "stacked punctuation"),
+    ):
         before = Counter(m.group() for m in pattern.finditer(draft))
         after = Counter(m.group() for m in pattern.finditer(fixed))
         extra = after - before
@@ -139,8 +160,9 @@ def evaluate(linter: Linter, drafts: list[dict[str, Any]]) -> dict[str, Any]:
             if result.verdict != "ok":
                 ok["warned"] += 1
                 alarms.append((text, [(d.rule, d.text) for d in result.diagnostics]))
-            if any(SEVERITY_RANK[d.severity.value] >= 1 and not d.rule.startswith(SEED_STYLE)
-                   for d in result.diagnostics):
+            if any(
+                SEVERITY_RANK[d.severity.value] >= 1 and not d.rule.startswith(SEED_STYLE) for d in result.diagnostics
+            ):
                 ok["warned_other"] += 1
             continue
         counts = per_class[name]
@@ -170,8 +192,14 @@ def evaluate(linter: Linter, drafts: list[dict[str, Any]]) -> dict[str, Any]:
     total = Counter()
     for counts in per_class.values():
         total.update(counts)
-    return {"classes": {k: dict(v) for k, v in per_class.items()}, "total": dict(total), "ok": dict(ok),
-            "misses": misses, "alarms": alarms, "fixes": fixes}
+    return {
+        "classes": {k: dict(v) for k, v in per_class.items()},
+        "total": dict(total),
+        "ok": dict(ok),
+        "misses": misses,
+        "alarms": alarms,
+        "fixes": fixes,
+    }
 
 
 def _ratio(a: int, b: int) -> str:
@@ -179,18 +207,27 @@ def _ratio(a: int, b: int) -> str:
 
 
 def markdown(label: str, figures: dict[str, Any]) -> str:
-    rows = [f"#### {label}", "", "| class | drafts | caught (recall) | same class | fix-all changed | bad fixes |",
-            "| --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        f"#### {label}",
+        "",
+        "| class | drafts | caught (recall) | same class | fix-all changed | bad fixes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name in [*CLASSES, "total"]:
         c = figures["total"] if name == "total" else figures["classes"][name]
         n = c.get("n", 0)
-        rows.append(f"| {name} | {n} | {c.get('caught', 0)} ({_ratio(c.get('caught', 0), n)}) | "
-                    f"{_ratio(c.get('same_class', 0), n)} | {c.get('fixed', 0)} | {c.get('bad_fix', 0)} |")
+        rows.append(
+            f"| {name} | {n} | {c.get('caught', 0)} ({_ratio(c.get('caught', 0), n)}) | "
+            f"{_ratio(c.get('same_class', 0), n)} | {c.get('fixed', 0)} | {c.get('bad_fix', 0)} |"
+        )
     ok = figures["ok"]
     n = ok.get("n", 0)
-    rows += ["", f"compliant drafts: {n}; blocked {ok.get('blocked', 0)}; warned {ok.get('warned', 0)} "
-             f"({_ratio(ok.get('warned', 0), n)}); warned by other than 哦/嗯 and 你: {ok.get('warned_other', 0)} "
-             f"({_ratio(ok.get('warned_other', 0), n)})"]
+    rows += [
+        "",
+        f"compliant drafts: {n}; blocked {ok.get('blocked', 0)}; warned {ok.get('warned', 0)} "
+        f"({_ratio(ok.get('warned', 0), n)}); warned by other than 哦/嗯 and 你: {ok.get('warned_other', 0)} "
+        f"({_ratio(ok.get('warned_other', 0), n)})",
+    ]
     return "\n".join(rows)
 
 
@@ -205,8 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in [n for n in SETS if SETS[n].exists()] if args.set == "all" else [args.set]:
         drafts = yaml.safe_load(SETS[name].read_text(encoding="utf-8"))["drafts"]
         figures = evaluate(linter, drafts)
-        summary = {"set": name, "total": figures["total"], "ok": figures["ok"],
-                   "classes": figures["classes"]}
+        summary = {"set": name, "total": figures["total"], "ok": figures["ok"], "classes": figures["classes"]}
         print(json.dumps(summary, ensure_ascii=False))
         tables.append(markdown(f"{name} set ({SETS[name].name})", figures))
         for what in args.show:

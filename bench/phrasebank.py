@@ -51,9 +51,16 @@ def generated_phrases(count: int, examples_each: int = 5, seed: int = 3) -> list
     for i in range(count):
         source = base[i % len(base)]
         noun = rng.choice(nouns)
-        out.append(BenchPhrase(
-            id=f"gen-{i}", title=f"{source.title}{noun}", body=source.body, intent=source.intent,
-            group=source.group, shortcut=f"g{i}", keywords=[*source.keywords[:3], noun],
-            examples=[f"{rng.choice(source.examples)}{noun}" for _ in range(examples_each)],
-        ))
+        out.append(
+            BenchPhrase(
+                id=f"gen-{i}",
+                title=f"{source.title}{noun}",
+                body=source.body,
+                intent=source.intent,
+                group=source.group,
+                shortcut=f"g{i}",
+                keywords=[*source.keywords[:3], noun],
+                examples=[f"{rng.choice(source.examples)}{noun}" for _ in range(examples_each)],
+            )
+        )
     return out

@@ -51,10 +51,14 @@ def measure(phrases: list, texts: list[str], builds: int = 3) -> dict[str, float
     build_s = statistics.median(times)
     assert suggester is not None
     timing = time_calls(lambda text: suggester.suggest(text), texts, rounds=3)
-    return {"phrases": len(phrases), "examples": sum(len(p.examples) for p in phrases),
-            "build_s": round(build_s, 2), "train_s": round(statistics.median(trains), 2),
-            "median_ms": round(timing["median_us"] / 1000, 3),
-            "p99_ms": round(timing["p99_us"] / 1000, 3)}
+    return {
+        "phrases": len(phrases),
+        "examples": sum(len(p.examples) for p in phrases),
+        "build_s": round(build_s, 2),
+        "train_s": round(statistics.median(trains), 2),
+        "median_ms": round(timing["median_us"] / 1000, 3),
+        "p99_ms": round(timing["p99_us"] / 1000, 3),
+    }
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ SETS = {
 METHODS = ("bm25", "retrieval", "model", "fused")
 DEFAULTS = {"agent_no": "1", "shop": "本店", "customer": "亲"}
 
+
 @dataclass(frozen=True)
 class Case:
     text: str
@@ -165,15 +166,24 @@ def main(argv: list[str] | None = None) -> None:
     for name in SETS if args.set == "all" else [args.set]:
         messages = load_set(SETS[name], alone=args.alone)
         figures = {method: evaluate(methods[method], messages) for method in METHODS}
-        print(json.dumps({"set": name, "messages": len(messages),
-                          **{m: {k: v for k, v in f.items() if k != "confusion"} for m, f in figures.items()}},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "set": name,
+                    "messages": len(messages),
+                    **{m: {k: v for k, v in f.items() if k != "confusion"} for m, f in figures.items()},
+                },
+                ensure_ascii=False,
+            )
+        )
         print(f"\n#### {name} ({len(messages)} messages)\n")
         print("| method | intent accuracy | Hit@1 | Hit@3 | `other` precision / recall | both of two intents |")
         print("| --- | --- | --- | --- | --- | --- |")
         for method, f in figures.items():
-            print(f"| {method} | {f['intent_accuracy']} | {f['hit_at_1']} | {f['hit_at_3']} | "
-                  f"{f['other_precision']} / {f['other_recall']} | {f['multi_intent_recall']} |")
+            print(
+                f"| {method} | {f['intent_accuracy']} | {f['hit_at_1']} | {f['hit_at_3']} | "
+                f"{f['other_precision']} / {f['other_recall']} | {f['multi_intent_recall']} |"
+            )
         if args.confusion:
             print("\n" + confusion_table(figures["fused"]["confusion"]))
 

@@ -45,8 +45,15 @@ def main(argv: list[str] | None = None) -> None:
     suggested: dict[tuple, list[str]] = {}
     grid = itertools.product(MODEL_WEIGHTS, OTHER_BELOW, SECOND_SHARE, CONTEXT, CONTEXT, HEDGE_SHARE)
     for weight, other, share, customer, agent, hedge in grid:
-        fusion = Fusion(model=weight, retrieval=round(1 - weight, 2), other_below=other, second_share=share,
-                        context_customer=customer, context_agent=agent, hedge_share=hedge)
+        fusion = Fusion(
+            model=weight,
+            retrieval=round(1 - weight, 2),
+            other_below=other,
+            second_share=share,
+            context_customer=customer,
+            context_agent=agent,
+            hedge_share=hedge,
+        )
         correct = hits = answerable = 0
         for n, (labels, evidence, scored) in enumerate(read):
             decision = decide(evidence, fusion)

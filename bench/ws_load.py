@@ -52,8 +52,12 @@ from copilot.config import PROJECT_ROOT
 DRAFT_EVERY = 0.3
 CUSTOMER_EVERY = 5.0
 REPLIES = (PROJECT_ROOT / "tests" / "data" / "good_replies.txt").read_text(encoding="utf-8").splitlines()
-MESSAGES = [m["text"] for m in yaml.safe_load(
-    (PROJECT_ROOT / "bench" / "data" / "suggest_dev.yaml").read_text(encoding="utf-8"))["messages"]]
+MESSAGES = [
+    m["text"]
+    for m in yaml.safe_load((PROJECT_ROOT / "bench" / "data" / "suggest_dev.yaml").read_text(encoding="utf-8"))[
+        "messages"
+    ]
+]
 
 
 def rss_mb(pid: int) -> float:
@@ -96,6 +100,7 @@ def lint_answered(stats: Stats, sent_at: dict[int, float], seq: int, now: float)
     stats.lint_ms.append((now - sent_at.pop(seq)) * 1000)
     for older in [s for s in sent_at if s < seq]:
         del sent_at[older]
+
 
 async def agent(url: str, number: int, seconds: float, stats: Stats) -> None:
     rng = random.Random(number)
@@ -151,8 +156,11 @@ async def push_probe(url: str, seconds: float, stats: Stats) -> None:
         while time.perf_counter() - started < seconds:
             await asyncio.sleep(PUSH_EVERY)
             sent = time.perf_counter()
-            response = await client.post(http_url, json={"role": "customer", "text": random.choice(MESSAGES)},
-                                         headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+            response = await client.post(
+                http_url,
+                json={"role": "customer", "text": random.choice(MESSAGES)},
+                headers={"Authorization": f"Bearer {PUSH_TOKEN}"},
+            )
             if response.status_code != 200:
                 stats.errors += 1
                 continue
@@ -171,13 +179,20 @@ def start_server(
     folder: Path, database_url: str | None = None, workers: int = 1, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "COPILOT_DATABASE_URL": database_url or f"sqlite:///{folder / 'load.db'}",
-           "COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN,
-           # every bench agent comes from 127.0.0.1 without a login: one client, as far as limits go
-           "COPILOT_CONVERSATIONS_PER_IP": "100000", **(env or {})}
+    env = {
+        **os.environ,
+        "COPILOT_DATABASE_URL": database_url or f"sqlite:///{folder / 'load.db'}",
+        "COPILOT_INTEGRATION_TOKEN": PUSH_TOKEN,
+        # every bench agent comes from 127.0.0.1 without a login: one client, as far as limits go
+        "COPILOT_CONVERSATIONS_PER_IP": "100000",
+        **(env or {}),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "copilot", "serve", "--port", str(port), "--workers", str(workers)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "copilot", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/healthz"
     import urllib.request
 
@@ -224,8 +239,10 @@ def instances(folder: Path, backend: str, hosts: int, workers: int = 2) -> Itera
     backend: sqlite, postgres (LISTEN/NOTIFY) or redis (pub/sub, over PostgreSQL)."""
     env = {}
     if backend == "redis":
-        env = {"COPILOT_REDIS_URL": os.environ.get("COPILOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
-               "COPILOT_REDIS_PREFIX": f"bench-{uuid4().hex}"}
+        env = {
+            "COPILOT_REDIS_URL": os.environ.get("COPILOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"),
+            "COPILOT_REDIS_PREFIX": f"bench-{uuid4().hex}",
+        }
     folder.mkdir(parents=True, exist_ok=True)
     with database("sqlite" if backend == "sqlite" else "postgres", folder) as url:
         processes = []
@@ -267,9 +284,11 @@ async def push_to_sidebar(urls: list[str], pushes: int, concurrency: int) -> dic
             text = f"{random.choice(MESSAGES)} #{n}"
             async with gate, httpx.AsyncClient(timeout=30) as client:  # a fresh connection per push
                 sent[text] = started = time.perf_counter()
-                response = await client.post(f"{base}/v1/conversations/{conversation}/messages",
-                                             json={"role": "customer", "text": text},
-                                             headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+                response = await client.post(
+                    f"{base}/v1/conversations/{conversation}/messages",
+                    json={"role": "customer", "text": text},
+                    headers={"Authorization": f"Bearer {PUSH_TOKEN}"},
+                )
             answered.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 errors += 1
@@ -281,15 +300,28 @@ async def push_to_sidebar(urls: list[str], pushes: int, concurrency: int) -> dic
         while sent and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
         reading.cancel()
-    return {"push_to_sidebar_ms": spread(took), "push_rtt_ms": spread(answered), "arrived": f"{len(took)}/{pushes}",
-            "delivered_0": delivered_none, "errors": errors}
+    return {
+        "push_to_sidebar_ms": spread(took),
+        "push_rtt_ms": spread(answered),
+        "arrived": f"{len(took)}/{pushes}",
+        "delivered_0": delivered_none,
+        "errors": errors,
+    }
 
 
 CONVERSATIONS_PER_AGENT = 5
 
 
-async def routed_agent(url: str, number: int, seconds: float, stats: Stats, pushed: dict[str, float],
-                       ready: asyncio.Event, connected: list[int], agents: int) -> None:
+async def routed_agent(
+    url: str,
+    number: int,
+    seconds: float,
+    stats: Stats,
+    pushed: dict[str, float],
+    ready: asyncio.Event,
+    connected: list[int],
+    agents: int,
+) -> None:
     """One agent's sidebar: set to its own 工号, typing a draft every 300 ms; pushes routed to it arrive
     without a watch (push -> sidebar timed from just before the POST to the frame read here)."""
     rng = random.Random(number)
@@ -323,8 +355,16 @@ async def routed_agent(url: str, number: int, seconds: float, stats: Stats, push
                 await asyncio.sleep(max(0.0, tick - time.perf_counter()))
                 seq += 1
                 sent_at[seq] = time.perf_counter()
-                await ws.send(json.dumps({"type": "draft", "conversation": f"r{number}-{seq % CONVERSATIONS_PER_AGENT}",
-                                          "seq": seq, "text": reply[: 1 + seq % len(reply)]}))
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "draft",
+                            "conversation": f"r{number}-{seq % CONVERSATIONS_PER_AGENT}",
+                            "seq": seq,
+                            "text": reply[: 1 + seq % len(reply)],
+                        }
+                    )
+                )
                 stats.messages += 1
             await asyncio.sleep(1.0)  # collect the last answers
             reading.cancel()
@@ -333,25 +373,29 @@ async def routed_agent(url: str, number: int, seconds: float, stats: Stats, push
         ready.set()
 
 
-async def routed_platform(url: str, agents: int, rate: float, seconds: float, stats: Stats,
-                          pushed: dict[str, float], ready: asyncio.Event) -> int:
+async def routed_platform(
+    url: str, agents: int, rate: float, seconds: float, stats: Stats, pushed: dict[str, float], ready: asyncio.Event
+) -> int:
     """Customer messages naming their agent, `rate` a second in total, spread over every agent's
     conversations; returns how many were pushed."""
     base = url.replace("ws://", "http://").replace("/ws/agent", "")
     await ready.wait()
     rng = random.Random(7)
     tasks = []
-    async with httpx.AsyncClient(base_url=base, timeout=30,
-                                 limits=httpx.Limits(max_connections=50, max_keepalive_connections=50)) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=30, limits=httpx.Limits(max_connections=50, max_keepalive_connections=50)
+    ) as client:
 
         async def one(n: int) -> None:
             number = rng.randrange(agents)
             conversation = f"r{number}-{rng.randrange(CONVERSATIONS_PER_AGENT)}"
             text = f"{rng.choice(MESSAGES)} #{n}"
             pushed[text] = time.perf_counter()
-            response = await client.post(f"/v1/conversations/{conversation}/messages",
-                                         json={"role": "customer", "text": text, "agent": f"a{number}"},
-                                         headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+            response = await client.post(
+                f"/v1/conversations/{conversation}/messages",
+                json={"role": "customer", "text": text, "agent": f"a{number}"},
+                headers={"Authorization": f"Bearer {PUSH_TOKEN}"},
+            )
             if response.status_code != 200 or response.json()["delivered"] != 1:
                 stats.errors += 1
 
@@ -368,10 +412,18 @@ async def run_routed(url: str, agents: int, seconds: float, rate: float) -> dict
     stats, pushed, ready, connected = Stats(), {}, asyncio.Event(), []
     sidebars = [routed_agent(url, n, seconds, stats, pushed, ready, connected, agents) for n in range(agents)]
     results = await asyncio.gather(routed_platform(url, agents, rate, seconds, stats, pushed, ready), *sidebars)
-    return {"agents": agents, "conversations": agents * CONVERSATIONS_PER_AGENT, "push_rate": rate,
-            "seconds": seconds, "pushes": results[0], "arrived": len(stats.push_ms),
-            "push_to_sidebar_ms": spread(stats.push_ms), "lint_rtt_ms": spread(stats.lint_ms),
-            "errors": stats.errors, "dropped_connections": stats.dropped}
+    return {
+        "agents": agents,
+        "conversations": agents * CONVERSATIONS_PER_AGENT,
+        "push_rate": rate,
+        "seconds": seconds,
+        "pushes": results[0],
+        "arrived": len(stats.push_ms),
+        "push_to_sidebar_ms": spread(stats.push_ms),
+        "lint_rtt_ms": spread(stats.lint_ms),
+        "errors": stats.errors,
+        "dropped_connections": stats.dropped,
+    }
 
 
 TYPISTS = 10  # agents typing drafts whose lint RTT decides whether a rate is sustained
@@ -387,6 +439,7 @@ async def at_rate(urls: list[str], rate: float, seconds: float) -> dict[str, obj
     async def sender(number: int) -> None:
         nonlocal answered
         async with websockets.connect(urls[number % len(urls)], open_timeout=60, max_size=2**22) as ws:
+
             async def reader() -> None:
                 nonlocal answered
                 async for raw in ws:
@@ -399,8 +452,9 @@ async def at_rate(urls: list[str], rate: float, seconds: float) -> dict[str, obj
             every = SENDERS / rate
             while (tick := started + (k + number / SENDERS) * every) < started + seconds:
                 await asyncio.sleep(max(0.0, tick - time.perf_counter()))
-                await ws.send(json.dumps({"type": "customer", "conversation": f"sat{number}",
-                                          "text": random.choice(MESSAGES)}))
+                await ws.send(
+                    json.dumps({"type": "customer", "conversation": f"sat{number}", "text": random.choice(MESSAGES)})
+                )
                 k += 1
             await asyncio.sleep(1.0)
             reading.cancel()
@@ -411,9 +465,14 @@ async def at_rate(urls: list[str], rate: float, seconds: float) -> dict[str, obj
     sent = rate * seconds
     lint = spread(stats.lint_ms)
     kept_up = answered >= 0.99 * sent and not stats.errors and not stats.dropped
-    return {"rate": round(rate, 1), "answered": f"{answered}/{round(sent)}", "lint_rtt_ms": lint,
-            "kept_up": kept_up, "ok": kept_up and lint["p99"] <= LINT_P99_BUDGET_MS,
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "rate": round(rate, 1),
+        "answered": f"{answered}/{round(sent)}",
+        "lint_rtt_ms": lint,
+        "kept_up": kept_up,
+        "ok": kept_up and lint["p99"] <= LINT_P99_BUDGET_MS,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 async def highest_rate(urls: list[str], seconds: float, start: float) -> dict[str, float]:
@@ -473,8 +532,19 @@ def main() -> None:
             hosts = 1 if args.multi_host == "sqlite" else 2
             with instances(Path(tmp), args.multi_host, hosts) as urls:
                 result = asyncio.run(push_to_sidebar(urls, args.pushes, args.concurrency))
-            print(json.dumps({"backend": args.multi_host, "hosts": hosts, "workers_each": 2, "pushes": args.pushes,
-                              "concurrency": args.concurrency, **result}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "backend": args.multi_host,
+                        "hosts": hosts,
+                        "workers_each": 2,
+                        "pushes": args.pushes,
+                        "concurrency": args.concurrency,
+                        **result,
+                    }
+                ),
+                flush=True,
+            )
         return
     if args.routed:
         agents = int(args.agents.split(",")[0]) if args.agents != parser.get_default("agents") else 200
@@ -483,8 +553,13 @@ def main() -> None:
             try:
                 rss_before = rss_mb(process.pid)
                 result = asyncio.run(run_routed(url, agents, args.seconds, args.push_rate))
-                print(json.dumps({**result, "server_rss_mb": {"before": rss_before, "after": rss_mb(process.pid)}},
-                                 ensure_ascii=False), flush=True)
+                print(
+                    json.dumps(
+                        {**result, "server_rss_mb": {"before": rss_before, "after": rss_mb(process.pid)}},
+                        ensure_ascii=False,
+                    ),
+                    flush=True,
+                )
             finally:
                 process.terminate()
                 process.wait(10)
@@ -501,17 +576,22 @@ def main() -> None:
                 started = time.perf_counter()
                 stats = asyncio.run(run_load(url, agents, args.seconds))
                 elapsed = time.perf_counter() - started
-                print(json.dumps({
-                    "agents": agents,
-                    "seconds": args.seconds,
-                    "lint_rtt_ms": spread(stats.lint_ms),
-                    "suggest_rtt_ms": spread(stats.suggest_ms),
-                    "push_to_sidebar_ms": spread(stats.push_ms),
-                    "messages_per_s": round(stats.messages / elapsed),
-                    "errors": stats.errors,
-                    "dropped_connections": stats.dropped,
-                    "server_rss_mb": {"before": rss_before, "after": rss_mb(process.pid)},
-                }), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "agents": agents,
+                            "seconds": args.seconds,
+                            "lint_rtt_ms": spread(stats.lint_ms),
+                            "suggest_rtt_ms": spread(stats.suggest_ms),
+                            "push_to_sidebar_ms": spread(stats.push_ms),
+                            "messages_per_s": round(stats.messages / elapsed),
+                            "errors": stats.errors,
+                            "dropped_connections": stats.dropped,
+                            "server_rss_mb": {"before": rss_before, "after": rss_mb(process.pid)},
+                        }
+                    ),
+                    flush=True,
+                )
         finally:
             process.terminate()
             process.wait(10)

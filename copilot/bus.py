@@ -29,8 +29,14 @@ RETRY_MAX_S = 2.0
 
 def encode(notice: Notice, max_bytes: int | None = None) -> str:
     """The notice as JSON; the frame is left out when it would not fit (receivers then read the turn)."""
-    payload = {"turn": notice.turn, "conversation": notice.conversation, "worker": notice.worker,
-               "frame": notice.frame, "agent": notice.agent, "kind": notice.kind}
+    payload = {
+        "turn": notice.turn,
+        "conversation": notice.conversation,
+        "worker": notice.worker,
+        "frame": notice.frame,
+        "agent": notice.agent,
+        "kind": notice.kind,
+    }
     raw = json.dumps(payload, ensure_ascii=False)
     if max_bytes is not None and len(raw.encode()) > max_bytes:
         raw = json.dumps({**payload, "frame": None}, ensure_ascii=False)
@@ -39,8 +45,14 @@ def encode(notice: Notice, max_bytes: int | None = None) -> str:
 
 def decode(raw: str | bytes) -> Notice:
     payload: dict[str, Any] = json.loads(raw)
-    return Notice(int(payload["turn"]), str(payload["conversation"]), payload.get("worker"), payload.get("frame"),
-                  payload.get("agent"), str(payload.get("kind") or TURN))
+    return Notice(
+        int(payload["turn"]),
+        str(payload["conversation"]),
+        payload.get("worker"),
+        payload.get("frame"),
+        payload.get("agent"),
+        str(payload.get("kind") or TURN),
+    )
 
 
 class Bus:
@@ -94,8 +106,10 @@ class PostgresBus(Bus):
         self.application_name = f"kefu-copilot listen {schema}"[:63]  # how an operator finds it in pg_stat_activity
 
     def announce(self, session: Session, notice: Notice) -> None:
-        session.execute(text("SELECT pg_notify(:channel, :payload)"),
-                        {"channel": self.channel, "payload": encode(notice, NOTIFY_MAX_BYTES)})
+        session.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {"channel": self.channel, "payload": encode(notice, NOTIFY_MAX_BYTES)},
+        )
 
     async def run(self, deliver: Deliver) -> None:
         import psycopg

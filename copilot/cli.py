@@ -41,8 +41,7 @@ def format_result(text: str, result: LintResult) -> str:
         line_no = text.count("\n", 0, d.start) + 1
         fix = f" → {d.replacements[0]}" if d.replacements else ""
         lines.append(
-            f"\n{line_no}:{d.start - line_start + 1}  {_SEVERITY_ZH[d.severity.value]}  "
-            f"[{d.rule}] {d.message}"
+            f"\n{line_no}:{d.start - line_start + 1}  {_SEVERITY_ZH[d.severity.value]}  [{d.rule}] {d.message}"
         )
         lines.append("  " + text[line_start:line_end])
         underline = _width(text[line_start : d.start]) * " " + "^" * max(1, _width(d.text))
@@ -107,23 +106,37 @@ def cmd_import(args: argparse.Namespace) -> int:
         # bodies are checked as the service checks them: rendered for agents, with the shop's rules in force
         check = body_check(services.rulebook.linter, services.defaults)
         with services.store.begin() as session:
-            report = import_phrases(session, rows, errors=errors, dry_run=args.dry_run, source="cli", check=check,
-                                    force=args.force, replace=args.replace)
+            report = import_phrases(
+                session,
+                rows,
+                errors=errors,
+                dry_run=args.dry_run,
+                source="cli",
+                check=check,
+                force=args.force,
+                replace=args.replace,
+            )
     if report.errors:
         hint = "（确需导入，请加 --force）" if report.blocked else ""
-        print(f"kefu-copilot import: {path.name} 有 {len(report.errors)} 行有问题，未做任何修改{hint}：",
-              file=sys.stderr)
+        print(
+            f"kefu-copilot import: {path.name} 有 {len(report.errors)} 行有问题，未做任何修改{hint}：", file=sys.stderr
+        )
         for error in report.errors:
             print(f"  {error}", file=sys.stderr)
         return 1
     print(report.summary())
     for change in report.changes:
-        print(f"  修改 {change['id']}「{change['title']}」：" + "；".join(
-            f"{f['label']} {_shown(f['before'])} → {_shown(f['after'])}" for f in change["fields"]))
+        print(
+            f"  修改 {change['id']}「{change['title']}」："
+            + "；".join(f"{f['label']} {_shown(f['before'])} → {_shown(f['after'])}" for f in change["fields"])
+        )
     for row in report.blocked:
         problems = "；".join(f"“{p['text']}”：{p['message']}" for p in row["problems"])
-        print(f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容（已按 --force 导入）：{problems}"
-              if not report.dry_run else f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容：{problems}")
+        print(
+            f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容（已按 --force 导入）：{problems}"
+            if not report.dry_run
+            else f"  第 {row['row']} 行「{row['title']}」含禁止发送的内容：{problems}"
+        )
     return 0
 
 
@@ -246,17 +259,27 @@ def cmd_learn_import(args: argparse.Namespace) -> int:
             print(f"kefu-copilot learn import: {path.name} 未导入 — {exc.message}", file=sys.stderr)
             return 1
         del data
-        print(f"正在挖掘 {path.name}：{upload['messages']} 条消息，{upload['conversations']} 个会话，"
-              f"{upload['total']} 条顾客消息", file=sys.stderr)
+        print(
+            f"正在挖掘 {path.name}：{upload['messages']} 条消息，{upload['conversations']} 个会话，"
+            f"{upload['total']} 条顾客消息",
+            file=sys.stderr,
+        )
         progress = MiningProgress(sys.stderr, sys.stderr.isatty())
         try:
             # Built after the file is accepted, so a refused file is answered at once. (Should this take
             # longer than the lease, a running service takes the job over and finishes it; we then say so.)
             suggester = services.live.suggester
-            ended = jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker=worker,
-                                 keep_text=settings.learn_keep_text,
-                                 auto_accept_agents=settings.learn_auto_accept_agents,
-                                 lease_seconds=settings.learn_lease_seconds, on_progress=progress.update)
+            ended = jobs.run_job(
+                store,
+                upload["id"],
+                suggester,
+                matcher_for(suggester.index),
+                worker=worker,
+                keep_text=settings.learn_keep_text,
+                auto_accept_agents=settings.learn_auto_accept_agents,
+                lease_seconds=settings.learn_lease_seconds,
+                on_progress=progress.update,
+            )
         except KeyboardInterrupt:
             progress.close()
             jobs.give_up(store, upload["id"], worker)
@@ -276,8 +299,10 @@ def _learn_summary(store: Store, ended: dict[str, Any] | None) -> int:
         why = ended["error"] or "任务已被取消"
         print(f"kefu-copilot learn import: {ended['filename']} 未导入 — {why}", file=sys.stderr)
         return 1
-    print(f"已导入 {ended['filename']}（编号 {ended['id']}）：{ended['messages']} 条消息，"
-          f"{ended['conversations']} 个会话，{ended['total']} 条顾客消息")
+    print(
+        f"已导入 {ended['filename']}（编号 {ended['id']}）：{ended['messages']} 条消息，"
+        f"{ended['conversations']} 个会话，{ended['total']} 条顾客消息"
+    )
     print(f"候选问法：{ended['candidates']} 次（请主管在编辑器的「学习」页采纳或拒绝）")
     print(f"缺口：{ended['gaps']} 个（没有话术回答的问题）")
     top = jobs.upload_gaps(store, ended["id"], limit=5)
@@ -302,8 +327,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     host = args.host or settings.host
     if host not in ("127.0.0.1", "::1", "localhost") and not settings.require_login:
-        print(f"注意: 服务监听 {host},但未设置 COPILOT_REQUIRE_LOGIN=true,其他电脑无需登录即可使用检查与推荐",
-              file=sys.stderr)
+        print(
+            f"注意: 服务监听 {host},但未设置 COPILOT_REQUIRE_LOGIN=true,其他电脑无需登录即可使用检查与推荐",
+            file=sys.stderr,
+        )
     share_between_workers(args.workers)
     uvicorn.run(
         "copilot.api.app:create_app",
@@ -346,15 +373,17 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--scope", choices=["presale", "aftersale"], help="只用售前或售后的规则")
     lint.set_defaults(func=cmd_lint)
 
-    imp = sub.add_parser(
-        "import", help="从 .yaml/.csv/.xlsx 文件导入话术(按 ID 或快捷编码更新;有错误的文件整份不导入)"
-    )
+    imp = sub.add_parser("import", help="从 .yaml/.csv/.xlsx 文件导入话术(按 ID 或快捷编码更新;有错误的文件整份不导入)")
     imp.add_argument("file", help="要导入的文件,格式由扩展名决定")
     imp.add_argument("--dry-run", action="store_true", help="只显示将新增/更新多少条及每条改了什么,不写入")
-    imp.add_argument("--replace", action="store_true",
-                     help="关键词和示例问题以文件为准整列替换（默认与已有的合并、去重）")
-    imp.add_argument("--force", action="store_true",
-                     help="短语内容违反错误级规则时仍然导入（历史记录会注明）；默认这类行会拒绝整份导入")
+    imp.add_argument(
+        "--replace", action="store_true", help="关键词和示例问题以文件为准整列替换（默认与已有的合并、去重）"
+    )
+    imp.add_argument(
+        "--force",
+        action="store_true",
+        help="短语内容违反错误级规则时仍然导入（历史记录会注明）；默认这类行会拒绝整份导入",
+    )
     imp.set_defaults(func=cmd_import)
 
     sug = sub.add_parser("suggest", help="为一条顾客消息推荐话术")

@@ -123,7 +123,9 @@ class Settings(BaseSettings):
         default=False, description="keep an upload's masked chat turns after mining (off: deleted when mined)"
     )
     learn_auto_accept_agents: int = Field(
-        default=0, ge=0, le=1000,
+        default=0,
+        ge=0,
+        le=1000,
         description="accept a candidate example once this many different agents chose it (0: never, a lead decides)",
     )
     learn_max_upload_bytes: int = Field(
@@ -148,6 +150,7 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"未知的时区 {value!r},例如 Asia/Shanghai") from None
         return value
+
     require_login: bool = Field(
         default=False, description="lint, check, suggest, phrase reads and the sidebar need an agent login or token"
     )
@@ -202,6 +205,7 @@ class Settings(BaseSettings):
         if any(ch in value for ch in ";,\r\n"):
             raise ValueError("COPILOT_FRAME_ANCESTORS 只能是 frame-ancestors 的来源列表,不能含分号、逗号或换行")
         return value.strip() or "'none'"
+
     metrics: bool = Field(
         default=True, description="serve GET /metrics (Prometheus text, no login: keep it off the public proxy)"
     )
@@ -218,7 +222,8 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=5, ge=0, description="extra connections a worker may open under load")
     db_pool_timeout: float = Field(default=3, gt=0, description="seconds a request waits for a free connection")
     db_max_waiting: int = Field(
-        default=16, ge=1,
+        default=16,
+        ge=1,
         description="requests one worker lets wait on the database at once; more answer 503 at once",
     )
     db_retry_after: int = Field(default=5, ge=1, description="Retry-After seconds of a 503 database_unavailable")

@@ -96,7 +96,8 @@ class ConversationStore:
             rows = session.execute(
                 select(ConversationTurn.role, ConversationTurn.text, ConversationTurn.at)
                 .where(ConversationTurn.conversation == conversation, ConversationTurn.at > cutoff)
-                .order_by(ConversationTurn.id.desc()).limit(self.turns)
+                .order_by(ConversationTurn.id.desc())
+                .limit(self.turns)
             ).all()
             agent = self._route_of(session, conversation) if with_route else None
         rows = rows[::-1]  # oldest first
@@ -106,9 +107,18 @@ class ConversationStore:
         return Recent([Turn(role, text) for role, text, _ in rows], waiting_since, agent)
 
     def append(
-        self, conversation: str, role: str, text: str, *, worker: str | None = None, client: Client = PLATFORM,
-        frame: dict[str, Any] | None = None, announce: Callable[[Session, Notice], None] | None = None,
-        checked: bool = False, agent: str | None = None, route: bool = False,
+        self,
+        conversation: str,
+        role: str,
+        text: str,
+        *,
+        worker: str | None = None,
+        client: Client = PLATFORM,
+        frame: dict[str, Any] | None = None,
+        announce: Callable[[Session, Notice], None] | None = None,
+        checked: bool = False,
+        agent: str | None = None,
+        route: bool = False,
     ) -> Notice:
         """Store one turn; `announce` runs in the same transaction (PostgreSQL's NOTIFY leaves on commit).
         `checked`: the caller's `recent` for this client and conversation just passed the limit.
@@ -119,8 +129,9 @@ class ConversationStore:
                 self._check_limit(session, conversation, client, now - self.idle_seconds)
             if route and agent is not None:
                 self._route(session, conversation, agent, now)
-            turn = ConversationTurn(conversation=conversation, role=role, text=text, at=now, client=client.key,
-                                    worker=worker, frame=frame)
+            turn = ConversationTurn(
+                conversation=conversation, role=role, text=text, at=now, client=client.key, worker=worker, frame=frame
+            )
             session.add(turn)
             session.flush()
             notice = Notice(turn.id, conversation, worker, frame, agent)
@@ -134,9 +145,11 @@ class ConversationStore:
         with self.store.read() as session:
             newest = session.execute(
                 select(ConversationTurn.role, ConversationTurn.text)
-                .where(ConversationTurn.conversation == conversation,
-                       ConversationTurn.at > time.time() - self.idle_seconds)
-                .order_by(ConversationTurn.id.desc()).limit(1)
+                .where(
+                    ConversationTurn.conversation == conversation, ConversationTurn.at > time.time() - self.idle_seconds
+                )
+                .order_by(ConversationTurn.id.desc())
+                .limit(1)
             ).first()
         return newest.text if newest is not None and newest.role == "customer" else None
 
@@ -158,26 +171,45 @@ class ConversationStore:
         stands now: the route is written in the turn's own transaction, so it is there when the turn is."""
         with self.store.read() as session:
             turns = session.execute(
-                select(ConversationTurn.id, ConversationTurn.conversation, ConversationTurn.worker,
-                       ConversationTurn.frame, ConversationRoute.agent)
+                select(
+                    ConversationTurn.id,
+                    ConversationTurn.conversation,
+                    ConversationTurn.worker,
+                    ConversationTurn.frame,
+                    ConversationRoute.agent,
+                )
                 .outerjoin(ConversationRoute, ConversationRoute.conversation == ConversationTurn.conversation)
-                .where(ConversationTurn.id > turn).order_by(ConversationTurn.id).limit(limit)
+                .where(ConversationTurn.id > turn)
+                .order_by(ConversationTurn.id)
+                .limit(limit)
             ).all()
             events = session.execute(
                 select(AgentEvent.id, AgentEvent.worker, AgentEvent.frame, AgentEvent.agent)
-                .where(AgentEvent.id > event).order_by(AgentEvent.id).limit(limit)
+                .where(AgentEvent.id > event)
+                .order_by(AgentEvent.id)
+                .limit(limit)
             ).all()
-        return ([Notice(*row) for row in turns],
-                [Notice(id_, str(frame.get("conversation", "")), worker, frame, agent, FOCUS)
-                 for id_, worker, frame, agent in events])
+        return (
+            [Notice(*row) for row in turns],
+            [
+                Notice(id_, str(frame.get("conversation", "")), worker, frame, agent, FOCUS)
+                for id_, worker, frame, agent in events
+            ],
+        )
 
     def route_of(self, conversation: str) -> str | None:
         """The agent the conversation is routed to (None: nobody)."""
         with self.store.read() as session:
             return self._route_of(session, conversation)
 
-    def agent_event(self, agent: str, frame: dict[str, Any], *, worker: str,
-                    announce: Callable[[Session, Notice], None] | None = None) -> Notice:
+    def agent_event(
+        self,
+        agent: str,
+        frame: dict[str, Any],
+        *,
+        worker: str,
+        announce: Callable[[Session, Notice], None] | None = None,
+    ) -> Notice:
         """Log a frame for every sidebar of `agent` (SQLite workers poll the log; `announce` tells the others)."""
         with self.store.begin() as session:
             event = AgentEvent(agent=agent, worker=worker, frame=frame, at=time.time())
@@ -191,11 +223,17 @@ class ConversationStore:
     def set_watchers(self, worker: str, conversation: str, sidebars: int) -> None:
         """Record how many sidebars of this worker watch the conversation (none: the row goes)."""
         with self.store.begin() as session:
-            session.execute(delete(ConversationWatcher).where(ConversationWatcher.worker == worker,
-                                                              ConversationWatcher.conversation == conversation))
+            session.execute(
+                delete(ConversationWatcher).where(
+                    ConversationWatcher.worker == worker, ConversationWatcher.conversation == conversation
+                )
+            )
             if sidebars:
-                session.add(ConversationWatcher(worker=worker, conversation=conversation, sidebars=sidebars,
-                                                seen_at=time.time()))
+                session.add(
+                    ConversationWatcher(
+                        worker=worker, conversation=conversation, sidebars=sidebars, seen_at=time.time()
+                    )
+                )
 
     def set_presence(self, worker: str, agent: str, counts: dict[str, int], whole: bool = False) -> None:
         """Record how many sidebars of `agent` this worker holds (under TOTAL) and, per conversation in
@@ -204,10 +242,14 @@ class ConversationStore:
         now = time.time()
         mine = (AgentPresence.worker == worker, AgentPresence.agent == agent)
         with self.store.begin() as session:
-            session.execute(delete(AgentPresence).where(
-                *mine, *(() if whole else (AgentPresence.conversation.in_(list(counts)),))))
-            session.add_all(AgentPresence(worker=worker, agent=agent, conversation=conversation, sidebars=sidebars,
-                                          seen_at=now) for conversation, sidebars in counts.items() if sidebars)
+            session.execute(
+                delete(AgentPresence).where(*mine, *(() if whole else (AgentPresence.conversation.in_(list(counts)),)))
+            )
+            session.add_all(
+                AgentPresence(worker=worker, agent=agent, conversation=conversation, sidebars=sidebars, seen_at=now)
+                for conversation, sidebars in counts.items()
+                if sidebars
+            )
 
     def heartbeat(self, worker: str) -> None:
         now = time.time()
@@ -226,7 +268,8 @@ class ConversationStore:
             total = session.scalar(
                 select(func.sum(ConversationWatcher.sidebars)).where(
                     ConversationWatcher.conversation == conversation,
-                    ConversationWatcher.seen_at > time.time() - WATCHERS_EXPIRE_S)
+                    ConversationWatcher.seen_at > time.time() - WATCHERS_EXPIRE_S,
+                )
             )
         return int(total or 0)
 
@@ -237,20 +280,36 @@ class ConversationStore:
             return self.sidebars(conversation)
         live = time.time() - WATCHERS_EXPIRE_S
         with self.store.read() as session:
-            watchers = session.scalar(select(func.sum(ConversationWatcher.sidebars)).where(
-                ConversationWatcher.conversation == conversation, ConversationWatcher.seen_at > live)) or 0
-            rows = session.execute(select(AgentPresence.conversation, func.sum(AgentPresence.sidebars)).where(
-                AgentPresence.agent == agent, AgentPresence.conversation.in_([TOTAL, conversation]),
-                AgentPresence.seen_at > live).group_by(AgentPresence.conversation)).all()
+            watchers = (
+                session.scalar(
+                    select(func.sum(ConversationWatcher.sidebars)).where(
+                        ConversationWatcher.conversation == conversation, ConversationWatcher.seen_at > live
+                    )
+                )
+                or 0
+            )
+            rows = session.execute(
+                select(AgentPresence.conversation, func.sum(AgentPresence.sidebars))
+                .where(
+                    AgentPresence.agent == agent,
+                    AgentPresence.conversation.in_([TOTAL, conversation]),
+                    AgentPresence.seen_at > live,
+                )
+                .group_by(AgentPresence.conversation)
+            ).all()
         counts = {row[0]: int(row[1] or 0) for row in rows}
         return int(watchers) + counts.get(TOTAL, 0) - counts.get(conversation, 0)
 
     def agent_sidebars(self, agent: str) -> int:
         """Sidebars of `agent` on every live worker of every host."""
         with self.store.read() as session:
-            total = session.scalar(select(func.sum(AgentPresence.sidebars)).where(
-                AgentPresence.agent == agent, AgentPresence.conversation == TOTAL,
-                AgentPresence.seen_at > time.time() - WATCHERS_EXPIRE_S))
+            total = session.scalar(
+                select(func.sum(AgentPresence.sidebars)).where(
+                    AgentPresence.agent == agent,
+                    AgentPresence.conversation == TOTAL,
+                    AgentPresence.seen_at > time.time() - WATCHERS_EXPIRE_S,
+                )
+            )
         return int(total or 0)
 
     def routed_to(self, agent: str, limit: int = LIST_CONVERSATIONS) -> list[dict[str, Any]]:
@@ -258,8 +317,12 @@ class ConversationStore:
         the most recently active): last customer message and its time, waiting since, unread count."""
         now = time.time()
         with self.store.read() as session:
-            routes = session.scalars(select(ConversationRoute.conversation).where(ConversationRoute.agent == agent)
-                                     .order_by(ConversationRoute.routed_at.desc()).limit(ROUTES_READ)).all()
+            routes = session.scalars(
+                select(ConversationRoute.conversation)
+                .where(ConversationRoute.agent == agent)
+                .order_by(ConversationRoute.routed_at.desc())
+                .limit(ROUTES_READ)
+            ).all()
             if not routes:
                 return []
             rows = session.execute(
@@ -269,17 +332,27 @@ class ConversationStore:
             ).all()
         listed: dict[str, dict[str, Any]] = {}
         for conversation, role, text, at in rows:
-            item = listed.setdefault(conversation, {"conversation": conversation, "message": None,
-                                                    "received_at": None, "waiting_since": None, "unread": 0,
-                                                    "active": at})
+            item = listed.setdefault(
+                conversation,
+                {
+                    "conversation": conversation,
+                    "message": None,
+                    "received_at": None,
+                    "waiting_since": None,
+                    "unread": 0,
+                    "active": at,
+                },
+            )
             item["active"] = at
             if role == "customer":
                 item.update(message=text, received_at=int(at * 1000), unread=item["unread"] + 1)
                 item["waiting_since"] = item["waiting_since"] or int(at * 1000)
             else:  # an agent's reply ends the wait
                 item.update(waiting_since=None, unread=0)
-        ordered = sorted(listed.values(), key=lambda item: (
-            item["waiting_since"] is None, item["waiting_since"] or 0, -item["active"]))
+        ordered = sorted(
+            listed.values(),
+            key=lambda item: (item["waiting_since"] is None, item["waiting_since"] or 0, -item["active"]),
+        )
         return [{key: value for key, value in item.items() if key != "active"} for item in ordered[:limit]]
 
     def sweep(self) -> int:
@@ -292,17 +365,32 @@ class ConversationStore:
             session.execute(delete(AgentPresence).where(AgentPresence.seen_at < now - WATCHERS_EXPIRE_S))
             session.execute(delete(AgentEvent).where(AgentEvent.at < now - EVENTS_KEEP_S))
             # a route outlives its turns by nothing: routed before the idle window and quiet since
-            live = select(ConversationTurn.id).where(ConversationTurn.conversation == ConversationRoute.conversation,
-                                                     ConversationTurn.at > now - self.idle_seconds)
-            stale = (select(ConversationRoute.conversation)
-                     .where(ConversationRoute.routed_at < now - self.idle_seconds, ~live.exists())
-                     .limit(SWEEP_BATCH).subquery())
-            session.execute(delete(ConversationRoute).where(ConversationRoute.conversation.in_(select(stale.c.conversation))))
-            newest = (select(ConversationTurn.id, func.row_number().over(
-                partition_by=ConversationTurn.conversation, order_by=ConversationTurn.id.desc()).label("rank"))
-                .subquery())
-            doomed = select(ConversationTurn.id).where(ConversationTurn.at < now - self.idle_seconds).union(
-                select(newest.c.id).where(newest.c.rank > self.turns)).limit(SWEEP_BATCH).subquery()
+            live = select(ConversationTurn.id).where(
+                ConversationTurn.conversation == ConversationRoute.conversation,
+                ConversationTurn.at > now - self.idle_seconds,
+            )
+            stale = (
+                select(ConversationRoute.conversation)
+                .where(ConversationRoute.routed_at < now - self.idle_seconds, ~live.exists())
+                .limit(SWEEP_BATCH)
+                .subquery()
+            )
+            session.execute(
+                delete(ConversationRoute).where(ConversationRoute.conversation.in_(select(stale.c.conversation)))
+            )
+            newest = select(
+                ConversationTurn.id,
+                func.row_number()
+                .over(partition_by=ConversationTurn.conversation, order_by=ConversationTurn.id.desc())
+                .label("rank"),
+            ).subquery()
+            doomed = (
+                select(ConversationTurn.id)
+                .where(ConversationTurn.at < now - self.idle_seconds)
+                .union(select(newest.c.id).where(newest.c.rank > self.turns))
+                .limit(SWEEP_BATCH)
+                .subquery()
+            )
             result = session.execute(delete(ConversationTurn).where(ConversationTurn.id.in_(select(doomed.c.id))))
         return rowcount(result)
 
@@ -315,16 +403,23 @@ class ConversationStore:
         """Route the conversation to `agent` (an upsert: two pushes may route it at once)."""
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         values = {"agent": agent, "routed_at": now}
-        session.execute(dialect.insert(ConversationRoute).values(conversation=conversation, **values)
-                        .on_conflict_do_update(index_elements=["conversation"], set_=values))
+        session.execute(
+            dialect.insert(ConversationRoute)
+            .values(conversation=conversation, **values)
+            .on_conflict_do_update(index_elements=["conversation"], set_=values)
+        )
 
     def _check_limit(self, session: Session, conversation: str, client: Client, cutoff: float) -> None:
         key = client.key
         if key is None:
             return
         mine = (ConversationTurn.client == key, ConversationTurn.at > cutoff)
-        if session.scalar(select(ConversationTurn.id).where(*mine, ConversationTurn.conversation == conversation)
-                          .limit(1)) is not None:
+        if (
+            session.scalar(
+                select(ConversationTurn.id).where(*mine, ConversationTurn.conversation == conversation).limit(1)
+            )
+            is not None
+        ):
             return  # one this client already writes to
         limit = self.per_agent if client.agent else self.per_ip
         started = session.scalar(select(func.count(func.distinct(ConversationTurn.conversation))).where(*mine)) or 0

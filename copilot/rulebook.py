@@ -22,8 +22,7 @@ def layer(defaults: Sequence[Rule], shop: Sequence[dict[str, Any]], overrides: d
     """Default rules with the shop's switches applied, then the shop's rules; a shop rule that fails
     to build is logged and skipped (one bad row must not take lint down)."""
     rules = [
-        rule.model_copy(update={"enabled": overrides[rule.id]}) if rule.id in overrides else rule
-        for rule in defaults
+        rule.model_copy(update={"enabled": overrides[rule.id]}) if rule.id in overrides else rule for rule in defaults
     ]
     taken = {rule.id for rule in defaults}
     for fields in shop:

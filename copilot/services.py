@@ -102,7 +102,8 @@ class Services:
         self._learner = CandidateWriter(self.store, settings.learn_auto_accept_agents)
         self._hub = Hub(settings, self.rulebook, self.live, self._events, self.store, self._learner)
         self._login_limits = LoginLimits(
-            settings.login_max_failures, settings.login_ip_max_failures,
+            settings.login_max_failures,
+            settings.login_ip_max_failures,
             timedelta(minutes=settings.login_window_minutes),
         )
         self._auth_cache = VerifiedCache(settings.auth_cache_seconds)  # logins outlive a database outage

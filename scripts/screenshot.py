@@ -36,9 +36,12 @@ def main(out: Path = PROJECT_ROOT / "docs" / "sidebar.png") -> None:
                 page.goto(f"{server.url}/?c=tb-20261125-0931")
                 expect(page.locator("#conn")).to_have_attribute("data-state", "connected")
                 for conversation, text in OTHERS.items():
-                    httpx.post(f"{server.url}/v1/conversations/{conversation}/messages", timeout=30,
-                               json={"role": "customer", "text": text, "agent": "8"},
-                               headers={"Authorization": f"Bearer {TOKEN}"}).raise_for_status()
+                    httpx.post(
+                        f"{server.url}/v1/conversations/{conversation}/messages",
+                        timeout=30,
+                        json={"role": "customer", "text": text, "agent": "8"},
+                        headers={"Authorization": f"Bearer {TOKEN}"},
+                    ).raise_for_status()
                 expect(page.locator("#conv-list .conv-row")).to_have_count(3)
                 page.fill("#paste", CUSTOMER)
                 page.press("#paste", "Enter")

@@ -27,8 +27,12 @@ def test_lint_uses_the_shops_rules_like_the_service(tmp_path: Path, run_cli: Run
         authorize(api)
         assert api.post("/v1/rules", json={"kind": "forbid", "term": "错过等一年"}).status_code == 201
         served = api.post("/v1/lint", json={"text": "亲，这款是秒杀价，错过等一年呢"}).json()
-    code, out, err = run_cli("lint", "--json", "亲，这款是秒杀价，错过等一年呢",
-                             env={"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'copilot.db'}"})
+    code, out, err = run_cli(
+        "lint",
+        "--json",
+        "亲，这款是秒杀价，错过等一年呢",
+        env={"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'copilot.db'}"},
+    )
     assert code == 1, err
     assert json.loads(out) == served
     assert [d["rule"] for d in served["diagnostics"]] == ["shop.1"]
@@ -64,6 +68,7 @@ def test_over_long_text_is_refused_with_a_reason(run_cli: RunCli, database: dict
 def test_module_and_help_work(tmp_path: Path) -> None:
     """`python -m copilot` in a real process (a non-zero exit status through it: tests/test_unusable_database.py)."""
     env = {**os.environ, "COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    done = subprocess.run([sys.executable, "-m", "copilot", "--help"], capture_output=True, text=True, timeout=60,
-                          env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "copilot", "--help"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert "lint" in done.stdout

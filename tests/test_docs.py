@@ -42,8 +42,19 @@ def test_every_setting_named_in_the_docs_exists() -> None:
 
 def test_deploy_guide_passes_websockets_through_nginx_and_runs_under_systemd() -> None:
     guide = DOCS["deploy.md"]
-    for needed in ("proxy_http_version 1.1", "Upgrade", "$connection_upgrade", "X-Forwarded-For", "X-Forwarded-Proto",
-                   "client_max_body_size", "proxy_read_timeout", "[Service]", "ExecStart=", "/readyz", "/metrics"):
+    for needed in (
+        "proxy_http_version 1.1",
+        "Upgrade",
+        "$connection_upgrade",
+        "X-Forwarded-For",
+        "X-Forwarded-Proto",
+        "client_max_body_size",
+        "proxy_read_timeout",
+        "[Service]",
+        "ExecStart=",
+        "/readyz",
+        "/metrics",
+    ):
         assert needed in guide, needed
     units = re.findall(r"^ExecStart=\S+ serve (.*)$", guide, re.M)
     assert units and all("--workers" in unit for unit in units)

@@ -105,5 +105,6 @@ def test_watch_counts_an_unreachable_database_as_an_outage_and_keeps_polling(
     assert live.current == [live.version]
     # the store's outage log (a start and an end), not a traceback per poll
     assert [r.getMessage().split(" (")[0] for r in caplog.records if r.name == "copilot.store.health"][:1] == [
-        "database unavailable"]
+        "database unavailable"
+    ]
     assert "refresh failed" not in caplog.text and store.outage.since is None

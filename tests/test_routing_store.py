@@ -43,17 +43,24 @@ def test_delivered_counts_a_sidebar_that_is_both_watcher_and_agent_once(book: Co
 
 
 def test_the_list_is_the_agents_live_conversations_longest_waiting_first(book: ConversationStore) -> None:
-    for conversation, turns in {"answered": [("customer", "能开发票吗"), ("agent", "可以的")],
-                                "early": [("customer", "在吗"), ("customer", "人呢")],
-                                "late": [("customer", "发货了吗")]}.items():
+    for conversation, turns in {
+        "answered": [("customer", "能开发票吗"), ("agent", "可以的")],
+        "early": [("customer", "在吗"), ("customer", "人呢")],
+        "late": [("customer", "发货了吗")],
+    }.items():
         for role, text in turns:
             book.append(conversation, role, text, agent="27", route=True)
     book.append("someone-elses", "customer", "你好", agent="28", route=True)
     listed = book.routed_to("27")
     assert [item["conversation"] for item in listed] == ["early", "late", "answered"]
     assert listed[0]["message"] == "人呢" and listed[0]["unread"] == 2
-    assert listed[2] == {"conversation": "answered", "message": "能开发票吗", "received_at": listed[2]["received_at"],
-                         "waiting_since": None, "unread": 0}
+    assert listed[2] == {
+        "conversation": "answered",
+        "message": "能开发票吗",
+        "received_at": listed[2]["received_at"],
+        "waiting_since": None,
+        "unread": 0,
+    }
     assert book.routed_to("27", limit=1) == listed[:1] and book.routed_to("nobody") == []
 
 
@@ -64,8 +71,9 @@ def test_the_sweep_drops_idle_routes_and_old_agent_events(book: ConversationStor
     assert event.kind == FOCUS and book.news_after(0, 0)[1] == [event]
     with book.store.begin() as session:
         session.execute(update(ConversationRoute).values(routed_at=ConversationRoute.routed_at - 120))
-        session.execute(update(ConversationTurn).where(ConversationTurn.conversation == "idle")
-                        .values(at=ConversationTurn.at - 120))
+        session.execute(
+            update(ConversationTurn).where(ConversationTurn.conversation == "idle").values(at=ConversationTurn.at - 120)
+        )
         session.execute(update(AgentEvent).values(at=AgentEvent.at - 120))
     book.sweep()
     with book.store.read() as session:

@@ -49,19 +49,27 @@ def assert_one_line(command: str, why: str, stderr: str) -> None:
 
 @pytest.mark.parametrize(("kind", "why"), REAL_SERVE)
 def test_an_unusable_database_stops_serve_with_one_line(tmp_path: Path, run_cli: RunCli, kind: str, why: str) -> None:
-    env = {**os.environ, "COPILOT_DATABASE_URL": unusable_url(kind, tmp_path, run_cli),
-           "COPILOT_DB_CONNECT_TIMEOUT": "2"}
-    done = subprocess.run([sys.executable, "-m", "copilot", "serve", "--port", "0"], capture_output=True, text=True,
-                          timeout=90, env=env)
+    env = {
+        **os.environ,
+        "COPILOT_DATABASE_URL": unusable_url(kind, tmp_path, run_cli),
+        "COPILOT_DB_CONNECT_TIMEOUT": "2",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "copilot", "serve", "--port", "0"], capture_output=True, text=True, timeout=90, env=env
+    )
     assert done.returncode == 2
     assert_one_line("serve", why, done.stderr)
 
 
-@pytest.mark.parametrize(("command", "kind", "why"), [
-    pytest.param(command, kind, why, id=f"{command[0]}-{kind}")
-    for command in (["serve", "--port", "0"], ["export", "out.yaml"], ["user", "list"]) for kind, why in KINDS
-    if not (command[0] == "serve" and (kind, why) in REAL_SERVE)
-])
+@pytest.mark.parametrize(
+    ("command", "kind", "why"),
+    [
+        pytest.param(command, kind, why, id=f"{command[0]}-{kind}")
+        for command in (["serve", "--port", "0"], ["export", "out.yaml"], ["user", "list"])
+        for kind, why in KINDS
+        if not (command[0] == "serve" and (kind, why) in REAL_SERVE)
+    ],
+)
 def test_an_unusable_database_stops_a_command_with_one_line(
     tmp_path: Path, run_cli: RunCli, caplog: pytest.LogCaptureFixture, kind: str, why: str, command: list[str]
 ) -> None:

@@ -36,17 +36,20 @@ def _errors(data: dict[str, object]) -> ValidationError:
     return caught.value
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ({}, "缺少必填字段"),
-    ({"name": "x", "colour": 1}, "未知字段"),
-    ({"name": 1}, "应为字符串"),
-    ({"name": ""}, "不能为空"),
-    ({"name": "x", "code": "a"}, "文本过短"),
-    ({"name": "x", "tags": []}, "不能为空"),
-    ({"name": "x", "level": "fatal"}, "取值无效(可选: 'error' or 'info')"),
-    ({"name": "x", "count": "many"}, "应为整数"),
-    ({"name": "x", "polite": "你好"}, "须含“亲”"),
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({}, "缺少必填字段"),
+        ({"name": "x", "colour": 1}, "未知字段"),
+        ({"name": 1}, "应为字符串"),
+        ({"name": ""}, "不能为空"),
+        ({"name": "x", "code": "a"}, "文本过短"),
+        ({"name": "x", "tags": []}, "不能为空"),
+        ({"name": "x", "level": "fatal"}, "取值无效(可选: 'error' or 'info')"),
+        ({"name": "x", "count": "many"}, "应为整数"),
+        ({"name": "x", "polite": "你好"}, "须含“亲”"),
+    ],
+)
 def test_the_same_mistake_reads_the_same_in_every_interface(data: dict[str, object], expected: str) -> None:
     error = _errors(data)
     assert reason(error.errors()[0]) == expected

@@ -92,16 +92,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.method in _WRITES and response.status_code < 400:
             # (the phrase index refreshes the rule book first, and re-marks the phrases the rules block)
             # (an accepted candidate is a new example question of its phrase: /v1/learn too)
-            for prefix, live in (("/v1/phrases", services.live), ("/v1/rules", services.live),
-                                 ("/v1/learn", services.live)):
+            for prefix, live in (
+                ("/v1/phrases", services.live),
+                ("/v1/rules", services.live),
+                ("/v1/learn", services.live),
+            ):
                 if request.url.path.startswith(prefix):
                     await live.refresh()
         return response
 
-    install_body_limits(app, settings.max_json_bytes, settings.max_import_bytes, settings.json_max_depth,
-                        settings.learn_max_upload_bytes)
-    for module in (lint, languagetool, phrases, rules, stats, suggest, conversations, agent, auth, users,
-                   learn_chatlogs):
+    install_body_limits(
+        app,
+        settings.max_json_bytes,
+        settings.max_import_bytes,
+        settings.json_max_depth,
+        settings.learn_max_upload_bytes,
+    )
+    for module in (
+        lint,
+        languagetool,
+        phrases,
+        rules,
+        stats,
+        suggest,
+        conversations,
+        agent,
+        auth,
+        users,
+        learn_chatlogs,
+    ):
         app.include_router(module.router)
     app.include_router(agent_focus)
     app.include_router(readiness)

@@ -102,8 +102,12 @@ def _look_up(store: Store, cache: IdentityCache | None, key: str, *, token: str 
             if cache is not None:
                 cache.put(key, identity, user=found.user.name, token_id=found.id)
             return identity
-        raise ApiError(401, "token_invalid", "令牌无效、已撤销或其用户已停用:请重新生成令牌(kefu-copilot token create)",
-                       headers=_BEARER_CHALLENGE)
+        raise ApiError(
+            401,
+            "token_invalid",
+            "令牌无效、已撤销或其用户已停用:请重新生成令牌(kefu-copilot token create)",
+            headers=_BEARER_CHALLENGE,
+        )
     with store.read() as session:
         login = sessions.find_session(session, cookie or "")
         if login is not None:
@@ -119,8 +123,9 @@ def auth_cache(connection: HTTPConnection) -> IdentityCache:
     return services_of(connection).auth_cache
 
 
-def forget_logins(connection: HTTPConnection, *, user: str | None = None, token_id: int | None = None,
-                  cookie: str | None = None) -> None:
+def forget_logins(
+    connection: HTTPConnection, *, user: str | None = None, token_id: int | None = None, cookie: str | None = None
+) -> None:
     """Drop cached logins after a logout, revocation or account change (this worker; others within the TTL)."""
     cache = auth_cache(connection)
     if user is not None:
@@ -136,9 +141,12 @@ def check_csrf(identity: Identity, method: str, header: str | None) -> None:
     if identity.via != "session" or method not in UNSAFE_METHODS or identity.csrf_token is None:
         return
     if header is None or not hmac.compare_digest(header.encode(), identity.csrf_token.encode()):
-        raise ApiError(403, "csrf_failed",
-                       f"缺少或错误的 {CSRF_HEADER} 请求头:用 Cookie 登录时,修改操作须带上登录"
-                       "(POST /v1/auth/login)或 GET /v1/auth/me 返回的 csrf_token")
+        raise ApiError(
+            403,
+            "csrf_failed",
+            f"缺少或错误的 {CSRF_HEADER} 请求头:用 Cookie 登录时,修改操作须带上登录"
+            "(POST /v1/auth/login)或 GET /v1/auth/me 返回的 csrf_token",
+        )
 
 
 def current_identity(request: Request) -> Identity:
@@ -146,8 +154,12 @@ def current_identity(request: Request) -> Identity:
     cached: Identity | None = getattr(request.state, "identity", None)
     if cached is not None:  # a route with several auth dependencies looks the caller up once
         return cached
-    identity = identify(services_of(request).store, token=bearer(request.headers.get("authorization")),
-                        cookie=request.cookies.get(sessions.COOKIE), cache=auth_cache(request))
+    identity = identify(
+        services_of(request).store,
+        token=bearer(request.headers.get("authorization")),
+        cookie=request.cookies.get(sessions.COOKIE),
+        cache=auth_cache(request),
+    )
     check_csrf(identity, request.method, request.headers.get(CSRF_HEADER))
     request.state.identity = identity
     return identity
@@ -160,8 +172,12 @@ def refuse_unless(identity: Identity, needed: str) -> Identity:
             raise ApiError(401, "session_expired", "登录已过期或已退出,请重新登录", headers=_BEARER_CHALLENGE)
         raise ApiError(401, "login_required", HOW_TO_LOG_IN, headers=_BEARER_CHALLENGE)
     if not at_least(identity.role, needed):
-        raise ApiError(403, "role_required", f"需要{describe(needed)}或更高的角色,您当前是{describe(identity.role)}",
-                       {"needed": needed, "role": identity.role})
+        raise ApiError(
+            403,
+            "role_required",
+            f"需要{describe(needed)}或更高的角色,您当前是{describe(identity.role)}",
+            {"needed": needed, "role": identity.role},
+        )
     return identity
 
 
@@ -197,12 +213,21 @@ def offered_subprotocols(connection: HTTPConnection) -> list[str]:
 def identify_connection(connection: HTTPConnection) -> Identity:
     """The identity of a WebSocket handshake: Authorization header, a `token.<令牌>` subprotocol, ?token=
     (older clients; masked in the log), or the session cookie."""
-    offered = [p.removeprefix(_TOKEN_SUBPROTOCOL) for p in offered_subprotocols(connection)
-               if p.startswith(_TOKEN_SUBPROTOCOL)]
-    token = (bearer(connection.headers.get("authorization")) or next(iter(offered), None)
-             or connection.query_params.get("token") or None)
-    return identify(services_of(connection).store, token=token, cookie=connection.cookies.get(sessions.COOKIE),
-                    cache=auth_cache(connection))
+    offered = [
+        p.removeprefix(_TOKEN_SUBPROTOCOL) for p in offered_subprotocols(connection) if p.startswith(_TOKEN_SUBPROTOCOL)
+    ]
+    token = (
+        bearer(connection.headers.get("authorization"))
+        or next(iter(offered), None)
+        or connection.query_params.get("token")
+        or None
+    )
+    return identify(
+        services_of(connection).store,
+        token=token,
+        cookie=connection.cookies.get(sessions.COOKIE),
+        cache=auth_cache(connection),
+    )
 
 
 Agent = Annotated[Identity, Depends(require_role("agent"))]

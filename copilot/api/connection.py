@@ -184,12 +184,22 @@ class AgentConnection:
         except Exception as exc:
             if is_unavailable(exc):  # logged once per outage (with the HTTP failures), not per frame
                 self.hub.conversations.store.outage.failure(exc)
-                self.send({"type": "error", "code": "database_unavailable",
-                           "message": "数据库暂时无法访问，这条消息未处理，请稍后重试"})
+                self.send(
+                    {
+                        "type": "error",
+                        "code": "database_unavailable",
+                        "message": "数据库暂时无法访问，这条消息未处理，请稍后重试",
+                    }
+                )
                 return
             log.exception("conversation frame failed")
-            self.send({"type": "error", "code": "internal",
-                       "message": "会话记录暂时无法读写（数据库出错），这条消息未处理，请稍后重试"})
+            self.send(
+                {
+                    "type": "error",
+                    "code": "internal",
+                    "message": "会话记录暂时无法读写（数据库出错），这条消息未处理，请稍后重试",
+                }
+            )
 
     @property
     def who(self) -> str | None:
@@ -236,8 +246,9 @@ class AgentConnection:
 
     async def on_search(self, frame: SearchFrame) -> None:
         hub = self.hub
-        answer = await compute.run(hub.settings, hub.live.suggester.search, frame.q, values=self.values,
-                                   intent=frame.intent)
+        answer = await compute.run(
+            hub.settings, hub.live.suggester.search, frame.q, values=self.values, intent=frame.intent
+        )
         self.send({"type": "search", "seq": frame.seq, "q": frame.q, "intent": frame.intent, "suggestions": answer})
 
     async def on_used(self, frame: UsedFrame) -> None:

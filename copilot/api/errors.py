@@ -75,15 +75,19 @@ def _body_not_json(request: Request, errors: list[dict[str, Any]]) -> bool:
     if content_type == "application/json" or content_type.endswith("+json"):
         return False
     return any(e["loc"] == ("body",) and isinstance(e.get("input"), bytes) for e in errors)
+
+
 def database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
     """503 database_unavailable with Retry-After; the outage is logged once, not per request."""
     services = request.app.state.services
     services.store.outage.failure(exc)
     retry_after = services.settings.db_retry_after
     message = exc.message if isinstance(exc, DatabaseUnavailable) else DatabaseUnavailable().message
-    return JSONResponse(error_body("database_unavailable", f"{message},请约 {retry_after} 秒后重试",
-                                   {"retry_after": retry_after}),
-                        status_code=503, headers={"Retry-After": str(retry_after)})
+    return JSONResponse(
+        error_body("database_unavailable", f"{message},请约 {retry_after} 秒后重试", {"retry_after": retry_after}),
+        status_code=503,
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -110,8 +114,11 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = str(exc.detail)
         fallback = _HTTP_MESSAGES.get(exc.status_code, f"请求未能完成（HTTP {exc.status_code}）")
         message = detail if is_chinese(detail) else fallback
-        return JSONResponse(error_body(f"http_{exc.status_code}", message), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(f"http_{exc.status_code}", message),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         if not is_unavailable(exc):

@@ -84,7 +84,14 @@ class FocusFrame(_Frame):
 # Every frame a sidebar may send: adding one is a model above, its name here and its handler in
 # copilot/api/connection.py (HANDLERS; tests/api/test_frames.py checks the two agree).
 Frame = Annotated[
-    CustomerFrame | DraftFrame | WatchFrame | SearchFrame | UsedFrame | SentFrame | ProfileFrame | PingFrame
+    CustomerFrame
+    | DraftFrame
+    | WatchFrame
+    | SearchFrame
+    | UsedFrame
+    | SentFrame
+    | ProfileFrame
+    | PingFrame
     | FocusFrame,
     Field(discriminator="type"),
 ]
@@ -119,7 +126,7 @@ def parse_frame(raw: str, max_depth: int = 32) -> Any:
     except JsonRefused as exc:
         raise FrameError(exc.code, exc.message) from None
     if not isinstance(data, dict):
-        raise FrameError("invalid_frame", "消息应为 JSON 对象,例如 {\"type\": \"ping\"}")
+        raise FrameError("invalid_frame", '消息应为 JSON 对象,例如 {"type": "ping"}')
     kind = data.get("type")
     if kind is None:
         raise FrameError("missing_type", f"消息缺少 type 字段;可用: {', '.join(FRAME_TYPES)}")

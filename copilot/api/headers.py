@@ -12,8 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Scripts, styles and sockets come from this origin only ('self' covers ws:/wss: to it in CSP 3); no inline
 # code, so a text that slipped into the page as markup could not run.
-_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}")
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+)
 # X-Frame-Options can only say these two; for a list of hosts the CSP alone decides (browsers that know
 # frame-ancestors ignore X-Frame-Options anyway).
 _FRAME_OPTIONS = {"'self'": "SAMEORIGIN", "'none'": "DENY"}

@@ -23,8 +23,10 @@ from copilot.config import get_settings
 
 def _response(status: str, code: str, message: str) -> bytes:
     body = json.dumps(error_body(code, message), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    head = (f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
-            "connection: close\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
     return head.encode("ascii") + body
 
 

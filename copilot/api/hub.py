@@ -52,7 +52,12 @@ class Hub:
     """Everything the sidebars of one worker share."""
 
     def __init__(
-        self, settings: Settings, rulebook: RuleBook, live: LiveIndex, events: EventWriter | None, store: Store,
+        self,
+        settings: Settings,
+        rulebook: RuleBook,
+        live: LiveIndex,
+        events: EventWriter | None,
+        store: Store,
         learner: CandidateWriter | None = None,
     ) -> None:
         self.settings = settings
@@ -60,8 +65,11 @@ class Hub:
         self.live = live
         self.worker = uuid4().hex[:16]  # this process, in the watchers table and on the bus
         self.conversations = ConversationStore(
-            store, settings.conversation_turns, settings.conversation_idle_seconds,
-            settings.conversations_per_agent, settings.conversations_per_ip,
+            store,
+            settings.conversation_turns,
+            settings.conversation_idle_seconds,
+            settings.conversations_per_agent,
+            settings.conversations_per_ip,
         )
         self.bus = make_bus(settings, store, self.conversations)
         self.registry = Registry(self.conversations, self.worker)
@@ -96,7 +104,11 @@ class Hub:
         }
 
     async def customer_message(
-        self, conversation: str, text: str, values: dict[str, str] | None = None, client: Client = PLATFORM,
+        self,
+        conversation: str,
+        text: str,
+        values: dict[str, str] | None = None,
+        client: Client = PLATFORM,
         deliver: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """Answer a customer message with a suggestions frame and remember it. With `deliver`, the frame
@@ -106,8 +118,9 @@ class Hub:
         frame = await compute.run(self.settings, self._suggestions, conversation, text, recent.turns, values)
         if deliver is not None:
             deliver(frame)
-        await asyncio.to_thread(self.conversations.append, conversation, "customer", text, worker=self.worker,
-                                client=client, checked=True)
+        await asyncio.to_thread(
+            self.conversations.append, conversation, "customer", text, worker=self.worker, client=client, checked=True
+        )
         return frame
 
     async def push(
@@ -132,8 +145,17 @@ class Hub:
         here = self._deliver_here(conversation, frame, routed_to) if role == "customer" else 0
 
         def store_and_count() -> tuple[Notice, int]:
-            notice = store.append(conversation, role, text, worker=self.worker, client=client, frame=frame,
-                                  announce=self.bus.announce, agent=routed_to, route=agent is not None)
+            notice = store.append(
+                conversation,
+                role,
+                text,
+                worker=self.worker,
+                client=client,
+                frame=frame,
+                announce=self.bus.announce,
+                agent=routed_to,
+                route=agent is not None,
+            )
             return notice, store.reached(conversation, routed_to)
 
         notice, everywhere = await asyncio.to_thread(store_and_count)
@@ -205,24 +227,27 @@ class Hub:
         self._reading.add(task)
         task.add_done_callback(self._reading.discard)
 
-    async def record_sent(self, agent: str | None, conversation: str, text: str, client: Client,
-                          result: LintResult) -> str | None:
+    async def record_sent(
+        self, agent: str | None, conversation: str, text: str, client: Client, result: LintResult
+    ) -> str | None:
         """An agent sent a reply: remembered as context and queued for the stats with its lint `result` (linted
         on the compute threads by the caller: a long reply would hold the loop). Returns the customer message
         it answers: the conversation's newest turn before the reply, when that was the customer's (else None)."""
         recent = await asyncio.to_thread(self.conversations.recent, conversation, client)
         waited = recent.waiting_ms(time.time())  # before the reply ends the wait
         asked = recent.turns[-1].text if recent.turns and recent.turns[-1].role == "customer" else None
-        await asyncio.to_thread(self.conversations.append, conversation, "agent", text, worker=self.worker,
-                                client=client, checked=True)
+        await asyncio.to_thread(
+            self.conversations.append, conversation, "agent", text, worker=self.worker, client=client, checked=True
+        )
         self.recorder.sent(agent, conversation, text, waited, result)
         return asked
 
     async def run(self) -> None:
         """This worker's part of the shared conversations: hear pushes, keep its watcher and presence rows
         alive, sweep. (Open drafts are re-linted from the rule book's swaps, _relint_all.)"""
-        await asyncio.gather(self.bus.run(self.hear), self._every(HEARTBEAT_S, self._heartbeat),
-                             self._every(SWEEP_EVERY_S, self._sweep))
+        await asyncio.gather(
+            self.bus.run(self.hear), self._every(HEARTBEAT_S, self._heartbeat), self._every(SWEEP_EVERY_S, self._sweep)
+        )
 
     def _relint_all(self) -> None:
         """The rules changed (on any worker): every sidebar here re-lints its newest draft. Each connection's
@@ -261,8 +286,11 @@ class Hub:
         connection.client = Client(agent, connection.client.ip)
         self.registry.connections.add(connection)
         sender = asyncio.create_task(connection.sender())
-        helpers = [sender, asyncio.create_task(connection.linter_loop()),
-                   asyncio.create_task(self._drop_when_not_reading(connection, sender))]
+        helpers = [
+            sender,
+            asyncio.create_task(connection.linter_loop()),
+            asyncio.create_task(self._drop_when_not_reading(connection, sender)),
+        ]
         try:
             if agent is not None:  # a login: the sidebar is its agent's from the start
                 await connection.later(connection.identify())

@@ -64,8 +64,14 @@ def _is_json(content_type: str | None) -> bool:
 class BodyLimits:
     """The middleware: per request, the size limit for its route, then the JSON checks for JSON bodies."""
 
-    def __init__(self, app: ASGIApp, max_json_bytes: int, max_import_bytes: int, json_max_depth: int,
-                 max_chatlog_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_json_bytes: int,
+        max_import_bytes: int,
+        json_max_depth: int,
+        max_chatlog_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_json_bytes = max_json_bytes
         self.max_import_bytes = max_import_bytes
@@ -170,10 +176,14 @@ class BodyLimits:
         return None
 
 
-def install_body_limits(app: Any, max_json_bytes: int, max_import_bytes: int, json_max_depth: int,
-                        max_chatlog_bytes: int | None = None) -> None:
+def install_body_limits(
+    app: Any, max_json_bytes: int, max_import_bytes: int, json_max_depth: int, max_chatlog_bytes: int | None = None
+) -> None:
     """Outermost of our middlewares, so nothing reads a body before its limit is known."""
     app.add_middleware(
-        BodyLimits, max_json_bytes=max_json_bytes, max_import_bytes=max_import_bytes, json_max_depth=json_max_depth,
+        BodyLimits,
+        max_json_bytes=max_json_bytes,
+        max_import_bytes=max_import_bytes,
+        json_max_depth=json_max_depth,
         max_chatlog_bytes=max_chatlog_bytes,
     )

@@ -34,23 +34,32 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 requests_total = Counter(
-    "copilot_http_requests_total", "HTTP requests answered, by method, route template and status",
+    "copilot_http_requests_total",
+    "HTTP requests answered, by method, route template and status",
     ["method", "route", "status"],
 )
 lint_seconds = Histogram(
-    "copilot_lint_seconds", "Time to lint one draft; via is http (/v1/lint, /v2/check) or ws (sidebar drafts)",
-    ["via"], buckets=_LATENCY_BUCKETS,
+    "copilot_lint_seconds",
+    "Time to lint one draft; via is http (/v1/lint, /v2/check) or ws (sidebar drafts)",
+    ["via"],
+    buckets=_LATENCY_BUCKETS,
 )
 suggest_seconds = Histogram(
-    "copilot_suggest_seconds", "Time to suggest for one customer message; via is http or ws (sidebar messages, pushes)",
-    ["via"], buckets=_LATENCY_BUCKETS,
+    "copilot_suggest_seconds",
+    "Time to suggest for one customer message; via is http or ws (sidebar messages, pushes)",
+    ["via"],
+    buckets=_LATENCY_BUCKETS,
 )
 open_sockets = Gauge("copilot_open_sockets", "Sidebar WebSockets open now", multiprocess_mode="livesum")
 pushes_total = Counter(
-    "copilot_pushes_total", "Platform pushes; delivered when at least one watching sidebar got it", ["outcome"],
+    "copilot_pushes_total",
+    "Platform pushes; delivered when at least one watching sidebar got it",
+    ["outcome"],
 )
 database_errors_total = Counter(
-    "copilot_database_errors_total", "Errors raised by the database driver, by SQLAlchemy error class", ["error"],
+    "copilot_database_errors_total",
+    "Errors raised by the database driver, by SQLAlchemy error class",
+    ["error"],
 )
 
 
@@ -103,10 +112,12 @@ class VersionCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         services = self.app.state.services
-        yield GaugeMetricFamily("copilot_rules_version", "Version of the shop rules being served",
-                                value=services.rulebook.version)
-        yield GaugeMetricFamily("copilot_phrasebank_version", "Version of the phrasebank being served",
-                                value=services.live.version)
+        yield GaugeMetricFamily(
+            "copilot_rules_version", "Version of the shop rules being served", value=services.rulebook.version
+        )
+        yield GaugeMetricFamily(
+            "copilot_phrasebank_version", "Version of the phrasebank being served", value=services.live.version
+        )
 
 
 def _registry(app: FastAPI) -> CollectorRegistry:
@@ -116,8 +127,14 @@ def _registry(app: FastAPI) -> CollectorRegistry:
         multiprocess_metrics.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry = CollectorRegistry(auto_describe=True)
-        for collector in (requests_total, lint_seconds, suggest_seconds, open_sockets, pushes_total,
-                          database_errors_total):
+        for collector in (
+            requests_total,
+            lint_seconds,
+            suggest_seconds,
+            open_sockets,
+            pushes_total,
+            database_errors_total,
+        ):
             registry.register(collector)
     registry.register(VersionCollector(app))
     return registry

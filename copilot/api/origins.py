@@ -85,8 +85,13 @@ class OriginMiddleware:
             # Same-origin and program requests need no CORS headers; other sites get none, so their
             # pages cannot read the answer (the browser enforces that).
             if origin is not None and _is_preflight(scope, headers):
-                await _respond(send, 403, _refusal(
-                    "origin_not_allowed", f"来源 {origin} 不在 COPILOT_ALLOWED_ORIGINS 中,不能跨站调用本服务的接口"))
+                await _respond(
+                    send,
+                    403,
+                    _refusal(
+                        "origin_not_allowed", f"来源 {origin} 不在 COPILOT_ALLOWED_ORIGINS 中,不能跨站调用本服务的接口"
+                    ),
+                )
                 return
             await self.app(scope, receive, send)
             return
@@ -108,24 +113,43 @@ class OriginMiddleware:
         asked = [h.strip().lower() for h in headers.get("access-control-request-headers", "").split(",") if h.strip()]
         refused = [h for h in asked if h not in _CORS_HEADERS]
         if refused:
-            await _respond(send, 403, _refusal("header_not_allowed", f"跨站请求不能带请求头 {'、'.join(refused)};"
-                                                                     f"可用:{'、'.join(sorted(_CORS_HEADERS))}"))
+            await _respond(
+                send,
+                403,
+                _refusal(
+                    "header_not_allowed",
+                    f"跨站请求不能带请求头 {'、'.join(refused)};可用:{'、'.join(sorted(_CORS_HEADERS))}",
+                ),
+            )
             return
-        await _respond(send, 204, b"", {
-            "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Methods": _CORS_METHODS,
-            "Access-Control-Allow-Headers": ", ".join(asked) or "content-type",
-            "Access-Control-Max-Age": _PREFLIGHT_MAX_AGE,
-            "Vary": "Origin",
-        })
+        await _respond(
+            send,
+            204,
+            b"",
+            {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": _CORS_METHODS,
+                "Access-Control-Allow-Headers": ", ".join(asked) or "content-type",
+                "Access-Control-Max-Age": _PREFLIGHT_MAX_AGE,
+                "Vary": "Origin",
+            },
+        )
 
     async def _refuse_socket(self, scope: Scope, send: Send, origin: str | None) -> None:
-        body = _refusal("origin_not_allowed",
-                        f"来源 {origin} 不能连接本服务:只接受同源页面和 COPILOT_ALLOWED_ORIGINS 中的来源")
+        body = _refusal(
+            "origin_not_allowed", f"来源 {origin} 不能连接本服务:只接受同源页面和 COPILOT_ALLOWED_ORIGINS 中的来源"
+        )
         if "websocket.http.response" in scope.get("extensions", {}):
-            await send({"type": "websocket.http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                    (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"application/json; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "websocket.http.response.body", "body": body})
         else:  # the server answers a close before accept with a bare 403
             await send({"type": "websocket.close", "code": 1008})

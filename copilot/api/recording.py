@@ -26,8 +26,12 @@ class Recorder:
     """The stats and learning queues of one worker, and the reads learning needs from the sidebars' frames."""
 
     def __init__(
-        self, settings: Settings, live: LiveIndex, conversations: ConversationStore,
-        events: EventWriter | None, learner: CandidateWriter | None,
+        self,
+        settings: Settings,
+        live: LiveIndex,
+        conversations: ConversationStore,
+        events: EventWriter | None,
+        learner: CandidateWriter | None,
     ) -> None:
         self.settings = settings
         self.live = live
@@ -42,14 +46,18 @@ class Recorder:
         if self.events is not None:
             self.events.used(agent=agent, phrase_id=phrase)
 
-    def sent(
-        self, agent: str | None, conversation: str, text: str, reply_ms: int | None, result: LintResult
-    ) -> None:
+    def sent(self, agent: str | None, conversation: str, text: str, reply_ms: int | None, result: LintResult) -> None:
         """An agent sent a reply, `reply_ms` after the customer started waiting, with its lint `result`."""
         if self.events is not None:
             rules = list(dict.fromkeys(d.rule for d in result.diagnostics))
-            self.events.sent(agent=agent, conversation=conversation, verdict=result.verdict, rules=rules,
-                             reply_ms=reply_ms, text=text)
+            self.events.sent(
+                agent=agent,
+                conversation=conversation,
+                verdict=result.verdict,
+                rules=rules,
+                reply_ms=reply_ms,
+                text=text,
+            )
 
     async def waiting_message(self, conversation: str) -> str | None:
         """The conversation's customer message no agent has answered yet, or None (also when the database

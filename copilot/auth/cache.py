@@ -41,8 +41,9 @@ class VerifiedCache(Generic[V]):
         self._entries: OrderedDict[str, _Entry[V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def put(self, key: str, value: V, *, user: str, expires_at: datetime | None = None,
-            token_id: int | None = None) -> None:
+    def put(
+        self, key: str, value: V, *, user: str, expires_at: datetime | None = None, token_id: int | None = None
+    ) -> None:
         if self.ttl <= 0:
             return
         with self._lock:

@@ -84,8 +84,10 @@ def cmd_token(args: argparse.Namespace, session_factory: SessionFactory) -> int:
             listed = [tokens.public(token) for token in tokens.list_tokens(session, user=owner)]
         for shown in listed:
             state = f"已撤销 {shown['revoked_at']}" if shown["revoked_at"] else "有效"
-            print(f"#{shown['id']}\t{shown['user']}\t{shown['label'] or '-'}\t{state}\t"
-                  f"最近使用 {shown['last_used_at'] or '从未'}")
+            print(
+                f"#{shown['id']}\t{shown['user']}\t{shown['label'] or '-'}\t{state}\t"
+                f"最近使用 {shown['last_used_at'] or '从未'}"
+            )
         return 0
     with session_factory() as session:
         tokens.revoke_token(session, token_id=args.id)

@@ -88,7 +88,8 @@ class LoginLimits:
         others = session.scalars(
             select(LoginAttempt.attempted_at)
             .where(which, LoginAttempt.id != own, LoginAttempt.attempted_at > now - self.window)  # type: ignore[arg-type]
-            .order_by(LoginAttempt.attempted_at.desc()).limit(limit)
+            .order_by(LoginAttempt.attempted_at.desc())
+            .limit(limit)
         ).all()
         if len(others) < limit:
             return None

@@ -20,8 +20,14 @@ def start_session(session: Session, *, user: User, hours: float) -> tuple[LoginS
     now = clock.now()
     session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
     cookie = secrets.token_urlsafe(32)
-    login = LoginSession(id_hash=digest(cookie), user_id=user.id, user=user, csrf_token=secrets.token_urlsafe(32),
-                         created_at=now, expires_at=now + timedelta(hours=hours))
+    login = LoginSession(
+        id_hash=digest(cookie),
+        user_id=user.id,
+        user=user,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
     session.add(login)
     session.flush()
     return login, cookie

@@ -26,8 +26,14 @@ def digest(secret: str) -> str:
 
 def public(token: ApiToken) -> dict[str, Any]:
     """A token as listed: never the secret, which nobody can see again after creation."""
-    return {"id": token.id, "user": token.user.name, "label": token.label, "created_at": clock.iso(token.created_at),
-            "last_used_at": clock.iso(token.last_used_at), "revoked_at": clock.iso(token.revoked_at)}
+    return {
+        "id": token.id,
+        "user": token.user.name,
+        "label": token.label,
+        "created_at": clock.iso(token.created_at),
+        "last_used_at": clock.iso(token.last_used_at),
+        "revoked_at": clock.iso(token.revoked_at),
+    }
 
 
 def create_token(session: Session, *, user: User, label: str | None = None) -> tuple[ApiToken, str]:
@@ -37,8 +43,7 @@ def create_token(session: Session, *, user: User, label: str | None = None) -> t
     if label is not None and any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in label):
         raise InvalidAccount("令牌备注包含无效的字符", {"field": "label"})
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, user=user, label=label or None, token_hash=digest(secret),
-                     created_at=clock.now())
+    token = ApiToken(user_id=user.id, user=user, label=label or None, token_hash=digest(secret), created_at=clock.now())
     session.add(token)
     session.flush()
     return token, secret

@@ -31,8 +31,7 @@ def check_role(role: str) -> str:
 
 def public(user: User) -> dict[str, Any]:
     """A user as the API shows it (never the hash)."""
-    return {"name": user.name, "role": user.role, "disabled": user.disabled,
-            "created_at": clock.iso(user.created_at)}
+    return {"name": user.name, "role": user.role, "disabled": user.disabled, "created_at": clock.iso(user.created_at)}
 
 
 def find_user(session: Session, name: str) -> User | None:
@@ -77,15 +76,20 @@ def _keeps_an_admin(session: Session, user: User) -> None:
 
 
 def update_user(
-    session: Session, *, name: str, role: str | None = None, password_hash: str | None = None,
+    session: Session,
+    *,
+    name: str,
+    role: str | None = None,
+    password_hash: str | None = None,
     disabled: bool | None = None,
 ) -> User:
     """Change role, password or disabled; sessions end when any of them changes."""
     user = get_user(session, name)
     if role is not None:
         check_role(role)
-    losing_admin = user.role == "admin" and not user.disabled and (
-        (role is not None and role != "admin") or disabled is True)
+    losing_admin = (
+        user.role == "admin" and not user.disabled and ((role is not None and role != "admin") or disabled is True)
+    )
     if losing_admin:
         _keeps_an_admin(session, user)
     changed = False

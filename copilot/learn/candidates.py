@@ -71,7 +71,7 @@ def _existing_phrases(session: Session, ids: Iterable[str]) -> set[str]:
     wanted = sorted(set(ids))
     found: set[str] = set()
     for start in range(0, len(wanted), CHUNK):
-        found.update(session.scalars(select(Phrase.id).where(Phrase.id.in_(wanted[start:start + CHUNK]))))
+        found.update(session.scalars(select(Phrase.id).where(Phrase.id.in_(wanted[start : start + CHUNK]))))
     return found
 
 
@@ -97,16 +97,28 @@ def record(session: Session, sightings: Iterable[Sighting], *, auto_accept_agent
         return 0
     insert = _insert(session)
     now = datetime.now(UTC)
-    rows = [{"phrase_id": phrase, "message_key": mkey, "message": messages[(phrase, mkey)], "status": "pending",
-             "created_at": now} for phrase, mkey in counts]
+    rows = [
+        {
+            "phrase_id": phrase,
+            "message_key": mkey,
+            "message": messages[(phrase, mkey)],
+            "status": "pending",
+            "created_at": now,
+        }
+        for phrase, mkey in counts
+    ]
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(LearnCandidate).on_conflict_do_nothing(
-            index_elements=["phrase_id", "message_key"]), rows[start:start + CHUNK])
+        session.execute(
+            insert(LearnCandidate).on_conflict_do_nothing(index_elements=["phrase_id", "message_key"]),
+            rows[start : start + CHUNK],
+        )
     ids = _candidate_ids(session, list(counts))
     # a candidate a lead merged away (move) between the insert and the select takes no sightings
     sighting_rows = [
         {"candidate_id": ids[key], "source": source, "agent": agent, "count": n}
-        for key, by in counts.items() if key in ids for (source, agent), n in by.items()
+        for key, by in counts.items()
+        if key in ids
+        for (source, agent), n in by.items()
     ]
     statement = insert(LearnSighting)
     statement = statement.on_conflict_do_update(
@@ -114,7 +126,7 @@ def record(session: Session, sightings: Iterable[Sighting], *, auto_accept_agent
         set_={"count": LearnSighting.count + statement.excluded.count},
     )
     for start in range(0, len(sighting_rows), CHUNK):
-        session.execute(statement, sighting_rows[start:start + CHUNK])
+        session.execute(statement, sighting_rows[start : start + CHUNK])
     if auto_accept_agents > 0:
         _auto_accept(session, list(ids.values()), auto_accept_agents)
     return sum(n for by in counts.values() for n in by.values())
@@ -128,8 +140,11 @@ def _candidate_ids(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[
     ids: dict[tuple[str, str], int] = {}
     mkeys = sorted(by_key)
     for start in range(0, len(mkeys), CHUNK):
-        rows = session.execute(select(LearnCandidate.id, LearnCandidate.phrase_id, LearnCandidate.message_key)
-                               .where(LearnCandidate.message_key.in_(mkeys[start:start + CHUNK])))
+        rows = session.execute(
+            select(LearnCandidate.id, LearnCandidate.phrase_id, LearnCandidate.message_key).where(
+                LearnCandidate.message_key.in_(mkeys[start : start + CHUNK])
+            )
+        )
         for cid, phrase, mkey in rows:
             if (phrase, mkey) in wanted:
                 ids[(phrase, mkey)] = cid
@@ -140,12 +155,11 @@ def _auto_accept(session: Session, candidate_ids: Sequence[int], agents_needed: 
     """Accept the pending candidates among these that enough different agents chose; one that cannot be
     accepted (its phrase's examples are full) waits for a lead."""
     for start in range(0, len(candidate_ids), CHUNK):
-        chunk = candidate_ids[start:start + CHUNK]
+        chunk = candidate_ids[start : start + CHUNK]
         ready = session.scalars(
             select(LearnSighting.candidate_id)
             .join(LearnCandidate, LearnCandidate.id == LearnSighting.candidate_id)
-            .where(LearnSighting.candidate_id.in_(chunk), LearnSighting.agent != "",
-                   LearnCandidate.status == "pending")
+            .where(LearnSighting.candidate_id.in_(chunk), LearnSighting.agent != "", LearnCandidate.status == "pending")
             .group_by(LearnSighting.candidate_id)
             .having(func.count(func.distinct(LearnSighting.agent)) >= agents_needed)
         ).all()
@@ -208,8 +222,11 @@ def move(session: Session, candidate_id: int, *, phrase_id: str, actor: str | No
         return _describe(session, row)
     if not _existing_phrases(session, [phrase_id]):
         raise PhraseNotFound(phrase_id)
-    other = session.scalar(select(LearnCandidate).where(
-        LearnCandidate.phrase_id == phrase_id, LearnCandidate.message_key == row.message_key).with_for_update())
+    other = session.scalar(
+        select(LearnCandidate)
+        .where(LearnCandidate.phrase_id == phrase_id, LearnCandidate.message_key == row.message_key)
+        .with_for_update()
+    )
     if other is None:
         row.phrase_id = phrase_id
         session.flush()
@@ -219,8 +236,9 @@ def move(session: Session, candidate_id: int, *, phrase_id: str, actor: str | No
     for sighting in session.scalars(select(LearnSighting).where(LearnSighting.candidate_id == row.id)).all():
         mine = session.get(LearnSighting, (other.id, sighting.source, sighting.agent))
         if mine is None:
-            session.add(LearnSighting(candidate_id=other.id, source=sighting.source, agent=sighting.agent,
-                                      count=sighting.count))
+            session.add(
+                LearnSighting(candidate_id=other.id, source=sighting.source, agent=sighting.agent, count=sighting.count)
+            )
         else:
             mine.count += sighting.count
     other.status, other.decided_at, other.decided_by = "pending", None, None
@@ -239,7 +257,7 @@ def forget_source(session: Session, source: str) -> int:
     )
     ids = list(session.scalars(orphans))
     for start in range(0, len(ids), CHUNK):
-        session.execute(delete(LearnCandidate).where(LearnCandidate.id.in_(ids[start:start + CHUNK])))
+        session.execute(delete(LearnCandidate).where(LearnCandidate.id.in_(ids[start : start + CHUNK])))
     return len(ids)
 
 
@@ -255,25 +273,28 @@ def _tallies(session: Session, ids: Sequence[int]) -> dict[int, tuple[int, list[
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
             select(LearnSighting.candidate_id, LearnSighting.agent, func.sum(LearnSighting.count))
-            .where(LearnSighting.candidate_id.in_(ids[start:start + CHUNK]))
+            .where(LearnSighting.candidate_id.in_(ids[start : start + CHUNK]))
             .group_by(LearnSighting.candidate_id, LearnSighting.agent)
         )
         for cid, agent, n in rows:
             totals[cid] += int(n)
             if agent:
                 agents[cid][agent] = int(n)
-    return {
-        cid: (totals[cid], _most_frequent(agents[cid])[:AGENTS_SHOWN], len(agents[cid]))
-        for cid in ids
-    }
+    return {cid: (totals[cid], _most_frequent(agents[cid])[:AGENTS_SHOWN], len(agents[cid])) for cid in ids}
 
 
 def _describe(session: Session, row: LearnCandidate) -> dict[str, Any]:
     count, agents, agent_count = _tallies(session, [row.id])[row.id]
     return {
-        "id": row.id, "phrase_id": row.phrase_id, "message": row.message, "status": row.status,
-        "count": count, "agents": agents, "agent_count": agent_count,
-        "decided_at": clock.iso(row.decided_at), "decided_by": row.decided_by,
+        "id": row.id,
+        "phrase_id": row.phrase_id,
+        "message": row.message,
+        "status": row.status,
+        "count": count,
+        "agents": agents,
+        "agent_count": agent_count,
+        "decided_at": clock.iso(row.decided_at),
+        "decided_by": row.decided_by,
     }
 
 
@@ -295,13 +316,21 @@ def list_candidates(session: Session, *, status: str = "pending", limit: int = 5
     groups: dict[str, dict[str, Any]] = {}
     for candidate, title, intent, _ in rows:
         count, agents, agent_count = tallies[candidate.id]
-        group = groups.setdefault(candidate.phrase_id, {
-            "phrase": {"id": candidate.phrase_id, "title": title, "intent": intent}, "count": 0, "candidates": []})
+        group = groups.setdefault(
+            candidate.phrase_id,
+            {"phrase": {"id": candidate.phrase_id, "title": title, "intent": intent}, "count": 0, "candidates": []},
+        )
         group["count"] += count
-        group["candidates"].append({
-            "id": candidate.id, "message": candidate.message, "status": candidate.status, "count": count,
-            "agents": agents, "agent_count": agent_count,
-            "decided_at": clock.iso(candidate.decided_at),
-            "decided_by": candidate.decided_by,
-        })
+        group["candidates"].append(
+            {
+                "id": candidate.id,
+                "message": candidate.message,
+                "status": candidate.status,
+                "count": count,
+                "agents": agents,
+                "agent_count": agent_count,
+                "decided_at": clock.iso(candidate.decided_at),
+                "decided_by": candidate.decided_by,
+            }
+        )
     return sorted(groups.values(), key=lambda g: (-g["count"], g["phrase"]["id"]))

@@ -62,8 +62,15 @@ _DATE_TIME = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?"
 )
 _NUMBER = re.compile(r"\d{1,16}(?:\.\d{1,6})?")
-_JSON_KINDS = {dict: "对象", list: "数组", str: "文字", int: "数字", float: "数字", bool: "true/false",
-               type(None): "null"}
+_JSON_KINDS = {
+    dict: "对象",
+    list: "数组",
+    str: "文字",
+    int: "数字",
+    float: "数字",
+    bool: "true/false",
+    type(None): "null",
+}
 
 
 class ChatLogRefused(AppError):
@@ -109,12 +116,14 @@ def read_chatlog(data: bytes, filename: str, max_text_chars: int = 8000, max_row
 
 # -- the formats: each gives (row number, cells) -------------------------------------------------------
 
+
 def _csv_records(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         text = csvfile.decode(data)
     except ImportRefused:
-        raise ChatLogRefused("无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030。"
-                             "请在 Excel 中“另存为”CSV UTF-8（逗号分隔）后再上传") from None
+        raise ChatLogRefused(
+            "无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030。请在 Excel 中“另存为”CSV UTF-8（逗号分隔）后再上传"
+        ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -152,6 +161,7 @@ def _header_name(header: Any) -> str:
 
 
 # -- the reader ---------------------------------------------------------------------------------------
+
 
 class _Reader:
     """Takes rows one by one, checks them, and keeps what finish() turns into a ChatLog."""
@@ -192,8 +202,11 @@ class _Reader:
             if name is None:
                 continue  # a platform's export has more columns (商品, 订单状态 …); they are not ours to read
             if name in labels:
-                raise ChatLogRefused(f"表头“{labels[name]}”和“{str(cell).strip()}”都是{COLUMNS[name]}列，只能有一列",
-                                     row=number, column=str(cell).strip())
+                raise ChatLogRefused(
+                    f"表头“{labels[name]}”和“{str(cell).strip()}”都是{COLUMNS[name]}列，只能有一列",
+                    row=number,
+                    column=str(cell).strip(),
+                )
             columns[index] = name
             labels[name] = str(cell).replace("\ufeff", "").strip()
         missing = [name for name in REQUIRED if name not in labels]
@@ -201,7 +214,9 @@ class _Reader:
             raise ChatLogRefused(
                 f"缺少必需的列：{'、'.join(f'{COLUMNS[name]}（{name}）' for name in missing)}。"
                 f"第一行应为表头，包含 {self._columns_shown()}。如果表头是乱码，请另存为 CSV UTF-8 后再上传",
-                row=number, column="、".join(missing))
+                row=number,
+                column="、".join(missing),
+            )
         return columns, labels
 
     @staticmethod
@@ -213,7 +228,7 @@ class _Reader:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            row = data[:exc.start].count(b"\n") + 1
+            row = data[: exc.start].count(b"\n") + 1
             raise ChatLogRefused("不是 UTF-8 编码的文字（JSON Lines 文件应为 UTF-8）", row=row) from None
         seen = False
         for number, line in enumerate(text.split("\n"), 1):
@@ -240,8 +255,9 @@ class _Reader:
                 if name is None:
                     continue
                 if name in labels:
-                    raise ChatLogRefused(f"字段“{labels[name]}”和“{key}”都是{COLUMNS[name]}，只能有一个",
-                                         row=number, column=key)
+                    raise ChatLogRefused(
+                        f"字段“{labels[name]}”和“{key}”都是{COLUMNS[name]}，只能有一个", row=number, column=key
+                    )
                 values[name], labels[name] = value, key
             missing = [name for name in REQUIRED if name not in labels and name != "time"]
             if missing:
@@ -261,14 +277,16 @@ class _Reader:
             self.skipped += 1
             return
         if len(text) > self.max_text_chars:
-            raise ChatLogRefused(f"内容有 {len(text)} 个字，超过上限 {self.max_text_chars} 个字",
-                                 row=number, column=labels["text"])
+            raise ChatLogRefused(
+                f"内容有 {len(text)} 个字，超过上限 {self.max_text_chars} 个字", row=number, column=labels["text"]
+            )
         conversation = _cell_text(values.get("conversation"), number, labels["conversation"], "会话ID").strip()
         if not conversation:
             raise ChatLogRefused(f"{COLUMNS['conversation']}为空", row=number, column=labels["conversation"])
         if len(conversation) > CONVERSATION_MAX:
-            raise ChatLogRefused(f"{COLUMNS['conversation']}超过 {CONVERSATION_MAX} 个字",
-                                 row=number, column=labels["conversation"])
+            raise ChatLogRefused(
+                f"{COLUMNS['conversation']}超过 {CONVERSATION_MAX} 个字", row=number, column=labels["conversation"]
+            )
         role = _role(values.get("role"), number, labels["role"])
         at = _time(values.get("time"), number, labels["time"], excel=self.excel)
         if at is None:
@@ -285,8 +303,9 @@ class _Reader:
     def finish(self) -> ChatLog:
         if self.timed and self.untimed is not None:
             row, column = self.untimed
-            raise ChatLogRefused("时间为空：其他行有时间，每一行都要填；或者整列留空（按文件顺序）",
-                                 row=row, column=column)
+            raise ChatLogRefused(
+                "时间为空：其他行有时间，每一行都要填；或者整列留空（按文件顺序）", row=row, column=column
+            )
         if not self.kept:
             if self.rows:
                 raise ChatLogRefused(f"文件里没有一条有内容的消息（{self.skipped} 行内容为空）")
@@ -302,6 +321,7 @@ class _Reader:
 
 
 # -- cells --------------------------------------------------------------------------------------------
+
 
 def _cell_text(value: Any, row: int, column: str, what: str) -> str:
     """A cell as text: numbers as written (an id 10023 comes back from Excel as 10023.0), never a list; without
@@ -361,8 +381,9 @@ def parse_time(value: Any, *, excel: bool = False) -> float:
         year, month, day, hour, minute, second, fraction, zone = found.groups()
         micro = int((fraction or "0").ljust(6, "0"))
         tz = CHINA if zone is None else _zone(zone)
-        moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                          micro, tzinfo=tz)  # ValueError for 2024-02-30 or 25:00
+        moment = datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro, tzinfo=tz
+        )  # ValueError for 2024-02-30 or 25:00
         return moment.timestamp()
     moment = datetime.fromisoformat(text)  # the rest of ISO 8601 that Python knows (2024-W18-3, 20240501T1002)
     return (moment if moment.tzinfo else moment.replace(tzinfo=CHINA)).timestamp()

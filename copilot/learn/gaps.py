@@ -36,13 +36,18 @@ _FILLER = sorted(
     能不能 可不可以 可以不可以 是不是 会不会 能否 可否 可以 能够 能 行不行 行吗 好不好
     谢谢 多谢 好的 好滴 好嘞 嗯嗯 嗯 哦哦 哦 噢 收到 知道了 明白了 ok okay
     吗 么 嘛 呢 吧 啊 呀 哈 啦 哇""".split(),
-    key=len, reverse=True,
+    key=len,
+    reverse=True,
 )
 _FILLER_RE = re.compile("|".join(re.escape(w) for w in _FILLER))
 
 
-_LEADING = sorted("""亲亲 亲爱的 亲 你好 您好 哈喽 哈罗 嗨 hello hi 在吗 在不在 有人吗 客服 老板 掌柜 美女 小姐姐
-    请问一下 请问 问一下 问下 想问一下 想问下 咨询一下 咨询下""".split(), key=len, reverse=True)
+_LEADING = sorted(
+    """亲亲 亲爱的 亲 你好 您好 哈喽 哈罗 嗨 hello hi 在吗 在不在 有人吗 客服 老板 掌柜 美女 小姐姐
+    请问一下 请问 问一下 问下 想问一下 想问下 咨询一下 咨询下""".split(),
+    key=len,
+    reverse=True,
+)
 _WRAPPING = re.compile("^(?:" + "|".join(re.escape(w) for w in _LEADING) + ")+|[呀啊哈啦哇呢吧嘛急]+$")
 
 
@@ -65,7 +70,7 @@ def _grams(text: str) -> set[str]:
     """Character bigrams and skip-bigrams (刻个字 shares 刻字 with 刻字); a single character stands alone."""
     if len(text) < 2:
         return {text} if text else set()
-    grams = {text[i:i + 2] for i in range(len(text) - 1)}
+    grams = {text[i : i + 2] for i in range(len(text) - 1)}
     grams.update(text[i] + text[i + 2] for i in range(len(text) - 2))
     return grams
 
@@ -152,7 +157,6 @@ class GapCollector:
                 by_reply[rkey] = len(merged)
                 merged.append(list(keys))
         return merged
-
 
     def _samples(self, keys: list[str]) -> list[str]:
         """Up to QUESTIONS_SHOWN different questions of a cluster, most asked first: keys that differ only

@@ -72,9 +72,18 @@ def worker_name() -> str:
 def describe(row: LearnUpload) -> dict[str, Any]:
     """The upload as the API answers it."""
     return {
-        "id": row.id, "filename": row.filename, "status": row.status, "total": row.total, "done": row.done,
-        "messages": row.messages, "conversations": row.conversations, "candidates": row.candidates,
-        "gaps": row.gaps, "error": row.error, "created_at": iso(row.created_at), "created_by": row.created_by,
+        "id": row.id,
+        "filename": row.filename,
+        "status": row.status,
+        "total": row.total,
+        "done": row.done,
+        "messages": row.messages,
+        "conversations": row.conversations,
+        "candidates": row.candidates,
+        "gaps": row.gaps,
+        "error": row.error,
+        "created_at": iso(row.created_at),
+        "created_by": row.created_by,
         "finished_at": iso(row.finished_at),
     }
 
@@ -89,8 +98,16 @@ def _turn_rows(upload_id: str, turns: list[ChatTurn]) -> list[dict[str, Any]]:
     rows = []
     for turn in turns:
         conversation = conversations.setdefault(turn.conversation, f"c{len(conversations) + 1}")
-        rows.append({"upload_id": upload_id, "conversation": conversation, "at": float(turn.at), "role": turn.role,
-                     "agent": turn.agent, "text": mask(turn.text)})
+        rows.append(
+            {
+                "upload_id": upload_id,
+                "conversation": conversation,
+                "at": float(turn.at),
+                "role": turn.role,
+                "agent": turn.agent,
+                "text": mask(turn.text),
+            }
+        )
     return rows
 
 
@@ -109,17 +126,27 @@ def create_upload(
     name = PurePath((filename or "").replace("\\", "/")).name[:FILENAME_MAX] or "chatlog"
     with store.begin() as session:
         upload = LearnUpload(
-            id=upload_id, filename=name, status="queued" if worker is None else "running", total=total, done=0,
-            messages=chat.messages, conversations=chat.conversations, candidates=0, gaps=0,
-            created_at=datetime.now(UTC), created_by=actor, cancel=False,
-            worker=worker, lease_until=None if worker is None else time.time() + settings.learn_lease_seconds,
+            id=upload_id,
+            filename=name,
+            status="queued" if worker is None else "running",
+            total=total,
+            done=0,
+            messages=chat.messages,
+            conversations=chat.conversations,
+            candidates=0,
+            gaps=0,
+            created_at=datetime.now(UTC),
+            created_by=actor,
+            cancel=False,
+            worker=worker,
+            lease_until=None if worker is None else time.time() + settings.learn_lease_seconds,
         )
         session.add(upload)
         session.flush()  # the turns' foreign key needs the upload row first
         # Core's executemany, not the ORM's bulk insert: that one groups rows by which values are None
         # (a customer turn has no agent) and so ran one INSERT per turn.
         for start in range(0, len(rows), TURN_CHUNK):
-            session.execute(insert(_table(LearnTurn)), rows[start:start + TURN_CHUNK])
+            session.execute(insert(_table(LearnTurn)), rows[start : start + TURN_CHUNK])
         return describe(upload)
 
 
@@ -133,8 +160,11 @@ def _table(model: type[Base]) -> Table:
 
 def _claimable(now: float, worker: str | None = None) -> Any:
     """Queued, or running under a lease that ran out (its worker died), or already this worker's."""
-    running = and_(LearnUpload.status == "running", LearnUpload.attempts < MAX_ATTEMPTS,
-                   or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now))
+    running = and_(
+        LearnUpload.status == "running",
+        LearnUpload.attempts < MAX_ATTEMPTS,
+        or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now),
+    )
     if worker is not None:
         running = or_(running, and_(LearnUpload.status == "running", LearnUpload.worker == worker))
     return or_(LearnUpload.status == "queued", running)
@@ -143,8 +173,12 @@ def _claimable(now: float, worker: str | None = None) -> Any:
 def next_job(store: Store) -> str | None:
     """The oldest job some worker could claim now, if any (a hint: claiming it may still lose)."""
     with store.read() as session:
-        return session.scalar(select(LearnUpload.id).where(_claimable(time.time()))
-                              .order_by(LearnUpload.created_at, LearnUpload.id).limit(1))
+        return session.scalar(
+            select(LearnUpload.id)
+            .where(_claimable(time.time()))
+            .order_by(LearnUpload.created_at, LearnUpload.id)
+            .limit(1)
+        )
 
 
 def claim(store: Store, upload_id: str, *, worker: str, lease_seconds: float) -> bool:
@@ -155,8 +189,14 @@ def claim(store: Store, upload_id: str, *, worker: str, lease_seconds: float) ->
         claimed = session.execute(
             update(LearnUpload)
             .where(LearnUpload.id == upload_id, _claimable(now, worker))
-            .values(status="running", worker=worker, lease_until=now + lease_seconds, done=0, error=None,
-                    attempts=LearnUpload.attempts + 1)
+            .values(
+                status="running",
+                worker=worker,
+                lease_until=now + lease_seconds,
+                done=0,
+                error=None,
+                attempts=LearnUpload.attempts + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         return rowcount(claimed) == 1
@@ -164,8 +204,11 @@ def claim(store: Store, upload_id: str, *, worker: str, lease_seconds: float) ->
 
 def _abandoned(now: float) -> Any:
     """Running under a lease that ran out, after MAX_ATTEMPTS claims: no worker may take it again."""
-    return and_(LearnUpload.status == "running", LearnUpload.attempts >= MAX_ATTEMPTS,
-                or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now))
+    return and_(
+        LearnUpload.status == "running",
+        LearnUpload.attempts >= MAX_ATTEMPTS,
+        or_(LearnUpload.lease_until.is_(None), LearnUpload.lease_until < now),
+    )
 
 
 def fail_abandoned(store: Store, *, keep_text: bool) -> int:
@@ -178,8 +221,10 @@ def fail_abandoned(store: Store, *, keep_text: bool) -> int:
     with store.begin() as session:
         rows = session.scalars(select(LearnUpload).where(_abandoned(now)).with_for_update()).all()
         for row in rows:
-            row.error = (f"挖掘这个文件时处理进程已中断 {row.attempts} 次（可能文件过大、内存不足），不再重试；"
-                         "请把文件分成几份再上传")
+            row.error = (
+                f"挖掘这个文件时处理进程已中断 {row.attempts} 次（可能文件过大、内存不足），不再重试；"
+                "请把文件分成几份再上传"
+            )
             _end(row, "failed")
             if not keep_text:
                 _drop_turns(session, row.id)
@@ -210,9 +255,17 @@ class _Heartbeat:
     writes `done`, renews the lease and reads the cancel flag (so a long job costs the database ~2
     writes a second, whatever mine() calls them at)."""
 
-    def __init__(self, store: Store, upload_id: str, worker: str, lease_seconds: float, check_seconds: float,
-                 total: int, stop: Callable[[], bool] | None,
-                 on_progress: Callable[[int, int], None] | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        upload_id: str,
+        worker: str,
+        lease_seconds: float,
+        check_seconds: float,
+        total: int,
+        stop: Callable[[], bool] | None,
+        on_progress: Callable[[int, int], None] | None,
+    ) -> None:
         self.store, self.upload_id, self.worker = store, upload_id, worker
         self.lease_seconds, self.check_seconds, self.total = lease_seconds, check_seconds, total
         self.stop, self.on_progress = stop, on_progress
@@ -243,8 +296,11 @@ class _Heartbeat:
             with self.store.begin() as session:
                 renewed = session.execute(
                     update(LearnUpload)
-                    .where(LearnUpload.id == self.upload_id, LearnUpload.worker == self.worker,
-                           LearnUpload.status == "running")
+                    .where(
+                        LearnUpload.id == self.upload_id,
+                        LearnUpload.worker == self.worker,
+                        LearnUpload.status == "running",
+                    )
                     .values(done=min(self.done, self.total), lease_until=time.time() + self.lease_seconds)
                     .execution_options(synchronize_session=False)
                 )
@@ -286,15 +342,25 @@ def _load_turns(store: Store, upload_id: str) -> list[ChatTurn]:
     with store.read() as session:
         rows = session.execute(
             select(LearnTurn.conversation, LearnTurn.at, LearnTurn.role, LearnTurn.text, LearnTurn.agent)
-            .where(LearnTurn.upload_id == upload_id).order_by(LearnTurn.id)
+            .where(LearnTurn.upload_id == upload_id)
+            .order_by(LearnTurn.id)
         )
         return [ChatTurn(conversation, at, role, text, agent) for conversation, at, role, text, agent in rows]
 
 
 def run_job(
-    store: Store, upload_id: str, suggester: Any, matcher: ReplyMatcher, *, worker: str, keep_text: bool,
-    auto_accept_agents: int, lease_seconds: float = LEASE_SECONDS, check_seconds: float = CHECK_SECONDS,
-    stop: Callable[[], bool] | None = None, on_progress: Callable[[int, int], None] | None = None,
+    store: Store,
+    upload_id: str,
+    suggester: Any,
+    matcher: ReplyMatcher,
+    *,
+    worker: str,
+    keep_text: bool,
+    auto_accept_agents: int,
+    lease_seconds: float = LEASE_SECONDS,
+    check_seconds: float = CHECK_SECONDS,
+    stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any] | None:
     """Claim the job and run it to its end: done, cancelled or failed; returns the upload as it ended, or
     None when another worker has it (or took it over, or it was deleted meanwhile). `stop` (a shutting
@@ -335,8 +401,9 @@ def run_job(
         keeper.stop()
 
 
-def _finish(store: Store, upload_id: str, worker: str, result: MineResult, *, keep_text: bool,
-            auto_accept_agents: int) -> dict[str, Any] | None:
+def _finish(
+    store: Store, upload_id: str, worker: str, result: MineResult, *, keep_text: bool, auto_accept_agents: int
+) -> dict[str, Any] | None:
     """Everything the job found, and its end, in one transaction, only while the claim is still ours."""
     with store.begin() as session:
         row = _owned(session, upload_id, worker)
@@ -345,11 +412,19 @@ def _finish(store: Store, upload_id: str, worker: str, result: MineResult, *, ke
         if row.cancel:
             return _cancel_now(session, row)
         counted = candidates.record(session, result.sightings, auto_accept_agents=auto_accept_agents)
-        gaps = [{"upload_id": upload_id, "key": gap.key[:64], "count": gap.count,
-                 "questions": list(gap.questions)[:GAP_QUESTIONS], "reply": gap.reply, "dismissed": False}
-                for gap in result.gaps]
+        gaps = [
+            {
+                "upload_id": upload_id,
+                "key": gap.key[:64],
+                "count": gap.count,
+                "questions": list(gap.questions)[:GAP_QUESTIONS],
+                "reply": gap.reply,
+                "dismissed": False,
+            }
+            for gap in result.gaps
+        ]
         for start in range(0, len(gaps), TURN_CHUNK):
-            session.execute(insert(_table(LearnGap)), gaps[start:start + TURN_CHUNK])
+            session.execute(insert(_table(LearnGap)), gaps[start : start + TURN_CHUNK])
         row.done, row.candidates, row.gaps = row.total, counted, len(gaps)
         _end(row, "done")
         if not keep_text:
@@ -415,8 +490,9 @@ def get_upload(store: Store, upload_id: str) -> dict[str, Any]:
 def list_uploads(store: Store, limit: int = UPLOADS_LISTED) -> list[dict[str, Any]]:
     """Uploads, newest first."""
     with store.read() as session:
-        rows = session.scalars(select(LearnUpload).order_by(LearnUpload.created_at.desc(), LearnUpload.id.desc())
-                               .limit(limit))
+        rows = session.scalars(
+            select(LearnUpload).order_by(LearnUpload.created_at.desc(), LearnUpload.id.desc()).limit(limit)
+        )
         return [describe(row) for row in rows]
 
 
@@ -449,11 +525,23 @@ def list_gaps(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     and reply are those of its biggest cluster."""
     total = func.sum(LearnGap.count)
     with store.read() as session:
-        top = session.execute(select(LearnGap.key, total).where(LearnGap.dismissed.is_(False))
-                              .group_by(LearnGap.key).order_by(total.desc(), LearnGap.key).limit(limit)).all()
+        top = session.execute(
+            select(LearnGap.key, total)
+            .where(LearnGap.dismissed.is_(False))
+            .group_by(LearnGap.key)
+            .order_by(total.desc(), LearnGap.key)
+            .limit(limit)
+        ).all()
         counts = {key: int(n) for key, n in top}
-        rows = session.scalars(select(LearnGap).where(LearnGap.key.in_(list(counts)), LearnGap.dismissed.is_(False))
-                               .order_by(LearnGap.count.desc(), LearnGap.id)).all() if counts else []
+        rows = (
+            session.scalars(
+                select(LearnGap)
+                .where(LearnGap.key.in_(list(counts)), LearnGap.dismissed.is_(False))
+                .order_by(LearnGap.count.desc(), LearnGap.id)
+            ).all()
+            if counts
+            else []
+        )
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
         gap = found.setdefault(row.key, {"id": row.id, "count": counts[row.key], "questions": [], "reply": row.reply})
@@ -466,10 +554,15 @@ def list_gaps(store: Store, limit: int = 100) -> list[dict[str, Any]]:
 def upload_gaps(store: Store, upload_id: str, limit: int = 5) -> list[dict[str, Any]]:
     """One upload's biggest gaps (the CLI's summary)."""
     with store.read() as session:
-        rows = session.scalars(select(LearnGap).where(LearnGap.upload_id == upload_id)
-                               .order_by(LearnGap.count.desc(), LearnGap.id).limit(limit))
-        return [{"id": row.id, "count": row.count, "questions": list(row.questions), "reply": row.reply}
-                for row in rows]
+        rows = session.scalars(
+            select(LearnGap)
+            .where(LearnGap.upload_id == upload_id)
+            .order_by(LearnGap.count.desc(), LearnGap.id)
+            .limit(limit)
+        )
+        return [
+            {"id": row.id, "count": row.count, "questions": list(row.questions), "reply": row.reply} for row in rows
+        ]
 
 
 def dismiss_gap(store: Store, gap_id: int) -> dict[str, Any]:
@@ -479,7 +572,10 @@ def dismiss_gap(store: Store, gap_id: int) -> dict[str, Any]:
         row = session.get(LearnGap, gap_id)
         if row is None:
             raise GapNotFound(gap_id)
-        session.execute(update(LearnGap).where(LearnGap.key == row.key).values(dismissed=True)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(LearnGap)
+            .where(LearnGap.key == row.key)
+            .values(dismissed=True)
+            .execution_options(synchronize_session=False)
+        )
     return {"id": gap_id, "dismissed": True}
-

@@ -131,8 +131,7 @@ class _Miner:
         key, substance = self.question(question)
         # not a gap: a message without a question in it (好的), one carrying personal data (收件人〔姓名〕
         # 〔手机号〕: details, not a question many customers ask), or a reply that only acknowledges (收到)
-        if (substance and not PERSONAL.search(question) and self.question(text)[1]
-                and not self.suggested(key, question)):
+        if substance and not PERSONAL.search(question) and self.question(text)[1] and not self.suggested(key, question):
             self.gap_questions += 1
             self.gaps.add(question, text)
 
@@ -172,7 +171,15 @@ def mine(
         raise MiningCancelled
     if progress is not None:
         progress(done, total)
-    sightings = [Sighting(phrase_id=phrase, message=message, agent=agent, source=source, count=n)
-                 for (phrase, message, agent), n in sorted(miner.sightings.items(), key=lambda kv: (-kv[1], kv[0][:2]))]
-    return MineResult(sightings=sightings, gaps=miner.gaps.clusters(), customer_messages=total, pairs=miner.pairs,
-                      matched=miner.matched, gap_questions=miner.gap_questions)
+    sightings = [
+        Sighting(phrase_id=phrase, message=message, agent=agent, source=source, count=n)
+        for (phrase, message, agent), n in sorted(miner.sightings.items(), key=lambda kv: (-kv[1], kv[0][:2]))
+    ]
+    return MineResult(
+        sightings=sightings,
+        gaps=miner.gaps.clusters(),
+        customer_messages=total,
+        pairs=miner.pairs,
+        matched=miner.matched,
+        gap_questions=miner.gap_questions,
+    )

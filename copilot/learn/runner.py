@@ -62,11 +62,20 @@ class JobRunner:
             return False
         suggester = self.live.suggester
         matcher = await asyncio.to_thread(matcher_for, suggester.index)
-        work = asyncio.ensure_future(asyncio.to_thread(
-            jobs.run_job, self.store, upload_id, suggester, matcher, worker=self.worker,
-            keep_text=self.settings.learn_keep_text, auto_accept_agents=self.settings.learn_auto_accept_agents,
-            lease_seconds=self.settings.learn_lease_seconds, stop=self._stop.is_set,
-        ))
+        work = asyncio.ensure_future(
+            asyncio.to_thread(
+                jobs.run_job,
+                self.store,
+                upload_id,
+                suggester,
+                matcher,
+                worker=self.worker,
+                keep_text=self.settings.learn_keep_text,
+                auto_accept_agents=self.settings.learn_auto_accept_agents,
+                lease_seconds=self.settings.learn_lease_seconds,
+                stop=self._stop.is_set,
+            )
+        )
         try:
             await asyncio.shield(work)
         except asyncio.CancelledError:

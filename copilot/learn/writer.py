@@ -73,9 +73,10 @@ class CandidateWriter:
         return counted
 
     def _write(self, batch: list[tuple[str, str, str | None]]) -> int:
-        sightings = [candidates.Sighting(phrase_id, storable(mask(message)),
-                                         agent=storable(agent) if agent else None)
-                     for phrase_id, message, agent in batch]
+        sightings = [
+            candidates.Sighting(phrase_id, storable(mask(message)), agent=storable(agent) if agent else None)
+            for phrase_id, message, agent in batch
+        ]
         with self.store.begin() as session:
             return candidates.record(session, sightings, auto_accept_agents=self.auto_accept_agents)
 

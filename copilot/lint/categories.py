@@ -20,6 +20,15 @@ CATEGORIES: dict[str, str] = {
 }
 
 Category = Literal[
-    "insult", "impatience", "brush_off", "dismissal", "address", "curt", "promise", "offsite", "policy", "style",
+    "insult",
+    "impatience",
+    "brush_off",
+    "dismissal",
+    "address",
+    "curt",
+    "promise",
+    "offsite",
+    "policy",
+    "style",
     "custom",
 ]

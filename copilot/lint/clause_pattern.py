@@ -150,11 +150,11 @@ _MAX_WIDTH = 400  # every element is bounded; this only guards the arithmetic
 _MAX_FIRST_CHARS = 300
 
 
-
-
 def _in_class(char: str) -> str:
     """A character escaped for use inside [...]."""
     return "\\" + char if char in "\\]^-[" else char
+
+
 # A word the dictionary lacks still turns up now and then (vx, 某宝); a whole set of them is rare.
 _UNKNOWN_WORD_FREQUENCY = 50
 
@@ -397,7 +397,11 @@ def compile_pattern(source: str, classes: Mapping[str, WordClass], gap: int = 6)
         regex = f"(?=[{''.join(sorted(map(_in_class, first)))}]){regex}"
     compiled = re.compile(regex)
     return CompiledPattern(
-        source=source, regex=compiled, anchors=tuple(sorted(anchors)), also=tuple(sorted(also)),
+        source=source,
+        regex=compiled,
+        anchors=tuple(sorted(anchors)),
+        also=tuple(sorted(also)),
         captures=dict(compiler.captures),
-        width=width, crosses=bool(compiler.break_words),
+        width=width,
+        crosses=bool(compiler.break_words),
     )

@@ -46,8 +46,18 @@ class Diagnostic:
 
     def moved(self, start: int, end: int, text: str) -> Diagnostic:
         """The same diagnostic at another span (a sentence's offsets placed in the whole draft)."""
-        return Diagnostic(self.rule, self.severity, self.message, start, end, text, self.replacements,
-                          self.category, self.intent, self.specificity)
+        return Diagnostic(
+            self.rule,
+            self.severity,
+            self.message,
+            start,
+            end,
+            text,
+            self.replacements,
+            self.category,
+            self.intent,
+            self.specificity,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

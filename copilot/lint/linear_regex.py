@@ -36,11 +36,21 @@ class LinearPatternError(ValueError):
 _SPACE = r"\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
 _WORD = r"\p{L}\p{N}_"  # Python's \w: str.isalnum() or _
 _IN_CLASS = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
-_OUTSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": f"[{_WORD}]", "W": f"[^{_WORD}]", "s": f"[{_SPACE}]",
-            "S": f"[^{_SPACE}]", "Z": r"\z"}
+_OUTSIDE = {
+    "d": r"\p{Nd}",
+    "D": r"\P{Nd}",
+    "w": f"[{_WORD}]",
+    "W": f"[^{_WORD}]",
+    "s": f"[{_SPACE}]",
+    "S": f"[^{_SPACE}]",
+    "Z": r"\z",
+}
 _UNSUPPORTED = (
-    (re.compile(r"\(\?<?[=!]"),
-     "含前后断言（(?=…)、(?!…)、(?<=…)、(?<!…)）；只有写在模式两端、只看一个字符的断言可以用，如 (?<![0-9])…(?![0-9])"),
+    (
+        re.compile(r"\(\?<?[=!]"),
+        "含前后断言（(?=…)、(?!…)、(?<=…)、(?<!…)）；"
+        "只有写在模式两端、只看一个字符的断言可以用，如 (?<![0-9])…(?![0-9])",
+    ),
     (re.compile(r"\\[1-9]|\(\?P="), "含反向引用（\\1、(?P=名字)）"),
     (re.compile(r"\(\?>|[*+?}]\+"), "含原子组或占有量词（(?>…)、a*+）"),
     (re.compile(r"\(\?\("), "含条件分组（(?(1)…|…)）"),
@@ -159,8 +169,10 @@ def _compile(source: str, what: str) -> object:
 def _reason(source: str, detail: str) -> str:
     for found, why in _UNSUPPORTED:
         if found.search(source):
-            return (f"正则表达式 {source!r} {why}。规则用线性时间的引擎（RE2）匹配，长草稿也不会卡住，"
-                    "但它不支持这种写法，请改写")
+            return (
+                f"正则表达式 {source!r} {why}。规则用线性时间的引擎（RE2）匹配，长草稿也不会卡住，"
+                "但它不支持这种写法，请改写"
+            )
     if "repetition" in detail or "too big" in detail or "memory" in detail:
         return f"正则表达式 {source!r} 过于庞大（重复次数最多 1000，整体也不能太复杂），请改写"
     return explain_re2_error(source, detail)
@@ -212,9 +224,11 @@ class LinearPattern:
 
     def matches_empty(self) -> bool:
         """True when a match can be empty (in empty text, which every edge lookaround allows)."""
-        return any(branch.regex.search(b"") is not None or (  # type: ignore[attr-defined]
-            branch.at_start is not None and branch.at_start.search(b"") is not None  # type: ignore[attr-defined]
-        ) for branch in self._branches)
+        return any(
+            branch.regex.search(b"") is not None  # type: ignore[attr-defined]
+            or (branch.at_start is not None and branch.at_start.search(b"") is not None)  # type: ignore[attr-defined]
+            for branch in self._branches
+        )
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """The non-empty [start, end) spans of the leftmost, non-overlapping matches, in text order."""

@@ -111,8 +111,10 @@ def _pack_classes(path: Path, document: dict[str, Any]) -> tuple[dict[str, WordC
             found[name] = WordClass(name, pattern=value)
         elif isinstance(value, list) and value and all(isinstance(w, str) and w.strip() for w in value):
             found[name] = WordClass(name, tuple(value))
-        elif isinstance(value, dict) and value and all(
-            isinstance(w, str) and w.strip() and isinstance(f, str) for w, f in value.items()
+        elif (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(w, str) and w.strip() and isinstance(f, str) for w, f in value.items())
         ):
             forms = dict(zip(normalize_terms(list(value)), value.values(), strict=True))
             found[name] = WordClass(name, tuple(value), forms)
@@ -121,9 +123,7 @@ def _pack_classes(path: Path, document: dict[str, Any]) -> tuple[dict[str, WordC
     return found, problems
 
 
-def _pack_rules(
-    path: Path, document: dict[str, Any], classes: Mapping[str, WordClass]
-) -> tuple[list[Rule], list[str]]:
+def _pack_rules(path: Path, document: dict[str, Any], classes: Mapping[str, WordClass]) -> tuple[list[Rule], list[str]]:
     pack = path.stem
     category = document.get("category")
     rules: list[Rule] = []

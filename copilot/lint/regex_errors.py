@@ -67,7 +67,9 @@ def explain_re2_error(source: str, detail: str) -> str:
 
 
 def _sentence(
-    source: str, table: tuple[tuple[str, str], ...], detail: str,
+    source: str,
+    table: tuple[tuple[str, str], ...],
+    detail: str,
     position: int | None,
 ) -> str:
     where = _where(position)

@@ -40,4 +40,3 @@ def apply_fixes(raw: str, diagnostics: list[Diagnostic]) -> str:
             pos = diagnostic.end
     pieces.append(raw[pos:])
     return "".join(pieces)
-

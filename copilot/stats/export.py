@@ -38,8 +38,16 @@ def to_csv(found: Tally, messages: Mapping[str, str]) -> bytes:
     return _csv_bytes(rows(found, messages))
 
 
-AGENT_HEADER = ["客服", "回复数", "计时回复数", "回复时间中位数（秒）", "回复时间P90（秒）", "规则触发合计",
-                *(f"规则触发·{name}" for name in CATEGORIES.values()), "使用话术次数"]
+AGENT_HEADER = [
+    "客服",
+    "回复数",
+    "计时回复数",
+    "回复时间中位数（秒）",
+    "回复时间P90（秒）",
+    "规则触发合计",
+    *(f"规则触发·{name}" for name in CATEGORIES.values()),
+    "使用话术次数",
+]
 DAY_HEADER = ["日期", "回复数", "规则触发"]
 
 
@@ -51,8 +59,16 @@ def agent_rows(figures: TeamFigures) -> Iterator[Sequence[object]]:
     """The per-agent table, one row per agent, a column per rule class (all of them, so columns never shift)."""
     yield AGENT_HEADER
     for agent in figures.agents:
-        yield [agent.agent, agent.answered, agent.replies_timed, _seconds(agent.median_ms), _seconds(agent.p90_ms),
-               sum(agent.rule_hits.values()), *(agent.rule_hits[c] for c in CATEGORIES), agent.used]
+        yield [
+            agent.agent,
+            agent.answered,
+            agent.replies_timed,
+            _seconds(agent.median_ms),
+            _seconds(agent.p90_ms),
+            sum(agent.rule_hits.values()),
+            *(agent.rule_hits[c] for c in CATEGORIES),
+            agent.used,
+        ]
 
 
 def day_rows(figures: TeamFigures) -> Iterator[Sequence[object]]:

@@ -38,8 +38,9 @@ def parse_day(value: str | None, field: str) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise BadPeriod(field, f"{field} 应为 YYYY-MM-DD 格式的日期（如 2025-06-01），收到 {value!r}",
-                        "应为 YYYY-MM-DD") from None
+        raise BadPeriod(
+            field, f"{field} 应为 YYYY-MM-DD 格式的日期（如 2025-06-01），收到 {value!r}", "应为 YYYY-MM-DD"
+        ) from None
 
 
 def today_in(tz: tzinfo) -> date:

@@ -56,12 +56,25 @@ class EventWriter:
         self._add(kind="used", agent=agent, phrase_id=phrase_id)
 
     def sent(
-        self, *, agent: str | None, conversation: str, verdict: str, rules: Sequence[str], reply_ms: int | None,
+        self,
+        *,
+        agent: str | None,
+        conversation: str,
+        verdict: str,
+        rules: Sequence[str],
+        reply_ms: int | None,
         text: str,
     ) -> None:
         """An agent sent a reply; the text is kept only when the stats_keep_text setting asks for it."""
-        self._add(kind="sent", agent=agent, conversation=conversation_key(conversation), verdict=verdict,
-                  rules=list(rules), reply_ms=reply_ms, text=text if self.keep_text else None)
+        self._add(
+            kind="sent",
+            agent=agent,
+            conversation=conversation_key(conversation),
+            verdict=verdict,
+            rules=list(rules),
+            reply_ms=reply_ms,
+            text=text if self.keep_text else None,
+        )
 
     async def flush(self) -> int:
         """Write what is pending; on failure the batch waits for the next flush. Returns how many were written."""

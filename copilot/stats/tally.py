@@ -40,8 +40,10 @@ class Tally:
         """The GET /v1/stats answer; `messages` names each rule id."""
         by_rule: dict[str, dict[str, Any]] = {}
         for (rule, day, agent), count in self.rule_hits.items():
-            entry = by_rule.setdefault(rule, {"rule": rule, "message": messages.get(rule), "count": 0,
-                                              "by_day": Counter(), "by_agent": Counter()})
+            entry = by_rule.setdefault(
+                rule,
+                {"rule": rule, "message": messages.get(rule), "count": 0, "by_day": Counter(), "by_agent": Counter()},
+            )
             entry["count"] += count
             entry["by_day"][day] += count
             entry["by_agent"][agent] += count
@@ -52,8 +54,10 @@ class Tally:
         verdicts = Counter[str]()
         for (verdict, _, _), count in self.sent.items():
             verdicts[verdict] += count
-        used = [{"id": pid, "title": self.titles.get(pid), "count": n} for pid, n in
-                sorted(self.used.items(), key=lambda item: (-item[1], item[0]))]
+        used = [
+            {"id": pid, "title": self.titles.get(pid), "count": n}
+            for pid, n in sorted(self.used.items(), key=lambda item: (-item[1], item[0]))
+        ]
         never = [{"id": pid, "title": title} for pid, title in sorted(self.phrases.items()) if pid not in self.used]
         return {
             "rules": rules,
@@ -74,9 +78,7 @@ def _conditions(start: date | None, end: date | None, agent: str | None) -> list
     return conditions
 
 
-def _filtered(
-    query: Select[*_Columns], start: date | None, end: date | None, agent: str | None
-) -> Select[*_Columns]:
+def _filtered(query: Select[*_Columns], start: date | None, end: date | None, agent: str | None) -> Select[*_Columns]:
     return query.where(*_conditions(start, end, agent))
 
 
@@ -88,7 +90,9 @@ def tally(session: Session, *, start: date | None = None, end: date | None = Non
     rule_list = cast(Event.rules, Text).label("rule_list")
     sent = _filtered(
         select(Event.day, Event.agent, Event.verdict, rule_list, func.count()).where(Event.kind == "sent"),
-        start, end, agent,
+        start,
+        end,
+        agent,
     ).group_by(Event.day, Event.agent, Event.verdict, rule_list)
     parsed: dict[str | None, set[str]] = {}
     for day, who, verdict, rules_text, count in session.execute(sent):
@@ -103,7 +107,9 @@ def tally(session: Session, *, start: date | None = None, end: date | None = Non
         found.replies_timed, found.median_reply_ms = overall.count, overall.median_ms
     used = _filtered(
         select(Event.phrase_id, func.count()).where(Event.kind == "used", Event.phrase_id.is_not(None)),
-        start, end, agent,
+        start,
+        end,
+        agent,
     ).group_by(Event.phrase_id)
     # the query skips NULL phrase ids; the test only narrows the type
     found.used.update({pid: count for pid, count in session.execute(used) if pid is not None})

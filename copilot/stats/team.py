@@ -40,10 +40,14 @@ class AgentFigures:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "agent": self.agent, "answered": self.answered, "used": self.used,
+            "agent": self.agent,
+            "answered": self.answered,
+            "used": self.used,
             "reply_time": {"count": self.replies_timed, "median_ms": self.median_ms, "p90_ms": self.p90_ms},
-            "rule_hits": {"total": sum(self.rule_hits.values()),
-                          "by_class": {c: self.rule_hits[c] for c in CATEGORIES if self.rule_hits[c]}},
+            "rule_hits": {
+                "total": sum(self.rule_hits.values()),
+                "by_class": {c: self.rule_hits[c] for c in CATEGORIES if self.rule_hits[c]},
+            },
         }
 
 

@@ -12,8 +12,15 @@ from copilot.store.schemas import PhrasePublic
 from copilot.store.seed import seed
 
 __all__ = [
-    "DatabaseLimits", "PhrasePublic", "Store", "StoreError", "load_enabled_phrases", "make_engine", "open_store",
-    "phrasebank_version", "upgrade",
+    "DatabaseLimits",
+    "PhrasePublic",
+    "Store",
+    "StoreError",
+    "load_enabled_phrases",
+    "make_engine",
+    "open_store",
+    "phrasebank_version",
+    "upgrade",
 ]
 
 

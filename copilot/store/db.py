@@ -65,8 +65,14 @@ class DatabaseLimits:
 
     @classmethod
     def of(cls, settings: Any) -> DatabaseLimits:
-        return cls(settings.db_connect_timeout, settings.db_statement_timeout, settings.db_pool_size,
-                   settings.db_pool_overflow, settings.db_pool_timeout, settings.db_max_waiting)
+        return cls(
+            settings.db_connect_timeout,
+            settings.db_statement_timeout,
+            settings.db_pool_size,
+            settings.db_pool_overflow,
+            settings.db_pool_timeout,
+            settings.db_max_waiting,
+        )
 
 
 def _postgres_connect_args(url: URL, limits: DatabaseLimits) -> dict[str, Any]:
@@ -88,13 +94,17 @@ def make_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
     foreign keys and real transactions."""
     limits = limits or DatabaseLimits()
     parsed = make_url(url)
-    pool: dict[str, Any] = {"pool_size": limits.pool_size, "max_overflow": limits.pool_overflow,
-                            "pool_timeout": limits.pool_timeout}
+    pool: dict[str, Any] = {
+        "pool_size": limits.pool_size,
+        "max_overflow": limits.pool_overflow,
+        "pool_timeout": limits.pool_timeout,
+    }
     if parsed.get_backend_name() != "sqlite":
         if parsed.get_backend_name() != "postgresql" or parsed.get_driver_name() not in ("psycopg", "psycopg2"):
             return create_engine(url, json_serializer=_json_dumps, pool_pre_ping=True, **pool)
-        engine = create_engine(url, json_serializer=_json_dumps, **pool,
-                               connect_args=_postgres_connect_args(parsed, limits))
+        engine = create_engine(
+            url, json_serializer=_json_dumps, **pool, connect_args=_postgres_connect_args(parsed, limits)
+        )
         if parsed.get_driver_name() == "psycopg":
             Deadline(limits).attach(engine)  # its ping replaces pool_pre_ping
         else:
@@ -106,8 +116,7 @@ def make_engine(url: str, limits: DatabaseLimits | None = None) -> Engine:
     else:
         pool = {}  # an in-memory database lives in one connection per thread: no queue to bound
     # The busy timeout: how long a write waits for another process's write lock before failing.
-    engine = create_engine(url, json_serializer=_json_dumps, connect_args={"timeout": limits.statement_timeout},
-                           **pool)
+    engine = create_engine(url, json_serializer=_json_dumps, connect_args={"timeout": limits.statement_timeout}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _: Any) -> None:

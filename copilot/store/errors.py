@@ -37,8 +37,10 @@ class VersionNotFound(AppError):
 
     def __init__(self, noun: str, item_id: str, version: int, known: list[int]) -> None:
         listed = "、".join(str(v) for v in known) or "无"
-        super().__init__(f"{noun} {item_id} 没有版本 {version}(可恢复的版本: {listed})",
-                         {"id": item_id, "version": version, "versions": known})
+        super().__init__(
+            f"{noun} {item_id} 没有版本 {version}(可恢复的版本: {listed})",
+            {"id": item_id, "version": version, "versions": known},
+        )
 
 
 class Invalid(StoreError):
@@ -116,8 +118,9 @@ class DuplicateRule(Conflict):
     code = "duplicate_rule"
 
     def __init__(self, kind: str, term: str, rule_id: str) -> None:
-        super().__init__(f"已有同类规则 {rule_id} 包含“{term}”({kind}),请直接修改那条规则",
-                         {"field": "term", "rule_id": rule_id})
+        super().__init__(
+            f"已有同类规则 {rule_id} 包含“{term}”({kind}),请直接修改那条规则", {"field": "term", "rule_id": rule_id}
+        )
 
 
 class DefaultRuleReadOnly(Conflict):

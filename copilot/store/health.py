@@ -31,8 +31,16 @@ class DatabaseBusy(DatabaseUnavailable):
 
 def is_unavailable(error: BaseException) -> bool:
     """True for failures of reaching the database, as opposed to a wrong query or a constraint."""
-    if isinstance(error, (DatabaseUnavailable, sa_exc.OperationalError, sa_exc.InterfaceError,
-                          sa_exc.DisconnectionError, sa_exc.TimeoutError)):
+    if isinstance(
+        error,
+        (
+            DatabaseUnavailable,
+            sa_exc.OperationalError,
+            sa_exc.InterfaceError,
+            sa_exc.DisconnectionError,
+            sa_exc.TimeoutError,
+        ),
+    ):
         return True  # OperationalError covers refused, reset, timed out, canceled by statement_timeout, locked
     return isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
 
@@ -93,8 +101,9 @@ class Outage:
                     return  # load or contention, not an outage; counted only within one
                 self.since, self.failed_requests = time.monotonic(), 0
                 self._next_probe = self.since + self.PROBE_EVERY
-                log.warning("database unavailable (%s); answering 503 database_unavailable until it is back",
-                            describe(error))
+                log.warning(
+                    "database unavailable (%s); answering 503 database_unavailable until it is back", describe(error)
+                )
             if request:
                 self.failed_requests += 1
 

@@ -63,12 +63,30 @@ class History:
         return Invalid(self.noun, problems)
 
     def record(
-        self, session: Session, *, item_id: str, action: str, version: int, before: dict[str, Any] | None,
-        after: dict[str, Any] | None, actor: str | None, **extra: Any,
+        self,
+        session: Session,
+        *,
+        item_id: str,
+        action: str,
+        version: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        actor: str | None,
+        **extra: Any,
     ) -> None:
         """Append one history row with the item before and after the change (no bump: see `log`)."""
-        session.add(self.table(**{self.key: item_id}, action=action, version=version, before=before, after=after,
-                               changed_at=clock.now(), changed_by=actor, **extra))
+        session.add(
+            self.table(
+                **{self.key: item_id},
+                action=action,
+                version=version,
+                before=before,
+                after=after,
+                changed_at=clock.now(),
+                changed_by=actor,
+                **extra,
+            )
+        )
 
     def log(self, session: Session, **change: Any) -> None:
         """A history row for one change, and the counter bumped so every worker rebuilds."""
@@ -85,8 +103,14 @@ class History:
     def listing(self, session: Session, item_id: str, *extra: str) -> list[dict[str, Any]]:
         """The changes as the API answers them, with the `extra` columns this kind keeps."""
         return [
-            {"action": h.action, "version": h.version, "before": h.before, "after": h.after,
-             "changed_at": clock.iso(h.changed_at), "changed_by": h.changed_by}
+            {
+                "action": h.action,
+                "version": h.version,
+                "before": h.before,
+                "after": h.after,
+                "changed_at": clock.iso(h.changed_at),
+                "changed_by": h.changed_by,
+            }
             | {name: getattr(h, name) for name in extra}
             for h in self.rows(session, item_id)
         ]

@@ -179,9 +179,13 @@ def import_phrases(
     _vet_rows(changes, check, report)
     if report.blocked and not force and not dry_run:
         report.errors = [
-            _error(item.row, "body", f"含禁止发送的内容：{describe_problems(item.problems or [])}"
-                                     "（确需导入，请选择「仍然导入」）")
-            for item in changes if item.problems
+            _error(
+                item.row,
+                "body",
+                f"含禁止发送的内容：{describe_problems(item.problems or [])}（确需导入，请选择「仍然导入」）",
+            )
+            for item in changes
+            if item.problems
         ]
         return report
     if not dry_run and changes:
@@ -199,18 +203,33 @@ def _vet_rows(changes: list[_Planned], check: BodyCheck | None, report: ImportRe
             continue
         item.problems = check(item.data.body) or None
         if item.problems:
-            report.blocked.append({"row": item.row.line, "source": item.row.source, "id": item.phrase_id,
-                                   "title": item.data.title, "problems": item.problems})
+            report.blocked.append(
+                {
+                    "row": item.row.line,
+                    "source": item.row.source,
+                    "id": item.phrase_id,
+                    "title": item.data.title,
+                    "problems": item.problems,
+                }
+            )
 
 
 def _diff(item: _Planned) -> dict[str, Any]:
     """What an import changes in one stored phrase, field by field (before → after)."""
     assert item.existing is not None
     before, after = base_fields(item.existing), item.data.model_dump()
-    fields = [{"field": name, "label": FIELD_ZH.get(name, name), "before": before[name], "after": after[name]}
-              for name in after if after[name] != before[name]]
-    return {"id": item.phrase_id, "title": item.data.title, "row": item.row.line, "source": item.row.source,
-            "fields": fields}
+    fields = [
+        {"field": name, "label": FIELD_ZH.get(name, name), "before": before[name], "after": after[name]}
+        for name in after
+        if after[name] != before[name]
+    ]
+    return {
+        "id": item.phrase_id,
+        "title": item.data.title,
+        "row": item.row.line,
+        "source": item.row.source,
+        "fields": fields,
+    }
 
 
 def one_per_row(errors: list[RowError]) -> list[RowError]:
@@ -259,8 +278,17 @@ def _write_all(session: Session, changes: list[_Planned], *, actor: str | None, 
         row.shortcut = None
     session.flush()
     for item in changes:
-        after = to_public(write_phrase(session, row=stored.get(item.phrase_id), phrase_id=item.phrase_id,
-                                       data=item.data))
-        record(session, phrase_id=item.phrase_id, action="update" if item.existing else "create",
-               version=after.version, before=item.existing, after=after, actor=actor, source=source,
-               overridden=item.problems)
+        after = to_public(
+            write_phrase(session, row=stored.get(item.phrase_id), phrase_id=item.phrase_id, data=item.data)
+        )
+        record(
+            session,
+            phrase_id=item.phrase_id,
+            action="update" if item.existing else "create",
+            version=after.version,
+            before=item.existing,
+            after=after,
+            actor=actor,
+            source=source,
+            overridden=item.problems,
+        )

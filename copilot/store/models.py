@@ -252,9 +252,7 @@ class LearnSighting(Base):
 
     __tablename__ = "learn_sightings"
 
-    candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("learn_candidates.id", ondelete="CASCADE"), primary_key=True
-    )
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("learn_candidates.id", ondelete="CASCADE"), primary_key=True)
     source: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     agent: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" when the sidebar had no agent
     count: Mapped[int] = mapped_column(Integer, default=0)
@@ -315,4 +313,3 @@ class LearnGap(Base):
     questions: Mapped[list[str]] = mapped_column(JSON, default=list)  # up to five, most frequent first
     reply: Mapped[str | None] = mapped_column(Text)  # masked
     dismissed: Mapped[bool] = mapped_column(Boolean, default=False)  # a lead made a phrase of it, or waved it off
-

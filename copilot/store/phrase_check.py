@@ -23,9 +23,17 @@ def body_check(linter: Linter, defaults: Mapping[str, str]) -> BodyCheck:
         if findings.verdict != "block":
             return []
         return [
-            {"text": d.text, "message": d.message, "start": d.start, "end": d.end, "category": d.category,
-             "rule": d.rule, "replacements": list(d.replacements)}
-            for d in findings.listed(linter.max_diagnostics, text) if d.severity is Severity.ERROR
+            {
+                "text": d.text,
+                "message": d.message,
+                "start": d.start,
+                "end": d.end,
+                "category": d.category,
+                "rule": d.rule,
+                "replacements": list(d.replacements),
+            }
+            for d in findings.listed(linter.max_diagnostics, text)
+            if d.severity is Severity.ERROR
         ]
 
     return problems

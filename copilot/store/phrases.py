@@ -24,9 +24,16 @@ lock_phrasebank, bump_version, phrasebank_version = HISTORY.lock, HISTORY.bump, 
 def to_public(row: Phrase) -> PhrasePublic:
     """The stored phrase as the API shows it (not re-validated: stored data was checked on the way in)."""
     return PhrasePublic.model_construct(
-        id=row.id, title=row.title, body=row.body, intent=row.intent, group=row.group.name,
-        shortcut=row.shortcut, keywords=list(row.keywords), examples=list(row.examples),
-        enabled=row.enabled, version=row.version,
+        id=row.id,
+        title=row.title,
+        body=row.body,
+        intent=row.intent,
+        group=row.group.name,
+        shortcut=row.shortcut,
+        keywords=list(row.keywords),
+        examples=list(row.examples),
+        enabled=row.enabled,
+        version=row.version,
     )
 
 
@@ -69,7 +76,11 @@ def list_phrases(
 
 
 def count_phrases(
-    session: Session, *, q: str | None = None, intent: str | None = None, group: str | None = None,
+    session: Session,
+    *,
+    q: str | None = None,
+    intent: str | None = None,
+    group: str | None = None,
     enabled: bool | None = None,
 ) -> int:
     """How many phrases list_phrases would return without limit and offset."""
@@ -140,16 +151,29 @@ def _log_change(session: Session, **change: Any) -> None:
 
 
 def record(
-    session: Session, *, phrase_id: str, action: str, version: int, before: PhrasePublic | None,
-    after: PhrasePublic | None, actor: str | None, source: str, overridden: list[dict[str, Any]] | None = None,
+    session: Session,
+    *,
+    phrase_id: str,
+    action: str,
+    version: int,
+    before: PhrasePublic | None,
+    after: PhrasePublic | None,
+    actor: str | None,
+    source: str,
+    overridden: list[dict[str, Any]] | None = None,
 ) -> None:
     """Append one history row with the phrase before and after the change (and the lint problems a
     forced save went past)."""
     HISTORY.record(
-        session, item_id=phrase_id, action=action, version=version,
+        session,
+        item_id=phrase_id,
+        action=action,
+        version=version,
         before=before.model_dump(mode="json") if before else None,
         after=after.model_dump(mode="json") if after else None,
-        actor=actor, source=source, overridden=overridden or None,
+        actor=actor,
+        source=source,
+        overridden=overridden or None,
     )
 
 
@@ -188,7 +212,11 @@ def write_phrase(session: Session, *, row: Phrase | None, phrase_id: str, data: 
 
 
 def create_phrase(
-    session: Session, *, data: PhraseCreate, actor: str | None = None, source: str = "api",
+    session: Session,
+    *,
+    data: PhraseCreate,
+    actor: str | None = None,
+    source: str = "api",
     check: BodyCheck | None = None,
 ) -> PhrasePublic:
     """Add a phrase; IdTaken or ShortcutTaken when it clashes, PhraseBlocked when `check` finds
@@ -200,13 +228,27 @@ def create_phrase(
     overridden = vet(data, None, check, data.force)
     phrase_id = data.id or new_phrase_id(session)
     created = to_public(write_phrase(session, row=None, phrase_id=phrase_id, data=data))
-    _log_change(session, phrase_id=phrase_id, action="create", version=created.version, before=None, after=created,
-           actor=actor, source=source, overridden=overridden)
+    _log_change(
+        session,
+        phrase_id=phrase_id,
+        action="create",
+        version=created.version,
+        before=None,
+        after=created,
+        actor=actor,
+        source=source,
+        overridden=overridden,
+    )
     return created
 
 
 def update_phrase(
-    session: Session, *, phrase_id: str, data: PhraseUpdate, actor: str | None = None, source: str = "api",
+    session: Session,
+    *,
+    phrase_id: str,
+    data: PhraseUpdate,
+    actor: str | None = None,
+    source: str = "api",
     check: BodyCheck | None = None,
 ) -> PhrasePublic:
     """Change the fields given; VersionConflict (with the current phrase) when `data.version` is stale,
@@ -225,13 +267,26 @@ def update_phrase(
     require_free_shortcut(session, shortcut=valid.shortcut, besides=phrase_id)
     overridden = vet(valid, before, check, data.force)
     after = to_public(write_phrase(session, row=row, phrase_id=phrase_id, data=valid))
-    _log_change(session, phrase_id=phrase_id, action="update", version=after.version, before=before, after=after,
-           actor=actor, source=source, overridden=overridden)
+    _log_change(
+        session,
+        phrase_id=phrase_id,
+        action="update",
+        version=after.version,
+        before=before,
+        after=after,
+        actor=actor,
+        source=source,
+        overridden=overridden,
+    )
     return after
 
 
 def delete_phrase(
-    session: Session, *, phrase_id: str, version: int | None = None, actor: str | None = None,
+    session: Session,
+    *,
+    phrase_id: str,
+    version: int | None = None,
+    actor: str | None = None,
     source: str = "api",
 ) -> PhrasePublic:
     """Remove a phrase (history stays); with `version`, only if nobody changed it since."""
@@ -240,8 +295,16 @@ def delete_phrase(
     before = to_public(row)
     HISTORY.check_version(before.model_dump(mode="json"), version)
     session.delete(row)
-    _log_change(session, phrase_id=phrase_id, action="delete", version=before.version + 1, before=before, after=None,
-           actor=actor, source=source)
+    _log_change(
+        session,
+        phrase_id=phrase_id,
+        action="delete",
+        version=before.version + 1,
+        before=before,
+        after=None,
+        actor=actor,
+        source=source,
+    )
     return before
 
 
@@ -270,6 +333,14 @@ def restore_phrase(
         written.version = newest + 1
         session.flush()
     after = to_public(written)
-    _log_change(session, phrase_id=phrase_id, action="restore", version=after.version, before=before, after=after,
-           actor=actor, source=source)
+    _log_change(
+        session,
+        phrase_id=phrase_id,
+        action="restore",
+        version=after.version,
+        before=before,
+        after=after,
+        actor=actor,
+        source=source,
+    )
     return after

@@ -13,8 +13,14 @@ from copilot.store.schemas import MAX_INT, _clean, _fail
 TERM_MAX, MESSAGE_MAX, REPLACEMENTS_MAX = 100, 200, 10
 RULE_FIELDS = ("kind", "term", "replacements", "severity", "message", "scope", "enabled")
 FIELD_ZH = {
-    "kind": "规则类型", "term": "词条", "replacements": "替换词", "severity": "级别", "message": "提示语",
-    "scope": "适用范围", "enabled": "启用", "version": "版本",
+    "kind": "规则类型",
+    "term": "词条",
+    "replacements": "替换词",
+    "severity": "级别",
+    "message": "提示语",
+    "scope": "适用范围",
+    "enabled": "启用",
+    "version": "版本",
 }
 
 
@@ -80,7 +86,6 @@ class DefaultRuleToggle(BaseModel):
 
     enabled: bool
     version: int | None = Field(default=None, ge=0, le=MAX_INT)
-
 
 
 class RulePublic(BaseModel):

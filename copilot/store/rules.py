@@ -31,8 +31,14 @@ def is_shop_rule_id(rule_id: str) -> bool:
 def content(row: ShopRule) -> dict[str, Any]:
     """The rule's own fields, as history keeps them and as build_shop_rule takes them."""
     return {
-        "id": row.id, "kind": row.kind, "term": row.term, "replacements": list(row.replacements),
-        "severity": row.severity, "message": row.message, "scope": row.scope, "enabled": row.enabled,
+        "id": row.id,
+        "kind": row.kind,
+        "term": row.term,
+        "replacements": list(row.replacements),
+        "severity": row.severity,
+        "message": row.message,
+        "scope": row.scope,
+        "enabled": row.enabled,
         "version": row.version,
     }
 
@@ -40,7 +46,10 @@ def content(row: ShopRule) -> dict[str, Any]:
 def to_public(row: ShopRule) -> RulePublic:
     """A shop rule as the API shows it (not re-validated: stored data was checked on the way in)."""
     return RulePublic.model_construct(
-        **content(row), source="shop", created_at=clock.iso(row.created_at), updated_at=clock.iso(row.updated_at),
+        **content(row),
+        source="shop",
+        created_at=clock.iso(row.created_at),
+        updated_at=clock.iso(row.updated_at),
         updated_by=row.updated_by,
     )
 
@@ -101,7 +110,7 @@ def _new_id(session: Session) -> str:
     used = set(session.scalars(select(ShopRule.id))) | set(
         session.scalars(select(RuleHistory.rule_id).where(RuleHistory.rule_id.startswith(_SHOP_PREFIX)).distinct())
     )
-    numbers = [int(i[len(_SHOP_PREFIX):]) for i in used if i[len(_SHOP_PREFIX):].isdigit()]
+    numbers = [int(i[len(_SHOP_PREFIX) :]) for i in used if i[len(_SHOP_PREFIX) :].isdigit()]
     return f"{_SHOP_PREFIX}{max(numbers, default=0) + 1}"
 
 
@@ -131,9 +140,7 @@ def create_shop_rule(session: Session, *, data: RuleCreate, actor: str | None = 
     return to_public(row)
 
 
-def update_shop_rule(
-    session: Session, *, rule_id: str, data: RuleUpdate, actor: str | None = None
-) -> RulePublic:
+def update_shop_rule(session: Session, *, rule_id: str, data: RuleUpdate, actor: str | None = None) -> RulePublic:
     """Change the fields given; VersionConflict (with the current rule) when `data.version` is stale."""
     lock_rules(session)
     row = _row(session, rule_id)
@@ -151,8 +158,9 @@ def update_shop_rule(
     _validate(fields)
     _check_duplicate(session, row.kind, fields["term"], besides=rule_id)
     _write(session, row, fields, row.version + 1, actor)
-    HISTORY.log(session, item_id=rule_id, action="update", version=row.version, before=before, after=content(row),
-                actor=actor)
+    HISTORY.log(
+        session, item_id=rule_id, action="update", version=row.version, before=before, after=content(row), actor=actor
+    )
     return to_public(row)
 
 
@@ -165,8 +173,9 @@ def delete_shop_rule(
     before, shown = content(row), to_public(row)
     HISTORY.check_version(shown.model_dump(mode="json"), version)
     session.delete(row)
-    HISTORY.log(session, item_id=rule_id, action="delete", version=row.version + 1, before=before, after=None,
-                actor=actor)
+    HISTORY.log(
+        session, item_id=rule_id, action="delete", version=row.version + 1, before=before, after=None, actor=actor
+    )
     return shown
 
 
@@ -188,8 +197,9 @@ def restore_shop_rule(session: Session, *, rule_id: str, version: int, actor: st
     _check_duplicate(session, fields["kind"], fields["term"], besides=rule_id)
     new_version = (row.version if row is not None else newest) + 1
     row = _write(session, row, fields, new_version, actor)
-    HISTORY.log(session, item_id=rule_id, action="restore", version=new_version, before=before, after=content(row),
-                actor=actor)
+    HISTORY.log(
+        session, item_id=rule_id, action="restore", version=new_version, before=before, after=content(row), actor=actor
+    )
     return to_public(row)
 
 
@@ -202,8 +212,14 @@ def default_state(session: Session, rule_id: str, pack_enabled: bool) -> dict[st
 
 
 def set_default_enabled(
-    session: Session, *, rule_id: str, enabled: bool, pack_enabled: bool, version: int | None = None,
-    actor: str | None = None, action: str = "update",
+    session: Session,
+    *,
+    rule_id: str,
+    enabled: bool,
+    pack_enabled: bool,
+    version: int | None = None,
+    actor: str | None = None,
+    action: str = "update",
 ) -> dict[str, Any]:
     """Switch a default rule off (or on) for this shop; with `version`, only if nobody switched it since."""
     lock_rules(session)
@@ -218,8 +234,9 @@ def set_default_enabled(
     row.enabled, row.version, row.updated_at, row.updated_by = enabled, row.version + 1, clock.now(), actor
     session.flush()
     after = default_state(session, rule_id, pack_enabled)
-    HISTORY.log(session, item_id=rule_id, action=action, version=after["version"], before=before, after=after,
-                actor=actor)
+    HISTORY.log(
+        session, item_id=rule_id, action=action, version=after["version"], before=before, after=after, actor=actor
+    )
     return after
 
 
@@ -229,8 +246,14 @@ def restore_default(
     """Switch a default rule back to how it stood at `version` of its history."""
     lock_rules(session)
     state, _ = HISTORY.state_at(session, rule_id, version, "默认规则", must_exist=False)
-    return set_default_enabled(session, rule_id=rule_id, enabled=bool(state["enabled"]), pack_enabled=pack_enabled,
-                               actor=actor, action="restore")
+    return set_default_enabled(
+        session,
+        rule_id=rule_id,
+        enabled=bool(state["enabled"]),
+        pack_enabled=pack_enabled,
+        actor=actor,
+        action="restore",
+    )
 
 
 def load_shop_layer(session: Session) -> tuple[int, list[dict[str, Any]], dict[str, bool]]:

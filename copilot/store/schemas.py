@@ -32,8 +32,16 @@ _BAD_CHAR = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ITEM_SEPARATORS = re.compile(r"[|\n\r]")
 
 FIELD_ZH = {
-    "id": "ID", "title": "标题", "body": "短语内容", "intent": "意图", "group": "分组", "shortcut": "快捷编码",
-    "keywords": "关键词", "examples": "示例问题", "enabled": "启用", "version": "版本",
+    "id": "ID",
+    "title": "标题",
+    "body": "短语内容",
+    "intent": "意图",
+    "group": "分组",
+    "shortcut": "快捷编码",
+    "keywords": "关键词",
+    "examples": "示例问题",
+    "enabled": "启用",
+    "version": "版本",
 }
 
 
@@ -77,8 +85,10 @@ def _items(label: str, max_items: int) -> AfterValidator:
 def _intent(value: str) -> str:
     found = intent_id(value)
     if found is None:
-        raise _fail(f"意图 {value!r} 不存在,可选: {'、'.join(INTENTS)}"
-                    f"（也可填编辑器里的中文名称，如 {INTENTS['return_exchange']}、{INTENTS['ship_time']}）")
+        raise _fail(
+            f"意图 {value!r} 不存在,可选: {'、'.join(INTENTS)}"
+            f"（也可填编辑器里的中文名称，如 {INTENTS['return_exchange']}、{INTENTS['ship_time']}）"
+        )
     return found
 
 

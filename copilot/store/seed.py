@@ -45,7 +45,9 @@ def seed(session: Session, folder: Path) -> ImportReport | None:
         report = import_phrases(session, rows, errors=errors, source="seed")
         if report.errors:
             listed = "\n".join(f"  {error}" for error in report.errors)
-            raise SeedError(f"默认话术库 {folder} 有 {len(report.errors)} 处错误,未导入:\n{listed}",
-                            [e.as_dict() for e in report.errors])
+            raise SeedError(
+                f"默认话术库 {folder} 有 {len(report.errors)} 处错误,未导入:\n{listed}",
+                [e.as_dict() for e in report.errors],
+            )
     meta.seeded_at = datetime.now(UTC)
     return report

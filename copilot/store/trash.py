@@ -29,9 +29,17 @@ def deleted_phrases(session: Session, *, limit: int = 200) -> list[dict[str, Any
         before = row.before or {}
         if "version" not in before:
             continue  # a delete with no record of the phrase: nothing to restore it to
-        found.append({
-            "id": row.phrase_id, "title": before.get("title"), "body": before.get("body"),
-            "intent": before.get("intent"), "group": before.get("group"), "shortcut": before.get("shortcut"),
-            "version": before["version"], "deleted_at": clock.iso(row.changed_at), "deleted_by": row.changed_by,
-        })
+        found.append(
+            {
+                "id": row.phrase_id,
+                "title": before.get("title"),
+                "body": before.get("body"),
+                "intent": before.get("intent"),
+                "group": before.get("group"),
+                "shortcut": before.get("shortcut"),
+                "version": before["version"],
+                "deleted_at": clock.iso(row.changed_at),
+                "deleted_by": row.changed_by,
+            }
+        )
     return found

@@ -103,8 +103,9 @@ class SuggestIndex:
         self._phrase_starts = np.searchsorted(self._doc_phrase, np.arange(len(enabled)))
         self._phrase_ends = np.searchsorted(self._doc_phrase, np.arange(len(enabled)), side="right")
         # each phrase's documents, for the fuzzy step over the candidates
-        self._phrase_examples = [normalized[start:end] for start, end in
-                                 zip(self._phrase_starts, self._phrase_ends, strict=True)]
+        self._phrase_examples = [
+            normalized[start:end] for start, end in zip(self._phrase_starts, self._phrase_ends, strict=True)
+        ]
         self._phrase_sizes = (self._phrase_ends - self._phrase_starts).astype(np.int64)
         # BM25 runs over one document per phrase (its examples, title and keywords together): five
         # times fewer rows to score than one per example; fuzzy still compares example by example.
@@ -134,8 +135,9 @@ class SuggestIndex:
                     cue_owner.append(intent)
         self._cue_owner = cue_owner
         self._cues = ahocorasick_rs.AhoCorasick(cue_terms, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST)
-        self.complaint_cues = [(t, tuple(c for c in normalize_terms(list(t.cues)) if c))
-                               for t in lexicon.complaint_types]
+        self.complaint_cues = [
+            (t, tuple(c for c in normalize_terms(list(t.cues)) if c)) for t in lexicon.complaint_types
+        ]
         self.by_id = {p.id: p for p in self.phrases}
         started = time.perf_counter()
         self.model = self._train(enabled, normalized, doc_words, doc_phrase) if train else None
@@ -165,8 +167,12 @@ class SuggestIndex:
         if memo is not None and memo[0] == key:
             return memo[1]
         texts = normalize_terms([text for text, _ in self.lexicon.corpus])
-        samples = tuple(self._sample(text, intent, segmented) for text, (_, intent), segmented in zip(
-            texts, self.lexicon.corpus, words_many(texts, self.tokenizer), strict=True))
+        samples = tuple(
+            self._sample(text, intent, segmented)
+            for text, (_, intent), segmented in zip(
+                texts, self.lexicon.corpus, words_many(texts, self.tokenizer), strict=True
+            )
+        )
         _corpus_memo = (key, samples)  # one assignment: a racing build at worst segments again
         return samples
 
@@ -224,8 +230,13 @@ class SuggestIndex:
         grams = char_grams(text)
         fused = np.zeros(len(self.phrases), dtype=np.float32)
         if self._words_bm25 is None or self._chars_bm25 is None:
-            return Scored(slots=np.zeros(0, dtype=np.int64), scores=np.zeros(0), intent_scores={},
-                          query_words=query_words, phrase_scores=fused)
+            return Scored(
+                slots=np.zeros(0, dtype=np.int64),
+                scores=np.zeros(0),
+                intent_scores={},
+                query_words=query_words,
+                phrase_scores=fused,
+            )
         if query_words:
             fused += WEIGHTS["words"] * _unit(self._words_bm25.get_scores(query_words), FLOORS["words"])
         if grams:
@@ -253,8 +264,13 @@ class SuggestIndex:
             best = np.zeros(len(self._intent_names))
             np.maximum.at(best, self._phrase_intent[top], scores)
             intent_scores = {self._intent_names[i]: float(best[i]) for i in np.flatnonzero(best)}
-        return Scored(slots=np.asarray(slots, dtype=np.int64), scores=scores, intent_scores=intent_scores,
-                      query_words=query_words, phrase_scores=fused)
+        return Scored(
+            slots=np.asarray(slots, dtype=np.int64),
+            scores=scores,
+            intent_scores=intent_scores,
+            query_words=query_words,
+            phrase_scores=fused,
+        )
 
 
 def _indexed_phrases(
@@ -265,8 +281,16 @@ def _indexed_phrases(
         terms[owner].update(doc)
     searchable = normalize_terms([" ".join([p.title, *p.keywords]) for p in enabled])
     return tuple(
-        IndexedPhrase(id=p.id, title=p.title, body=p.body, intent=p.intent, group=p.group,
-                      shortcut=p.shortcut, terms=frozenset(terms[i]), searchable=searchable[i])
+        IndexedPhrase(
+            id=p.id,
+            title=p.title,
+            body=p.body,
+            intent=p.intent,
+            group=p.group,
+            shortcut=p.shortcut,
+            terms=frozenset(terms[i]),
+            searchable=searchable[i],
+        )
         for i, p in enumerate(enabled)
     )
 

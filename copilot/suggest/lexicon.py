@@ -101,8 +101,9 @@ def _content_key(folder: Path, training: Path) -> tuple[tuple[str, bytes], ...] 
     files = [folder / name for name in ("intents.yaml", "complaint_types.yaml", "fusion.yaml")]
     files += sorted(training.rglob("*.yaml")) if training.is_dir() else []
     try:
-        return tuple((str(file), hashlib.sha256(file.read_bytes()).digest() if file.exists() else b"")
-                     for file in files)
+        return tuple(
+            (str(file), hashlib.sha256(file.read_bytes()).digest() if file.exists() else b"") for file in files
+        )
     except OSError:
         return None  # unreadable: the loader reports it
 

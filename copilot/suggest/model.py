@@ -100,8 +100,10 @@ class _Block:
         for doc in documents:
             indices.extend(vocabulary[t] for t in doc if t in vocabulary)
             indptr.append(len(indices))
-        counts = sp.csr_matrix((np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-                               shape=(len(indptr) - 1, len(vocabulary)))
+        counts = sp.csr_matrix(
+            (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            shape=(len(indptr) - 1, len(vocabulary)),
+        )
         counts.sum_duplicates()
         counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
         norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1))).ravel()

@@ -81,9 +81,14 @@ def in_context(scores: dict[str, float], evidence: Evidence, fusion: Fusion) -> 
     """Scores weighed by what the conversation is about: each score times each context reading's
     probability raised to its tuned weight, rescaled to the same total. A clear message barely moves;
     a flat one (好 约明天) takes the conversation's intent."""
-    priors = [(reading, weight) for reading, weight in ((evidence.customer_before, fusion.context_customer),
-                                                        (evidence.agent_before, fusion.context_agent))
-              if reading and weight > 0]
+    priors = [
+        (reading, weight)
+        for reading, weight in (
+            (evidence.customer_before, fusion.context_customer),
+            (evidence.agent_before, fusion.context_agent),
+        )
+        if reading and weight > 0
+    ]
     total = sum(scores.values())
     if not priors or total <= 0:
         return scores
@@ -143,8 +148,14 @@ def decide(evidence: Evidence, fusion: Fusion, mode: str = "fused") -> Decision:
         if intent in leaders and intent != "other" and value >= floor:
             picked.append((intent, value))
     named = {intent for intent, _ in picked}
-    also = [i for i, v in ranked if i not in named and i != "other" and i not in SOCIAL
-            and v >= max(fusion.other_below, fusion.hedge_share * first)][: max(0, HEDGED - len(picked))]
+    also = [
+        i
+        for i, v in ranked
+        if i not in named
+        and i != "other"
+        and i not in SOCIAL
+        and v >= max(fusion.other_below, fusion.hedge_share * first)
+    ][: max(0, HEDGED - len(picked))]
     return Decision([(intent, round(min(1.0, value), 3)) for intent, value in picked], also)
 
 
@@ -156,7 +167,10 @@ class Suggester:
     """
 
     def __init__(
-        self, index: SuggestIndex, defaults: Mapping[str, str], mode: Mode = "fused",
+        self,
+        index: SuggestIndex,
+        defaults: Mapping[str, str],
+        mode: Mode = "fused",
         blocked: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
@@ -315,8 +329,11 @@ class Suggester:
             query = set(scored.query_words)
             for slot in chosen[:limit]:
                 phrase = self.index.phrases[slot]
-                suggestions.append(self._suggestion(phrase, float(value[slot]) / (MAX_SCORE + INTENT_BOOST),
-                                                    sorted(query & phrase.terms), fill))
+                suggestions.append(
+                    self._suggestion(
+                        phrase, float(value[slot]) / (MAX_SCORE + INTENT_BOOST), sorted(query & phrase.terms), fill
+                    )
+                )
         return {
             "intents": [{"id": i, "score": s} for i, s in intents],
             "complaint_type": complaint_type,
@@ -382,4 +399,4 @@ def unblocked_first(suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     first = next((i for i, s in enumerate(suggestions) if not s["blocked"]), None)
     if first is None:
         return suggestions
-    return [suggestions[first], *suggestions[:first], *suggestions[first + 1:]]
+    return [suggestions[first], *suggestions[:first], *suggestions[first + 1 :]]

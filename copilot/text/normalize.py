@@ -79,9 +79,7 @@ def _strip(raw: str) -> tuple[str, list[int] | None]:
     return "".join(pieces), index
 
 
-def _per_character(
-    text: str, index: list[int] | None, convert: Callable[[str], str]
-) -> tuple[str, list[int]]:
+def _per_character(text: str, index: list[int] | None, convert: Callable[[str], str]) -> tuple[str, list[int]]:
     """Convert one character at a time, so a character that becomes several keeps pointing at its source."""
     out: list[str] = []
     new_index: list[int] = []

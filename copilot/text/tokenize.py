@@ -64,7 +64,8 @@ class Tokenizer:
     def __init__(self, words: Iterable[str] = ()) -> None:
         base = _ready_base()
         extra = [
-            w for w in map(str, words)
+            w
+            for w in map(str, words)
             if len(w) > 1 and base.FREQ.get(w, 0) < _DOMAIN_WORD_FREQ and not CLAUSE_BREAK.search(w)
         ]
         # what makes this tokenizer differ from another: two with the same words segment alike

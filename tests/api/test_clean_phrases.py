@@ -6,8 +6,14 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 DIRTY = "不好意思，你明天一定到，加我微信kefu888"
-NEW = {"title": "催发货", "body": "亲，付款后48小时内为您安排发货哦~", "intent": "ship_time", "group": "售中",
-       "examples": ["什么时候发货", "怎么还没发货"], "keywords": ["发货"]}
+NEW = {
+    "title": "催发货",
+    "body": "亲，付款后48小时内为您安排发货哦~",
+    "intent": "ship_time",
+    "group": "售中",
+    "examples": ["什么时候发货", "怎么还没发货"],
+    "keywords": ["发货"],
+}
 
 
 def test_a_blocked_body_is_refused_with_its_problems_in_chinese(api: TestClient) -> None:
@@ -41,19 +47,29 @@ def test_force_saves_and_the_history_records_what_was_overridden(api: TestClient
 
 
 def test_suggestions_mark_blocked_phrases_and_never_rank_them_first(api: TestClient) -> None:
-    dirty = api.post("/v1/phrases", json=NEW | {"body": "亲，明天一定到，放心吧~", "shortcut": "fh2",
-                                                "examples": ["什么时候发货呀", "怎么还没发货", "什么时候发"],
-                                                "keywords": ["发货", "什么时候发"], "force": True}).json()
+    dirty = api.post(
+        "/v1/phrases",
+        json=NEW
+        | {
+            "body": "亲，明天一定到，放心吧~",
+            "shortcut": "fh2",
+            "examples": ["什么时候发货呀", "怎么还没发货", "什么时候发"],
+            "keywords": ["发货", "什么时候发"],
+            "force": True,
+        },
+    ).json()
     answer = api.post("/v1/suggest", json={"message": "什么时候发货呀"}).json()["suggestions"]
     marks = {s["id"]: s["blocked"] for s in answer}
     assert marks[dirty["id"]] is True and marks["ship-01"] is False
     assert answer[0]["blocked"] is False
     # a shop rule that forbids the clean phrase's words re-marks it once the rules change
-    rule = api.post("/v1/rules", json={"kind": "forbid", "term": "48小时内", "severity": "error",
-                                       "message": "不要承诺具体时效"})
+    rule = api.post(
+        "/v1/rules", json={"kind": "forbid", "term": "48小时内", "severity": "error", "message": "不要承诺具体时效"}
+    )
     assert rule.status_code == 201
-    after = {s["id"]: s["blocked"] for s in api.post("/v1/suggest", json={"message": "什么时候发货呀"}).json()[
-        "suggestions"]}
+    after = {
+        s["id"]: s["blocked"] for s in api.post("/v1/suggest", json={"message": "什么时候发货呀"}).json()["suggestions"]
+    }
     assert after["ship-01"] is True
 
 
@@ -69,8 +85,9 @@ def test_a_phrase_read_with_get_can_be_put_back_unchanged(api: TestClient) -> No
 
 
 def test_a_rule_read_with_get_can_be_put_back_unchanged(api: TestClient) -> None:
-    created = api.post("/v1/rules", json={"kind": "forbid", "term": "亲爱滴", "severity": "warning",
-                                          "message": "称呼请用“亲”"}).json()
+    created = api.post(
+        "/v1/rules", json={"kind": "forbid", "term": "亲爱滴", "severity": "warning", "message": "称呼请用“亲”"}
+    ).json()
     rule = api.get(f"/v1/rules/{created['id']}").json()
     same = api.put(f"/v1/rules/{rule['id']}", json=rule)
     assert same.status_code == 200 and same.json()["version"] == rule["version"]

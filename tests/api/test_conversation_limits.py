@@ -17,8 +17,9 @@ PLATFORM_TOKEN = "limits-platform-token"
 
 @pytest.fixture
 def limited(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, conversations_per_ip=2, conversations_per_agent=1,
-                             integration_token=PLATFORM_TOKEN)
+    settings = make_settings(
+        tmp_path, conversations_per_ip=2, conversations_per_agent=1, integration_token=PLATFORM_TOKEN
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -25,8 +25,18 @@ def test_each_handler_takes_the_model_its_frame_type_parses_to(kind: str) -> Non
 
 
 def test_frame_types_come_from_the_models_in_the_unions_order() -> None:
-    assert FRAME_TYPES == ("customer", "draft", "watch", "unwatch", "search", "used", "sent", "profile", "ping",
-                           "focus")
+    assert FRAME_TYPES == (
+        "customer",
+        "draft",
+        "watch",
+        "unwatch",
+        "search",
+        "used",
+        "sent",
+        "profile",
+        "ping",
+        "focus",
+    )
     assert type(parse_frame('{"type": "unwatch", "conversation": "c1"}')).__name__ == "WatchFrame"
 
 

@@ -23,8 +23,13 @@ CHINESE = re.compile(r"[\u4e00-\u9fff]")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """One app for the module (building one takes seconds), with small limits: 4 KiB, 16 KiB imports, depth 8,
     4 KiB frames."""
-    settings = make_settings(tmp_path_factory.mktemp("hostile"), max_json_bytes=LIMIT, max_import_bytes=LIMIT * 4,
-                             json_max_depth=8, ws_max_frame_bytes=LIMIT)
+    settings = make_settings(
+        tmp_path_factory.mktemp("hostile"),
+        max_json_bytes=LIMIT,
+        max_import_bytes=LIMIT * 4,
+        json_max_depth=8,
+        ws_max_frame_bytes=LIMIT,
+    )
     with TestClient(create_app(settings)) as test_client:
         authorize(test_client, "lead")  # imports need a lead; nothing else here minds
         yield test_client
@@ -142,8 +147,9 @@ def test_http_errors_from_the_framework_are_chinese(api: TestClient) -> None:
     error(api.get("/no/such/page"), 404, "http_404")
     error(api.put("/v1/lint", json={"text": "x"}), 405, "http_405")
     broken = b"--xyz\r\nContent-Disposition: form-data; name=file\r\n\r\nabc"  # never closed
-    response = api.post("/v1/phrases/import", content=broken,
-                        headers={"Content-Type": "multipart/form-data; boundary=xyz"})
+    response = api.post(
+        "/v1/phrases/import", content=broken, headers={"Content-Type": "multipart/form-data; boundary=xyz"}
+    )
     assert response.status_code in (400, 422) and CHINESE.search(response.json()["error"]["message"])
 
 

@@ -37,7 +37,7 @@ def test_brackets_inside_strings_do_not_count() -> None:
     assert not nesting_exceeds(text, 1)
 
 
-@pytest.mark.parametrize("value", ["a\\", "\\\"]]]", "\"[[[[[[", "]]]]]]\\"])
+@pytest.mark.parametrize("value", ["a\\", '\\"]]]', '"[[[[[[', "]]]]]]\\"])
 def test_escaped_backslashes_and_quotes_keep_strings_apart(value: str) -> None:
     text = json.dumps([value, "[[[[[[[[", value, 1])
     assert json.loads(text)[0] == value

@@ -38,9 +38,14 @@ def error_code(answer: Any) -> str:
 
 
 def test_candidates_are_grouped_by_phrase_the_most_chosen_first(api: TestClient) -> None:
-    seed(api, Sighting("ship-01", "几号能发出", "小张", count=2),
-         Sighting("invoice-01", "发票怎么开呀", "小王"), Sighting("invoice-01", "发票 怎么开呀！", "小李"),
-         Sighting("invoice-01", "发票怎么开呀", "小王"), Sighting("invoice-01", "能开专票吗", "小王"))
+    seed(
+        api,
+        Sighting("ship-01", "几号能发出", "小张", count=2),
+        Sighting("invoice-01", "发票怎么开呀", "小王"),
+        Sighting("invoice-01", "发票 怎么开呀！", "小李"),
+        Sighting("invoice-01", "发票怎么开呀", "小王"),
+        Sighting("invoice-01", "能开专票吗", "小王"),
+    )
     groups = listed(api)
     assert [(g["phrase"], g["count"]) for g in groups] == [
         ({"id": "invoice-01", "title": "可以开发票", "intent": "invoice"}, 4),
@@ -48,7 +53,12 @@ def test_candidates_are_grouped_by_phrase_the_most_chosen_first(api: TestClient)
     ]
     first, second = groups[0]["candidates"]
     assert {key: first[key] for key in ("message", "status", "count", "agents", "agent_count")} == {
-        "message": "发票怎么开呀", "status": "pending", "count": 3, "agents": ["小王", "小李"], "agent_count": 2}
+        "message": "发票怎么开呀",
+        "status": "pending",
+        "count": 3,
+        "agents": ["小王", "小李"],
+        "agent_count": 2,
+    }
     assert first["decided_at"] is None and first["decided_by"] is None
     assert (second["message"], second["count"], second["agents"]) == ("能开专票吗", 1, ["小王"])
     assert listed(api, "accepted") == [] and listed(api, "rejected") == []
@@ -60,9 +70,17 @@ def test_accepting_adds_the_message_to_the_phrase_with_history(api: TestClient) 
     answer = api.post(f"{URL}/{cid}/accept")
     assert answer.status_code == 200, answer.text
     accepted = answer.json()
-    assert {key: accepted[key] for key in ("id", "phrase_id", "message", "status", "count", "agents", "decided_by")} \
-        == {"id": cid, "phrase_id": "invoice-01", "message": "收据能给一张吗", "status": "accepted", "count": 1,
-            "agents": ["小王"], "decided_by": "test-lead"}
+    assert {
+        key: accepted[key] for key in ("id", "phrase_id", "message", "status", "count", "agents", "decided_by")
+    } == {
+        "id": cid,
+        "phrase_id": "invoice-01",
+        "message": "收据能给一张吗",
+        "status": "accepted",
+        "count": 1,
+        "agents": ["小王"],
+        "decided_by": "test-lead",
+    }
     assert accepted["decided_at"]
     assert api.get("/v1/phrases/invoice-01").json()["examples"][-1] == "收据能给一张吗"
     last = api.get("/v1/phrases/invoice-01/history").json()[-1]
@@ -162,8 +180,9 @@ def choose(client: TestClient, token: str, conversation: str, message: str, phra
 def test_a_message_enough_agents_chose_is_accepted_by_itself(
     tmp_path: Path, database_url: str, phrasebank_dir: Path
 ) -> None:
-    settings = make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir,
-                             learn_auto_accept_agents=2)
+    settings = make_settings(
+        tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir, learn_auto_accept_agents=2
+    )
     with TestClient(create_app(settings)) as client:
         store = client.app.state.services.store  # type: ignore[attr-defined]
         wang, li = make_token(store, "小王", "agent"), make_token(store, "小李", "agent")

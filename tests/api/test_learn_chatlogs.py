@@ -106,8 +106,16 @@ def test_cancel_flags_a_running_job_and_its_worker_ends_it_cancelled(api: TestCl
     flagged = api.post(f"/v1/learn/chatlogs/{upload['id']}/cancel")
     assert flagged.status_code == 200 and flagged.json()["status"] == "running"
     suggester = api.app.state.services.live.suggester  # type: ignore[attr-defined]
-    jobs.run_job(store, upload["id"], suggester, matcher_for(suggester.index), worker="other", keep_text=False,
-                 auto_accept_agents=0, lease_seconds=5)
+    jobs.run_job(
+        store,
+        upload["id"],
+        suggester,
+        matcher_for(suggester.index),
+        worker="other",
+        keep_text=False,
+        auto_accept_agents=0,
+        lease_seconds=5,
+    )
     assert api.get(f"/v1/learn/chatlogs/{upload['id']}").json()["status"] == "cancelled"
     unknown = api.post("/v1/learn/chatlogs/nope/cancel")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "upload_not_found"

@@ -13,7 +13,10 @@ def test_lint_answers_verdict_diagnostics_and_fixed(client: TestClient) -> None:
     body = response.json()
     assert body["verdict"] == "block"
     assert [d["rule"] for d in body["diagnostics"]] == [
-        "style.bu-words", "style.polite-pronoun", "promise.arrival-guarantee"]
+        "style.bu-words",
+        "style.polite-pronoun",
+        "promise.arrival-guarantee",
+    ]
     first, _, promise = body["diagnostics"]
     assert set(first) == {"rule", "severity", "message", "start", "end", "text", "replacements", "category"}
     assert (first["start"], first["end"], first["text"], first["severity"]) == (0, 4, "不好意思", "warning")
@@ -31,7 +34,11 @@ def test_fixed_verdict_shows_what_fixing_cannot_mend(client: TestClient) -> None
 
 def test_clean_text_is_ok(client: TestClient) -> None:
     assert client.post("/v1/lint", json={"text": "好的呢,马上为您安排"}).json() == {
-        "verdict": "ok", "diagnostics": [], "fixed": "好的呢,马上为您安排", "fixed_verdict": "ok"}
+        "verdict": "ok",
+        "diagnostics": [],
+        "fixed": "好的呢,马上为您安排",
+        "fixed_verdict": "ok",
+    }
 
 
 def test_empty_text_is_ok(client: TestClient) -> None:

@@ -52,8 +52,10 @@ def test_requests_are_counted_by_route_template_and_status(client: TestClient) -
     assert client.request("BREW", "/healthz").status_code == 405
     after = scrape(client)
     route = {"method": "GET", "route": "/v1/phrases/{phrase_id}", "status": "404"}
-    assert sample(after, "copilot_http_requests_total", **route) - sample(
-        before, "copilot_http_requests_total", **route) == 3
+    assert (
+        sample(after, "copilot_http_requests_total", **route) - sample(before, "copilot_http_requests_total", **route)
+        == 3
+    )
     assert "nope-1" not in after and "/no/such" not in after  # raw paths never become labels
     unmatched = {"method": "GET", "route": "<unmatched>", "status": "404"}
     assert sample(after, "copilot_http_requests_total", **unmatched) >= 1
@@ -89,8 +91,11 @@ def test_pushes_are_counted_delivered_or_undelivered(client: TestClient) -> None
         assert client.post("/v1/conversations/watched/messages", json=push, headers=headers).json()["delivered"] == 1
     after = scrape(client)
     for outcome in ("delivered", "undelivered"):
-        assert sample(after, "copilot_pushes_total", outcome=outcome) - sample(
-            before, "copilot_pushes_total", outcome=outcome) == 1
+        assert (
+            sample(after, "copilot_pushes_total", outcome=outcome)
+            - sample(before, "copilot_pushes_total", outcome=outcome)
+            == 1
+        )
 
 
 def test_database_errors_and_versions(client: TestClient) -> None:
@@ -98,8 +103,11 @@ def test_database_errors_and_versions(client: TestClient) -> None:
     with pytest.raises(OperationalError), client.app.state.services.store.engine.connect() as connection:  # type: ignore[attr-defined]
         connection.execute(text("SELECT * FROM no_such_table"))
     after = scrape(client)
-    assert sample(after, "copilot_database_errors_total", error="OperationalError") - sample(
-        before, "copilot_database_errors_total", error="OperationalError") == 1
+    assert (
+        sample(after, "copilot_database_errors_total", error="OperationalError")
+        - sample(before, "copilot_database_errors_total", error="OperationalError")
+        == 1
+    )
     assert sample(after, "copilot_phrasebank_version") >= 1
     assert "copilot_rules_version" in after
 

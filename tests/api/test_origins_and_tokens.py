@@ -21,10 +21,13 @@ EVIL = "https://evil.example"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("origins"), env={
-        "COPILOT_ALLOWED_ORIGINS": f"{CHAT}, https://extension.example",
-        "COPILOT_REQUIRE_LOGIN": "true",
-    }).start()
+    live = LiveServer(
+        tmp_path_factory.mktemp("origins"),
+        env={
+            "COPILOT_ALLOWED_ORIGINS": f"{CHAT}, https://extension.example",
+            "COPILOT_REQUIRE_LOGIN": "true",
+        },
+    ).start()
     yield live
     live.stop()
 
@@ -50,43 +53,58 @@ def answers_ping(ws: ClientConnection) -> bool:
         return False
 
 
-CALLS = [("/v1/lint", {"json": {"text": "亲,您好"}}), ("/v1/suggest", {"json": {"message": "能开发票吗"}}),
-         ("/v2/check", {"data": {"text": "亲,您好", "language": "zh-CN"}})]
+CALLS = [
+    ("/v1/lint", {"json": {"text": "亲,您好"}}),
+    ("/v1/suggest", {"json": {"message": "能开发票吗"}}),
+    ("/v2/check", {"data": {"text": "亲,您好", "language": "zh-CN"}}),
+]
 
 
 @pytest.mark.parametrize(("path", "body"), CALLS, ids=[path for path, _ in CALLS])
 def test_an_allowed_origin_passes_the_preflight_and_reads_lint_suggest_and_check(
-    server: LiveServer, token: str, path: str, body: dict[str, object],
+    server: LiveServer,
+    token: str,
+    path: str,
+    body: dict[str, object],
 ) -> None:
-    preflight = httpx.options(server.url + path, headers={
-        "Origin": CHAT, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type"})
+    preflight = httpx.options(
+        server.url + path,
+        headers={
+            "Origin": CHAT,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == CHAT
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    assert {"authorization", "content-type"} <= {h.strip() for h in
-                                                 preflight.headers["access-control-allow-headers"].split(",")}
+    assert {"authorization", "content-type"} <= {
+        h.strip() for h in preflight.headers["access-control-allow-headers"].split(",")
+    }
     assert "access-control-allow-credentials" not in preflight.headers  # the page brings its token, not our cookie
-    answer = httpx.post(server.url + path, headers={"Origin": CHAT, "Authorization": f"Bearer {token}"},
-                        **body)  # type: ignore[arg-type]
+    answer = httpx.post(server.url + path, headers={"Origin": CHAT, "Authorization": f"Bearer {token}"}, **body)  # type: ignore[arg-type]
     assert answer.status_code == 200, answer.text
     assert answer.headers["access-control-allow-origin"] == CHAT and "Origin" in answer.headers["vary"]
 
 
 def test_another_origin_gets_a_chinese_refusal_and_no_cors_headers(server: LiveServer, token: str) -> None:
-    preflight = httpx.options(server.url + "/v2/check", headers={"Origin": EVIL,
-                                                                 "Access-Control-Request-Method": "POST"})
+    preflight = httpx.options(
+        server.url + "/v2/check", headers={"Origin": EVIL, "Access-Control-Request-Method": "POST"}
+    )
     assert preflight.status_code == 403
     assert preflight.json()["error"]["code"] == "origin_not_allowed"
     assert "COPILOT_ALLOWED_ORIGINS" in preflight.json()["error"]["message"]
-    answer = httpx.post(server.url + "/v1/lint", json={"text": "亲"},
-                        headers={"Origin": EVIL, "Authorization": f"Bearer {token}"})
+    answer = httpx.post(
+        server.url + "/v1/lint", json={"text": "亲"}, headers={"Origin": EVIL, "Authorization": f"Bearer {token}"}
+    )
     assert "access-control-allow-origin" not in answer.headers  # the browser keeps the answer from that page
 
 
 def test_a_preflight_asking_for_an_unknown_header_is_refused_by_name(server: LiveServer) -> None:
-    preflight = httpx.options(server.url + "/v1/lint", headers={
-        "Origin": CHAT, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-evil"})
+    preflight = httpx.options(
+        server.url + "/v1/lint",
+        headers={"Origin": CHAT, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-evil"},
+    )
     assert preflight.status_code == 403 and "x-evil" in preflight.json()["error"]["message"]
 
 
@@ -101,8 +119,9 @@ def test_a_socket_from_a_foreign_page_is_refused_with_403_in_chinese(server: Liv
 
 
 @pytest.mark.parametrize("origin", ["same", CHAT, None], ids=["same-origin", "allowed", "no-origin (a program)"])
-def test_the_own_page_an_allowed_page_and_programs_may_connect(server: LiveServer, token: str,
-                                                                origin: str | None) -> None:
+def test_the_own_page_an_allowed_page_and_programs_may_connect(
+    server: LiveServer, token: str, origin: str | None
+) -> None:
     page = server.url if origin == "same" else origin
     with connect(ws_url(server), origin=page, subprotocols=["kefu-copilot", f"token.{token}"]) as ws:  # type: ignore[arg-type, list-item]
         assert answers_ping(ws)

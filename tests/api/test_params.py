@@ -57,10 +57,13 @@ def test_integers_past_the_bound_are_refused_with_a_chinese_422(client: TestClie
     assert probed >= 4  # offset, both versions, token id
 
 
-@pytest.mark.parametrize(("url", "body"), [
-    ("/v1/phrases/x/restore", {"version": 2**63}),
-    ("/v1/rules/shop.1/restore", {"version": MAX_INT + 1}),
-])
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/v1/phrases/x/restore", {"version": 2**63}),
+        ("/v1/rules/shop.1/restore", {"version": MAX_INT + 1}),
+    ],
+)
 def test_body_versions_past_the_bound_are_refused(client: TestClient, url: str, body: dict[str, int]) -> None:
     authorize(client, "admin")
     answer = client.post(url, json=body)

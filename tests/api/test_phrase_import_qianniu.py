@@ -14,28 +14,37 @@ from copilot.csvcell import escape_cell, unescape_cell
 HEADER = "分组,快捷编码,短语内容,意图,关键词,示例问题\n"
 
 
-def upload(api: TestClient, text: str, *, dry_run: bool = False, encoding: str = "gb18030",
-           **form: str) -> dict[str, object]:
+def upload(
+    api: TestClient, text: str, *, dry_run: bool = False, encoding: str = "gb18030", **form: str
+) -> dict[str, object]:
     query = "?dry_run=true" if dry_run else ""
     response = api.post(f"/v1/phrases/import{query}", files={"file": ("千牛.csv", text.encode(encoding))}, data=form)
     return {"status": response.status_code, **response.json()}
 
 
 def test_chinese_intent_labels_are_read_as_intent_ids(api: TestClient) -> None:
-    sheet = (HEADER + "售后,th1,亲，退货请在订单页申请哦~,退换货,,\n"
-             + "售中,cf1,亲，已为您催促仓库尽快发出~,发货时间/催发货,,\n"
-             + "售中,cf2,亲，仓库正在打包~,催发货,,\n"
-             + "售前,zp1,亲，下单送小礼品~,promotion,,\n")
+    sheet = (
+        HEADER
+        + "售后,th1,亲，退货请在订单页申请哦~,退换货,,\n"
+        + "售中,cf1,亲，已为您催促仓库尽快发出~,发货时间/催发货,,\n"
+        + "售中,cf2,亲，仓库正在打包~,催发货,,\n"
+        + "售前,zp1,亲，下单送小礼品~,promotion,,\n"
+    )
     done = upload(api, sheet)
     assert done["status"] == 200 and len(done["added"]) == 4  # type: ignore[arg-type]
     intents = {p["shortcut"]: p["intent"] for p in api.get("/v1/phrases").json()}
     assert (intents["th1"], intents["cf1"], intents["cf2"], intents["zp1"]) == (
-        "return_exchange", "ship_time", "ship_time", "promotion")
+        "return_exchange",
+        "ship_time",
+        "ship_time",
+        "promotion",
+    )
 
 
 def test_keywords_and_examples_merge_by_default_and_replace_on_request(api: TestClient) -> None:
-    sheet = HEADER + ("售中,fh1,亲，付款后48小时内为您安排发货，请您耐心等待~,发货时间/催发货,"
-                      "发货|催单,怎么还没发|几号发货\n")
+    sheet = HEADER + (
+        "售中,fh1,亲，付款后48小时内为您安排发货，请您耐心等待~,发货时间/催发货,发货|催单,怎么还没发|几号发货\n"
+    )
     preview = upload(api, sheet, dry_run=True)
     assert preview["status"] == 200 and preview["updated"] == ["ship-01"]
     [change] = preview["changes"]  # type: ignore[misc]
@@ -56,9 +65,12 @@ def test_keywords_and_examples_merge_by_default_and_replace_on_request(api: Test
 
 
 def test_each_bad_row_gets_one_error_in_chinese(api: TestClient) -> None:
-    sheet = (HEADER + "售前,ok1,亲，在的~,问候,,\n"
-             + "特价,xx1,亲~,不存在的意图,,\n"  # two problems in one row: one error
-             + "售前,,,退换货,,\n")
+    sheet = (
+        HEADER
+        + "售前,ok1,亲，在的~,问候,,\n"
+        + "特价,xx1,亲~,不存在的意图,,\n"  # two problems in one row: one error
+        + "售前,,,退换货,,\n"
+    )
     refused = upload(api, sheet)
     assert refused["status"] == 422
     errors = refused["error"]["details"]["errors"]  # type: ignore[index]
@@ -70,8 +82,7 @@ def test_each_bad_row_gets_one_error_in_chinese(api: TestClient) -> None:
 
 
 def test_rows_the_rules_block_are_listed_in_the_preview_and_need_force(api: TestClient) -> None:
-    sheet = (HEADER + "售前,ok1,亲，在的~,问候,,\n"
-             + "售中,bad1,亲，明天一定到，加我微信kefu888~,催发货,,\n")
+    sheet = HEADER + "售前,ok1,亲，在的~,问候,,\n" + "售中,bad1,亲，明天一定到，加我微信kefu888~,催发货,,\n"
     preview = upload(api, sheet, dry_run=True)
     assert preview["status"] == 200
     [blocked] = preview["blocked"]  # type: ignore[misc]
@@ -92,15 +103,22 @@ def test_rows_the_rules_block_are_listed_in_the_preview_and_need_force(api: Test
     assert [p["text"] for p in history[0]["overridden"]] == ["明天一定到", "加我微信"]
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+86 400", "-1元", "@SUM(1)", "'已转义", "'=1", "正常"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+86 400", "-1元", "@SUM(1)", "'已转义", "'=1", "正常"])
 def test_escaping_a_cell_is_undone_exactly(text: str) -> None:
     escaped = escape_cell(text)
     assert not str(escaped).startswith(("=", "+", "-", "@")) and unescape_cell(str(escaped)) == text
 
 
 def test_csv_export_escapes_formulas_and_imports_back_to_the_same_text(api: TestClient) -> None:
-    odd = {"title": "=标题", "body": "=HYPERLINK(\"http://evil\",\"点我\") 不是公式", "intent": "other",
-           "group": "售前", "shortcut": "-x1", "keywords": ["+加价", "@某人"], "examples": ["'引号开头"]}
+    odd = {
+        "title": "=标题",
+        "body": '=HYPERLINK("http://evil","点我") 不是公式',
+        "intent": "other",
+        "group": "售前",
+        "shortcut": "-x1",
+        "keywords": ["+加价", "@某人"],
+        "examples": ["'引号开头"],
+    }
     created = api.post("/v1/phrases", json=odd)
     assert created.status_code == 201
     exported = api.get("/v1/phrases/export", params={"format": "csv"}).content

@@ -12,8 +12,15 @@ from openpyxl import load_workbook
 from copilot.api.app import create_app
 from tests.conftest import authorize, make_settings
 
-NEW = {"title": "有赠品", "body": "亲，下单即送精美小礼品一份~", "intent": "promotion", "group": "售前",
-       "shortcut": "zp1", "keywords": ["赠品"], "examples": ["有赠品吗", "送什么"]}
+NEW = {
+    "title": "有赠品",
+    "body": "亲，下单即送精美小礼品一份~",
+    "intent": "promotion",
+    "group": "售前",
+    "shortcut": "zp1",
+    "keywords": ["赠品"],
+    "examples": ["有赠品吗", "送什么"],
+}
 FIELDS = {"id", "title", "body", "intent", "group", "shortcut", "keywords", "examples", "enabled", "version"}
 
 
@@ -71,8 +78,10 @@ def test_stale_version_gets_409_with_the_current_phrase(api: TestClient) -> None
 
 def test_duplicate_shortcut_and_id_get_409_naming_the_other_phrase(api: TestClient) -> None:
     clash = api.post("/v1/phrases", json=NEW | {"shortcut": "FP1"})
-    assert clash.status_code == 409 and clash.json()["error"]["details"] == {"field": "shortcut",
-                                                                             "phrase_id": "invoice-01"}
+    assert clash.status_code == 409 and clash.json()["error"]["details"] == {
+        "field": "shortcut",
+        "phrase_id": "invoice-01",
+    }
     assert api.put("/v1/phrases/ship-01", json={"version": 1, "shortcut": "fp1"}).status_code == 409
     assert error_code(api.post("/v1/phrases", json=NEW | {"id": "ship-01", "shortcut": None})) == "id_taken"
 
@@ -90,8 +99,9 @@ def test_duplicate_shortcut_and_id_get_409_naming_the_other_phrase(api: TestClie
         ({"colour": "red"}, "colour", "未知字段"),
     ],
 )
-def test_invalid_phrases_get_422_naming_the_field(api: TestClient, change: dict[str, object], field: str,
-                                                  reason: str) -> None:
+def test_invalid_phrases_get_422_naming_the_field(
+    api: TestClient, change: dict[str, object], field: str, reason: str
+) -> None:
     response = api.post("/v1/phrases", json=NEW | change)
     assert response.status_code == 422
     details = response.json()["error"]["details"]
@@ -102,8 +112,9 @@ def test_lone_surrogates_get_422_naming_the_field(api: TestClient) -> None:
     raw = '{"title": "x\\ud800", "body": "亲", "intent": "other", "group": "售前"}'
     response = api.post("/v1/phrases", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 422 and "title" in response.json()["error"]["message"]
-    put = api.put("/v1/phrases/ship-01", content='{"version": 1, "body": "\\udfff"}',
-                  headers={"content-type": "application/json"})
+    put = api.put(
+        "/v1/phrases/ship-01", content='{"version": 1, "body": "\\udfff"}', headers={"content-type": "application/json"}
+    )
     assert put.status_code == 422 and put.json()["error"]["details"][0]["field"] == "body"
 
 
@@ -123,9 +134,12 @@ def test_html_in_a_body_is_stored_and_returned_verbatim(api: TestClient) -> None
 
 def test_writes_need_a_lead_and_record_who_made_them(api: TestClient) -> None:
     token = api.headers.pop("Authorization")
-    writes = (lambda: api.post("/v1/phrases", json=NEW), lambda: api.delete("/v1/phrases/ship-01"),
-              lambda: api.put("/v1/phrases/ship-01", json={"version": 1}),
-              lambda: api.post("/v1/phrases/import", files={"file": ("a.csv", b"x")}))
+    writes = (
+        lambda: api.post("/v1/phrases", json=NEW),
+        lambda: api.delete("/v1/phrases/ship-01"),
+        lambda: api.put("/v1/phrases/ship-01", json={"version": 1}),
+        lambda: api.post("/v1/phrases/import", files={"file": ("a.csv", b"x")}),
+    )
     assert api.get("/v1/phrases").status_code == 200
     for write in writes:
         response = write()
@@ -139,8 +153,10 @@ def test_writes_need_a_lead_and_record_who_made_them(api: TestClient) -> None:
     assert api.get("/v1/phrases/ship-01/history").json()[-1]["changed_by"] == "test-lead"
 
 
-@pytest.mark.parametrize(("fmt", "content_type"), [
-    ("yaml", "application/yaml"), ("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats")])
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [("yaml", "application/yaml"), ("csv", "text/csv"), ("xlsx", "application/vnd.openxmlformats")],
+)
 def test_export_then_import_changes_nothing(api: TestClient, fmt: str, content_type: str) -> None:
     exported = api.get("/v1/phrases/export", params={"format": fmt})
     assert exported.status_code == 200 and exported.headers["content-type"].startswith(content_type)
@@ -178,16 +194,20 @@ def test_a_bad_import_is_refused_whole_with_rows_and_reasons(api: TestClient) ->
     assert len(api.get("/v1/phrases").json()) == 3
 
 
-@pytest.mark.parametrize(("filename", "data", "query", "expected"), [
-    ("phrases.xlsx", b"not a workbook", "", "不是有效的 xlsx 文件"),
-    ("phrases.csv", b"\x81\x30\xff\xff,\xe9\n", "", "无法识别文件编码"),
-    ("phrases.txt", b"x", "", "不支持的文件类型 .txt,支持: .yaml、.yml、.csv、.xlsx"),
-    ("phrases.bin", b"x", "?format=docx", "不支持的格式 'docx'"),
-    ("phrases.yaml", b"phrases: [unclosed", "", "YAML 格式错误"),
-    ("phrases.yaml", b"\xff\xfe\x00", "", "不是 UTF-8 编码"),
-])
-def test_unreadable_files_get_a_clear_422(api: TestClient, filename: str, data: bytes, query: str,
-                                          expected: str) -> None:
+@pytest.mark.parametrize(
+    ("filename", "data", "query", "expected"),
+    [
+        ("phrases.xlsx", b"not a workbook", "", "不是有效的 xlsx 文件"),
+        ("phrases.csv", b"\x81\x30\xff\xff,\xe9\n", "", "无法识别文件编码"),
+        ("phrases.txt", b"x", "", "不支持的文件类型 .txt,支持: .yaml、.yml、.csv、.xlsx"),
+        ("phrases.bin", b"x", "?format=docx", "不支持的格式 'docx'"),
+        ("phrases.yaml", b"phrases: [unclosed", "", "YAML 格式错误"),
+        ("phrases.yaml", b"\xff\xfe\x00", "", "不是 UTF-8 编码"),
+    ],
+)
+def test_unreadable_files_get_a_clear_422(
+    api: TestClient, filename: str, data: bytes, query: str, expected: str
+) -> None:
     response = api.post(f"/v1/phrases/import{query}", files={"file": (filename, data)})
     assert response.status_code == 422 and expected in response.json()["error"]["message"]
     assert response.json()["error"]["details"]["errors"][0]["reason"]

@@ -45,4 +45,3 @@ def test_without_learning_nothing_is_counted() -> None:
     seen = Sightings(None)
     seen.add("c1", "P001", "什么时候发货", "小王")
     assert len(seen.counted) == 0
-

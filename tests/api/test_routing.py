@@ -57,18 +57,21 @@ def as_agent(ws: ClientConnection, agent_no: str) -> list[dict[str, Any]]:
     return list(listed["conversations"])
 
 
-def push(server: LiveServer, conversation: str, text: str, agent: str | None = None,
-         role: str = "customer") -> dict[str, Any]:
+def push(
+    server: LiveServer, conversation: str, text: str, agent: str | None = None, role: str = "customer"
+) -> dict[str, Any]:
     body = {"role": role, "text": text, **({"agent": agent} if agent is not None else {})}
-    response = httpx.post(f"{server.url}/v1/conversations/{conversation}/messages", json=body, headers=PUSHED,
-                          timeout=30)
+    response = httpx.post(
+        f"{server.url}/v1/conversations/{conversation}/messages", json=body, headers=PUSHED, timeout=30
+    )
     assert response.status_code == 200, response.text
     return dict(response.json())
 
 
 def focus(server: LiveServer, agent: str, conversation: str) -> httpx.Response:
-    return httpx.post(f"{server.url}/v1/agents/{agent}/focus", json={"conversation": conversation},
-                      headers=PUSHED, timeout=30)
+    return httpx.post(
+        f"{server.url}/v1/agents/{agent}/focus", json={"conversation": conversation}, headers=PUSHED, timeout=30
+    )
 
 
 def nothing_more(ws: ClientConnection) -> None:
@@ -176,15 +179,19 @@ def test_focus_over_http_and_as_a_frame_reaches_every_sidebar_of_the_agent(serve
     assert focus(server, unique("nobody-"), chat).json()["delivered"] == 0
 
 
-@pytest.mark.parametrize(("path_agent", "body", "field"), [
-    ("kf1", {"conversation": ""}, "conversation"),
-    ("kf1", {"conversation": "c" * 129}, "conversation"),
-    ("kf1", {"conversation": "c1", "extra": 1}, "extra"),
-    ("a" * 65, {"conversation": "c1"}, "agent"),
-    ("kf1%20", {"conversation": "c1"}, "agent"),
-])
-def test_a_bad_focus_is_refused_in_chinese(server: LiveServer, path_agent: str, body: dict[str, Any],
-                                           field: str) -> None:
+@pytest.mark.parametrize(
+    ("path_agent", "body", "field"),
+    [
+        ("kf1", {"conversation": ""}, "conversation"),
+        ("kf1", {"conversation": "c" * 129}, "conversation"),
+        ("kf1", {"conversation": "c1", "extra": 1}, "extra"),
+        ("a" * 65, {"conversation": "c1"}, "agent"),
+        ("kf1%20", {"conversation": "c1"}, "agent"),
+    ],
+)
+def test_a_bad_focus_is_refused_in_chinese(
+    server: LiveServer, path_agent: str, body: dict[str, Any], field: str
+) -> None:
     response = httpx.post(f"{server.url}/v1/agents/{path_agent}/focus", json=body, headers=PUSHED, timeout=30)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
@@ -195,10 +202,18 @@ def test_focus_and_a_routed_push_need_a_token_and_a_valid_agent(server: LiveServ
     refused = httpx.post(f"{server.url}/v1/agents/kf1/focus", json={"conversation": "c1"}, timeout=30)
     assert refused.status_code == 401 and "令牌" in refused.json()["error"]["message"]
     for agent in ("", " kf1", "a" * 65, "kf\u0000"):
-        response = httpx.post(f"{server.url}/v1/conversations/c1/messages", headers=PUSHED, timeout=30,
-                              json={"role": "customer", "text": "在吗", "agent": agent})
+        response = httpx.post(
+            f"{server.url}/v1/conversations/c1/messages",
+            headers=PUSHED,
+            timeout=30,
+            json={"role": "customer", "text": "在吗", "agent": agent},
+        )
         assert response.status_code == 422, (agent, response.text)
         assert "agent" in response.json()["error"]["message"]
-    invalid = httpx.post(f"{server.url}/v1/conversations/c1/messages", headers=PUSHED, timeout=30,
-                         json={"role": "customer", "text": "在吗", "agent": "kf 1 "}).json()["error"]
+    invalid = httpx.post(
+        f"{server.url}/v1/conversations/c1/messages",
+        headers=PUSHED,
+        timeout=30,
+        json={"role": "customer", "text": "在吗", "agent": "kf 1 "},
+    ).json()["error"]
     assert "首尾不能有空白" in invalid["message"]

@@ -63,8 +63,13 @@ def test_every_operation_answers_as_declared_and_never_5xx(tmp_path: Path) -> No
         token = admin_token(app.state.services.store)
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
-    bounded = settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-                       suppress_health_check=list(HealthCheck))
+    bounded = settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     failures: list[str] = []
     operations = 0
     started = time.perf_counter()

@@ -28,8 +28,7 @@ def csp(response: object) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("path", ["/", "/editor", "/static/index.html", "/static/editor.html"])
-def test_every_page_has_a_csp_without_inline_script_and_may_be_framed_only_by_itself(tmp_path: Path,
-                                                                                      path: str) -> None:
+def test_every_page_has_a_csp_without_inline_script_and_may_be_framed_only_by_itself(tmp_path: Path, path: str) -> None:
     with app(tmp_path) as client:
         page = client.get(path)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
@@ -58,21 +57,31 @@ def test_the_api_docs_keep_the_framing_rule_but_may_load_swagger_ui(tmp_path: Pa
 
 def test_api_answers_and_static_files_are_nosniff_with_a_referrer_policy(tmp_path: Path) -> None:
     with app(tmp_path) as client:
-        answers = [client.post("/v1/lint", json={"text": "亲,您好"}), client.get("/v1/lint/rules"),
-                   client.get("/static/sidebar.js"), client.get("/favicon.ico"), client.get("/no-such-page")]
+        answers = [
+            client.post("/v1/lint", json={"text": "亲,您好"}),
+            client.get("/v1/lint/rules"),
+            client.get("/static/sidebar.js"),
+            client.get("/favicon.ico"),
+            client.get("/no-such-page"),
+        ]
     for answer in answers:
         assert answer.headers["x-content-type-options"] == "nosniff", answer.request.url
         assert answer.headers["referrer-policy"] == "same-origin"
         assert "content-security-policy" not in answer.headers  # only pages run anything
 
 
-@pytest.mark.parametrize(("setting", "frame_options"), [
-    ("https://chat.example.com https://*.chat.example.com", None),
-    ("'none'", "DENY"),
-    ("'self' https://chat.example.com", None),
-])
+@pytest.mark.parametrize(
+    ("setting", "frame_options"),
+    [
+        ("https://chat.example.com https://*.chat.example.com", None),
+        ("'none'", "DENY"),
+        ("'self' https://chat.example.com", None),
+    ],
+)
 def test_frame_ancestors_follow_the_setting_and_x_frame_options_only_when_it_can_say_the_same(
-    tmp_path: Path, setting: str, frame_options: str | None,
+    tmp_path: Path,
+    setting: str,
+    frame_options: str | None,
 ) -> None:
     with app(tmp_path, frame_ancestors=setting) as client:
         page = client.get("/")

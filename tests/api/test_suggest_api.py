@@ -20,11 +20,14 @@ def test_suggest_answers_with_the_contract_shape(client: TestClient) -> None:
 
 
 def test_history_and_values_are_used(client: TestClient) -> None:
-    body = client.post("/v1/suggest", json={
-        "message": "那个呢",
-        "history": [{"role": "customer", "text": "能开发票吗"}, {"role": "agent", "text": "可以的"}],
-        "values": {"agent_no": "27"},
-    }).json()
+    body = client.post(
+        "/v1/suggest",
+        json={
+            "message": "那个呢",
+            "history": [{"role": "customer", "text": "能开发票吗"}, {"role": "agent", "text": "可以的"}],
+            "values": {"agent_no": "27"},
+        },
+    ).json()
     assert body["intents"][0]["id"] == "invoice"
     greeting = client.post("/v1/suggest", json={"message": "在吗", "values": {"agent_no": "27"}}).json()
     assert any("27号" in s["text"] for s in greeting["suggestions"])
@@ -44,11 +47,18 @@ def test_every_intent_is_answered_from_its_own_example_questions(client: TestCli
 
 def test_a_saved_phrase_is_suggested_at_once_and_a_disabled_one_never(lead_client: TestClient) -> None:
     client = lead_client
-    created = client.post("/v1/phrases", json={
-        "title": "猫砂结团", "body": "亲,这款猫砂遇水三秒结团,清理很方便呢~", "intent": "product_info",
-        "group": "售前", "shortcut": "msjt", "keywords": ["猫砂", "结团"],
-        "examples": ["猫砂结团吗", "猫砂好不好铲", "結團快嗎"],
-    })
+    created = client.post(
+        "/v1/phrases",
+        json={
+            "title": "猫砂结团",
+            "body": "亲,这款猫砂遇水三秒结团,清理很方便呢~",
+            "intent": "product_info",
+            "group": "售前",
+            "shortcut": "msjt",
+            "keywords": ["猫砂", "结团"],
+            "examples": ["猫砂结团吗", "猫砂好不好铲", "結團快嗎"],
+        },
+    )
     assert created.status_code == 201
     phrase = created.json()
     found = client.post("/v1/suggest", json={"message": "这个猫砂结团快吗"}).json()
@@ -64,8 +74,9 @@ def test_bad_requests_get_clear_errors(client: TestClient) -> None:
     bad_role = client.post("/v1/suggest", json={"message": "在吗", "history": [{"role": "boss", "text": "x"}]})
     assert bad_role.status_code == 422 and "history.0.role" in bad_role.json()["error"]["message"]
     assert client.post("/v1/suggest", json={"message": "在吗", "limit": 0}).status_code == 422
-    surrogate = client.post("/v1/suggest", content=b'{"message": "\\udc00"}',
-                            headers={"content-type": "application/json"})
+    surrogate = client.post(
+        "/v1/suggest", content=b'{"message": "\\udc00"}', headers={"content-type": "application/json"}
+    )
     assert surrogate.status_code == 422
 
 

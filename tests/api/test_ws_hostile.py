@@ -50,16 +50,22 @@ def test_a_deeply_nested_frame_gets_an_error_frame_and_the_socket_stays(ws: Clie
 def test_binary_frames_that_are_not_utf8_get_an_error_frame(ws: ClientConnection) -> None:
     ws.send(b'{"type": "ping", "x": "\xc3\x28"}')
     frame = answer(ws)
-    assert frame == {"type": "error", "code": "invalid_encoding",
-                     "message": "二进制消息不是合法的 UTF-8 编码（第 24 个字节）"}
+    assert frame == {
+        "type": "error",
+        "code": "invalid_encoding",
+        "message": "二进制消息不是合法的 UTF-8 编码（第 24 个字节）",
+    }
     ws.send(b'{"type": "ping"}')  # a binary frame of UTF-8 JSON is read like a text frame
     assert answer(ws) == {"type": "pong"}
 
 
 def test_malformed_json_is_explained_in_chinese(ws: ClientConnection) -> None:
     ws.send('{"type": "ping",}')
-    assert answer(ws) == {"type": "error", "code": "invalid_json",
-                          "message": "消息 不是合法的 JSON：属性名应使用双引号（第 17 个字符）"}
+    assert answer(ws) == {
+        "type": "error",
+        "code": "invalid_json",
+        "message": "消息 不是合法的 JSON：属性名应使用双引号（第 17 个字符）",
+    }
     assert_still_open(ws)
 
 

@@ -165,15 +165,18 @@ def test_a_sent_reply_that_is_a_phrase_proposes_the_question_it_answered(
     server: LiveServer, lead: dict[str, str]
 ) -> None:
     title_question, invoice_question = "发票抬头可以写个人吗", "那发票多久能寄出来"
-    edited = ("亲，开具公司抬头的发票需要提供完整的公司名称和纳税人识别号，"
-              "个人抬头留下姓名就可以了，麻烦您在订单备注中填写哦")
+    edited = (
+        "亲，开具公司抬头的发票需要提供完整的公司名称和纳税人识别号，个人抬头留下姓名就可以了，麻烦您在订单备注中填写哦"
+    )
     invoice_03 = "亲，发票由财务统一开具，一般会在一个月内寄出，邮费由我们承担，寄出后我们会在订单中备注，请您耐心等待~"
     with sidebar(server, "L2") as ws:
         ask(ws, {"type": "customer", "conversation": "learn-sent", "text": title_question})
         assert ask(ws, {"type": "used", "phrase": "invoice-02", "conversation": "learn-sent"})["type"] == "recorded"
         # the phrase it inserted, a little edited: the same choice, not counted twice
         assert ask(ws, {"type": "sent", "conversation": "learn-sent", "text": edited}) == {
-            "type": "recorded", "what": "sent"}
+            "type": "recorded",
+            "what": "sent",
+        }
         # a second reply: the question is answered already, so this phrase is not proposed for it
         ask(ws, {"type": "sent", "conversation": "learn-sent", "text": invoice_03})
         ask(ws, {"type": "customer", "conversation": "learn-sent-2", "text": invoice_question})
@@ -184,8 +187,12 @@ def test_a_sent_reply_that_is_a_phrase_proposes_the_question_it_answered(
     first = proposed(server, lead, "invoice-02", title_question)
     assert first is not None and first["count"] == 1
     groups = httpx.get(server.url + "/v1/learn/candidates", headers=lead, timeout=10).json()
-    assert not [c for g in groups for c in g["candidates"]
-                if g["phrase"]["id"] == "invoice-03" and c["message"] == title_question]
+    assert not [
+        c
+        for g in groups
+        for c in g["candidates"]
+        if g["phrase"]["id"] == "invoice-03" and c["message"] == title_question
+    ]
 
 
 @pytest.mark.parametrize(
@@ -218,9 +225,11 @@ def test_a_frame_over_64_kib_closes_with_1009(ws: ClientConnection) -> None:
 def test_platform_push_reaches_the_watching_sidebar(server: LiveServer, ws: ClientConnection) -> None:
     assert ask(ws, {"type": "watch", "conversation": "order-42"}) == {"type": "watching", "conversation": "order-42"}
     started = time.monotonic()
-    response = httpx.post(server.url + "/v1/conversations/order-42/messages",
-                          json={"role": "customer", "text": "什么时候发货"},
-                          headers={"Authorization": f"Bearer {TOKEN}"})
+    response = httpx.post(
+        server.url + "/v1/conversations/order-42/messages",
+        json={"role": "customer", "text": "什么时候发货"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert response.status_code == 200 and response.json()["delivered"] == 1
     frame = json.loads(ws.recv(timeout=5))
     elapsed = time.monotonic() - started
@@ -228,8 +237,11 @@ def test_platform_push_reaches_the_watching_sidebar(server: LiveServer, ws: Clie
     assert frame["intents"][0]["id"] == "ship_time"
     assert elapsed < 5  # the budget (100 ms) is measured by bench/ws_load.py, not asserted here
     assert ask(ws, {"type": "unwatch", "conversation": "order-42"})["type"] == "unwatched"
-    again = httpx.post(server.url + "/v1/conversations/order-42/messages", json={"role": "customer", "text": "在吗"},
-                       headers={"Authorization": f"Bearer {TOKEN}"})
+    again = httpx.post(
+        server.url + "/v1/conversations/order-42/messages",
+        json={"role": "customer", "text": "在吗"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert again.json()["delivered"] == 0
 
 
@@ -237,12 +249,17 @@ def test_an_agent_reply_pushed_by_the_platform_reaches_the_watching_sidebar(
     server: LiveServer, ws: ClientConnection
 ) -> None:
     ask(ws, {"type": "watch", "conversation": "order-43"})
-    response = httpx.post(server.url + "/v1/conversations/order-43/messages",
-                          json={"role": "agent", "text": "亲,已经为您安排了"},
-                          headers={"Authorization": f"Bearer {TOKEN}"})
+    response = httpx.post(
+        server.url + "/v1/conversations/order-43/messages",
+        json={"role": "agent", "text": "亲,已经为您安排了"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert response.status_code == 200 and response.json()["delivered"] == 1
-    assert json.loads(ws.recv(timeout=5)) == {"type": "agent_message", "conversation": "order-43",
-                                              "text": "亲,已经为您安排了"}
+    assert json.loads(ws.recv(timeout=5)) == {
+        "type": "agent_message",
+        "conversation": "order-43",
+        "text": "亲,已经为您安排了",
+    }
 
 
 def test_push_needs_the_integration_token(server: LiveServer) -> None:
@@ -263,9 +280,10 @@ def test_a_client_that_stops_reading_is_dropped_and_the_server_keeps_serving(ser
     log = Path(server.log_path)
     text = "亲,已经为您安排了" * 800  # each pushed frame ~21 KB, so the socket's buffers fill soon
     # max_queue=1: the client library stops reading the socket once one frame waits unread
-    with connect(url, max_queue=1, open_timeout=10) as greedy, httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
-    ) as platform:
+    with (
+        connect(url, max_queue=1, open_timeout=10) as greedy,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10) as platform,
+    ):
         greedy.send(json.dumps({"type": "watch", "conversation": "slow"}))
         deadline = time.monotonic() + 60
         while "stopped reading" not in log.read_text() and time.monotonic() < deadline:

@@ -57,8 +57,9 @@ def make_callers(store: Store) -> list[Caller]:
 
 
 def app_client(tmp_path: Path, database_url: str, phrasebank_dir: Path, **settings: object) -> TestClient:
-    return TestClient(create_app(make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir,
-                                               **settings)))
+    return TestClient(
+        create_app(make_settings(tmp_path, database_url=database_url, phrasebank_dir=phrasebank_dir, **settings))
+    )
 
 
 @pytest.fixture

@@ -142,8 +142,9 @@ def test_a_refused_socket_hears_why_in_chinese(tmp_path: Path, database_url: str
         assert closed.value.code == 4401 and "请先登录" in closed.value.reason
 
 
-def test_the_sidebar_page_offers_a_login_form_when_login_is_required(tmp_path: Path, database_url: str,
-                                                                     phrasebank_dir: Path) -> None:
+def test_the_sidebar_page_offers_a_login_form_when_login_is_required(
+    tmp_path: Path, database_url: str, phrasebank_dir: Path
+) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir, require_login=True) as client:
         page = client.get("/")
         assert page.status_code == 401 and "登录" in page.text
@@ -152,4 +153,3 @@ def test_the_sidebar_page_offers_a_login_form_when_login_is_required(tmp_path: P
         make_user(client.app.state.services.store, "amy", "agent")  # type: ignore[attr-defined]
         client.post("/v1/auth/login", json={"name": "amy", "password": PASSWORD})
         assert client.get("/").status_code == 200
-

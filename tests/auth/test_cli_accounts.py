@@ -21,14 +21,17 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 def cli_env(tmp_path: Path, phrasebank_dir: Path) -> dict[str, str]:
-    return {"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'copilot.db'}",
-            "COPILOT_PHRASEBANK_DIR": str(phrasebank_dir),
-            **{f"COPILOT_{key.upper()}": str(value) for key, value in FAST_ARGON2.items()}}
+    return {
+        "COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'copilot.db'}",
+        "COPILOT_PHRASEBANK_DIR": str(phrasebank_dir),
+        **{f"COPILOT_{key.upper()}": str(value) for key, value in FAST_ARGON2.items()},
+    }
 
 
 @pytest.fixture
-def cli(tmp_path: Path, phrasebank_dir: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
+def cli(
+    tmp_path: Path, phrasebank_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Iterator[Cli]:
     """Run `kefu-copilot ARGS` in this process with piped stdin; returns exit code, stdout, stderr."""
     for key, value in cli_env(tmp_path, phrasebank_dir).items():
         monkeypatch.setenv(key, value)
@@ -50,11 +53,18 @@ def cli(tmp_path: Path, phrasebank_dir: Path, monkeypatch: pytest.MonkeyPatch,
 def test_user_add_from_a_pipe_and_token_create_print_as_scripts_need(tmp_path: Path, phrasebank_dir: Path) -> None:
     env = {**os.environ, **cli_env(tmp_path, phrasebank_dir)}
     command = [sys.executable, "-m", "copilot"]
-    added = subprocess.run([*command, "user", "add", "lily", "--role", "lead"], input=PASSWORD + "\n",
-                           capture_output=True, text=True, env=env, timeout=60)
+    added = subprocess.run(
+        [*command, "user", "add", "lily", "--role", "lead"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert added.returncode == 0 and added.stdout == "已添加用户 lily,角色 主管(lead)\n", added.stderr
-    created = subprocess.run([*command, "token", "create", "--user", "lily"], capture_output=True, text=True,
-                             env=env, timeout=60)
+    created = subprocess.run(
+        [*command, "token", "create", "--user", "lily"], capture_output=True, text=True, env=env, timeout=60
+    )
     token = created.stdout
     assert created.returncode == 0 and token.startswith("kc_") and token.count("\n") == 1 and len(token) > 40
     assert "只显示这一次" in created.stderr

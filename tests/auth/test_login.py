@@ -13,8 +13,15 @@ from copilot.auth.models import LoginSession, User
 from tests.auth.conftest import app_client, token_headers
 from tests.conftest import PASSWORD, make_user
 
-NEW = {"title": "有赠品", "body": "亲,下单即送精美小礼品一份~", "intent": "promotion", "group": "售前",
-       "shortcut": "zp1", "keywords": ["赠品"], "examples": ["有赠品吗"]}
+NEW = {
+    "title": "有赠品",
+    "body": "亲,下单即送精美小礼品一份~",
+    "intent": "promotion",
+    "group": "售前",
+    "shortcut": "zp1",
+    "keywords": ["赠品"],
+    "examples": ["有赠品吗"],
+}
 
 
 def log_in(client: TestClient, name: str, password: str = PASSWORD) -> dict[str, object]:
@@ -76,11 +83,13 @@ def test_ten_wrong_passwords_get_429_in_chinese_and_then_even_the_right_one_wait
     assert api.post("/v1/auth/login", json={"name": "lead", "password": PASSWORD}).status_code == 200
 
 
-def test_one_address_guessing_many_names_is_limited_too(tmp_path: Path, database_url: str,
-                                                        phrasebank_dir: Path) -> None:
+def test_one_address_guessing_many_names_is_limited_too(
+    tmp_path: Path, database_url: str, phrasebank_dir: Path
+) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir, login_ip_max_failures=3) as client:
-        codes = [client.post("/v1/auth/login", json={"name": f"user{n}", "password": "x" * 8}).status_code
-                 for n in range(4)]
+        codes = [
+            client.post("/v1/auth/login", json={"name": f"user{n}", "password": "x" * 8}).status_code for n in range(4)
+        ]
         assert codes == [401, 401, 401, 429]
 
 
@@ -101,8 +110,10 @@ def test_a_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(api: TestCl
     assert api.get("/v1/auth/me").status_code == 401
     assert api.get("/v1/auth/me", headers=bearer).status_code == 401
     refused = api.post("/v1/auth/login", json={"name": "agent", "password": PASSWORD})
-    assert refused.status_code == 403 and error(refused) == {"code": "account_disabled",
-                                                              "message": "该账号已停用,请联系管理员"}
+    assert refused.status_code == 403 and error(refused) == {
+        "code": "account_disabled",
+        "message": "该账号已停用,请联系管理员",
+    }
     assert api.post("/v1/auth/login", json={"name": "agent", "password": "wrong-one"}).status_code == 401
 
 
@@ -113,8 +124,9 @@ def test_passwords_are_stored_as_argon2id_never_as_text(api: TestClient) -> None
     assert not any(PASSWORD in h for h in hashes)
 
 
-def test_a_raised_cost_setting_rehashes_at_the_next_login(tmp_path: Path, database_url: str,
-                                                          phrasebank_dir: Path) -> None:
+def test_a_raised_cost_setting_rehashes_at_the_next_login(
+    tmp_path: Path, database_url: str, phrasebank_dir: Path
+) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir) as client:
         make_user(client.app.state.services.store, "amy", "agent")  # type: ignore[attr-defined]
     with app_client(tmp_path, database_url, phrasebank_dir, password_time_cost=2) as client:

@@ -29,14 +29,20 @@ def add_user(store: Store, passwords: Passwords, name: str) -> None:
 
 
 def test_thirty_racing_wrong_passwords_reach_the_password_check_at_most_limit_times(
-    tmp_path: Path, database_url: str,
+    tmp_path: Path,
+    database_url: str,
 ) -> None:
     # argon2 at a cost of a few milliseconds: long enough that every racer is in flight before the first
     # failure could have been recorded after its check, which is what let 27 through before.
-    server = LiveServer(tmp_path, env={
-        "COPILOT_DATABASE_URL": database_url, "COPILOT_LOGIN_MAX_FAILURES": str(LIMIT),
-        "COPILOT_PASSWORD_TIME_COST": "2", "COPILOT_PASSWORD_MEMORY_KIB": "8192",
-    }).start(timeout=120)  # the machine may be busy
+    server = LiveServer(
+        tmp_path,
+        env={
+            "COPILOT_DATABASE_URL": database_url,
+            "COPILOT_LOGIN_MAX_FAILURES": str(LIMIT),
+            "COPILOT_PASSWORD_TIME_COST": "2",
+            "COPILOT_PASSWORD_MEMORY_KIB": "8192",
+        },
+    ).start(timeout=120)  # the machine may be busy
     try:
         store = Store.from_url(database_url)
         try:
@@ -48,8 +54,9 @@ def test_thirty_racing_wrong_passwords_reach_the_password_check_at_most_limit_ti
         def attempt(n: int) -> int:
             with httpx.Client(timeout=60) as client:
                 start.wait()
-                return client.post(server.url + "/v1/auth/login",
-                                   json={"name": "amy", "password": f"wrong-{n:04d}"}).status_code
+                return client.post(
+                    server.url + "/v1/auth/login", json={"name": "amy", "password": f"wrong-{n:04d}"}
+                ).status_code
 
         with ThreadPoolExecutor(RACERS) as pool:
             codes = Counter(pool.map(attempt, range(RACERS)))
@@ -75,12 +82,20 @@ def best_of(client: TestClient, name: str, rounds: int = 7) -> float:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_an_unknown_name_costs_a_password_check_like_a_known_one(tmp_path: Path, database_url: str,
-                                                                  phrasebank_dir: Path) -> None:
+def test_an_unknown_name_costs_a_password_check_like_a_known_one(
+    tmp_path: Path, database_url: str, phrasebank_dir: Path
+) -> None:
     # A cost where argon2 dominates (tens of ms); before, an unknown name skipped it and answered ~20x faster.
     # Timing on a shared machine is noisy, so the bound is generous: best of seven, within a factor of two.
-    with app_client(tmp_path, database_url, phrasebank_dir, password_time_cost=3, password_memory_kib=32768,
-                    login_max_failures=100, login_ip_max_failures=100) as client:
+    with app_client(
+        tmp_path,
+        database_url,
+        phrasebank_dir,
+        password_time_cost=3,
+        password_memory_kib=32768,
+        login_max_failures=100,
+        login_ip_max_failures=100,
+    ) as client:
         add_user(client.app.state.services.store, client.app.state.services.passwords, "amy")  # type: ignore[attr-defined]
         best_of(client, "nobody", rounds=1)  # the decoy hash is made on first use
         known, unknown, malformed = best_of(client, "amy"), best_of(client, "nobody"), best_of(client, "no body!")

@@ -88,8 +88,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/tokens/{token_id}"): AGENT,
 }
 # Path parameters that name nothing: an admitted request ends in 404 or 422, never in a changed fixture.
-PARAMS = {"name": "nobody", "token_id": "999999", "conversation": "c1", "agent": "nobody", "gap_id": "999999",
-          "candidate_id": "999999"}
+PARAMS = {
+    "name": "nobody",
+    "token_id": "999999",
+    "conversation": "c1",
+    "agent": "nobody",
+    "gap_id": "999999",
+    "candidate_id": "999999",
+}
 
 
 def admitted(access: str, caller: Caller, require_login: bool) -> bool:
@@ -127,7 +133,7 @@ def call(client: TestClient, method: str, path: str, caller: Caller) -> int | st
 
 
 def socket_outcome(client: TestClient, url: str, headers: dict[str, str]) -> int | str:
-    """"open" when a ping gets its pong, else the close code the server sent."""
+    """ "open" when a ping gets its pong, else the close code the server sent."""
     with client.websocket_connect(url, headers=headers) as socket:
         try:
             socket.send_json({"type": "ping"})
@@ -147,8 +153,9 @@ def is_refusal(outcome: int | str) -> bool:
 def test_every_route_admits_and_refuses_exactly_whom_the_table_says(
     tmp_path: Path, database_url: str, phrasebank_dir: Path, require_login: bool
 ) -> None:
-    with app_client(tmp_path, database_url, phrasebank_dir, require_login=require_login,
-                    integration_token="platform-secret") as client:
+    with app_client(
+        tmp_path, database_url, phrasebank_dir, require_login=require_login, integration_token="platform-secret"
+    ) as client:
         store = client.app.state.services.store  # type: ignore[attr-defined]
         for role in ("agent", "lead", "admin"):
             make_user(store, role, role)
@@ -173,8 +180,9 @@ def test_every_route_in_the_table_exists(tmp_path: Path) -> None:
         assert set(ACCESS) - set(app_routes(client)) == set()
 
 
-def test_the_integration_token_may_push_but_do_nothing_else(tmp_path: Path, database_url: str,
-                                                           phrasebank_dir: Path) -> None:
+def test_the_integration_token_may_push_but_do_nothing_else(
+    tmp_path: Path, database_url: str, phrasebank_dir: Path
+) -> None:
     with app_client(tmp_path, database_url, phrasebank_dir, integration_token="platform-secret") as client:
         headers = {"Authorization": "Bearer platform-secret"}
         pushed = client.post("/v1/conversations/c1/messages", json={"role": "agent", "text": "您好"}, headers=headers)

@@ -27,18 +27,22 @@ def app_from(tmp_path: Path, peer: str, **settings: object) -> Iterator[TestClie
         yield client
 
 
-@pytest.mark.parametrize(("peer", "header", "client"), [
-    ("203.0.113.9", ["1.2.3.4"], "203.0.113.9"),  # not a proxy of ours: its header is whatever it likes
-    (PROXY, ["1.2.3.4"], "1.2.3.4"),
-    (PROXY, ["6.6.6.6, 1.2.3.4"], "1.2.3.4"),  # the client wrote 6.6.6.6 itself; our proxy appended 1.2.3.4
-    (PROXY, ["1.2.3.4, 10.0.0.7"], "1.2.3.4"),  # two proxies of ours
-    (PROXY, ["1.2.3.4", "10.0.0.7"], "1.2.3.4"),  # the same, as two header lines
-    (PROXY, [], PROXY),
-    (PROXY, ["not-an-address"], PROXY),
-    ("fd00::1", ["2001:db8::7"], "2001:db8::7"),
-])
-def test_the_client_address_is_the_nearest_hop_no_trusted_proxy_vouches_for(peer: str, header: list[str],
-                                                                          client: str) -> None:
+@pytest.mark.parametrize(
+    ("peer", "header", "client"),
+    [
+        ("203.0.113.9", ["1.2.3.4"], "203.0.113.9"),  # not a proxy of ours: its header is whatever it likes
+        (PROXY, ["1.2.3.4"], "1.2.3.4"),
+        (PROXY, ["6.6.6.6, 1.2.3.4"], "1.2.3.4"),  # the client wrote 6.6.6.6 itself; our proxy appended 1.2.3.4
+        (PROXY, ["1.2.3.4, 10.0.0.7"], "1.2.3.4"),  # two proxies of ours
+        (PROXY, ["1.2.3.4", "10.0.0.7"], "1.2.3.4"),  # the same, as two header lines
+        (PROXY, [], PROXY),
+        (PROXY, ["not-an-address"], PROXY),
+        ("fd00::1", ["2001:db8::7"], "2001:db8::7"),
+    ],
+)
+def test_the_client_address_is_the_nearest_hop_no_trusted_proxy_vouches_for(
+    peer: str, header: list[str], client: str
+) -> None:
     assert forwarded_client(peer, header, TRUSTED) == client
 
 
@@ -47,8 +51,12 @@ def test_nobody_is_trusted_by_default() -> None:
 
 
 def wrong_logins(client: TestClient, forwarded_for: list[str]) -> list[int]:
-    return [client.post("/v1/auth/login", json={"name": f"user{n}", "password": "x" * 8},
-                        headers={"X-Forwarded-For": ip}).status_code for n, ip in enumerate(forwarded_for)]
+    return [
+        client.post(
+            "/v1/auth/login", json={"name": f"user{n}", "password": "x" * 8}, headers={"X-Forwarded-For": ip}
+        ).status_code
+        for n, ip in enumerate(forwarded_for)
+    ]
 
 
 def test_a_forged_forwarded_for_does_not_escape_the_per_address_limit(tmp_path: Path) -> None:

@@ -221,16 +221,32 @@ def test_xss_in_phrases_and_rules_renders_inert_everywhere(new_context: NewConte
     token = server.api_token("lead")
     auth = {"Authorization": f"Bearer {token}"}
     title = f"{XSS}果酱标题"
-    body = f'亲,<script>window.__pwned=2</script>{XSS}请查收果酱~'
-    created = httpx.post(f"{server.url}/v1/phrases", headers=auth, json={
-        "title": title, "body": body, "intent": "product_info", "group": "售前", "shortcut": "xss9",
-        "examples": ["脚本测试草莓果酱"], "keywords": ["脚本测试"],
-    })
+    body = f"亲,<script>window.__pwned=2</script>{XSS}请查收果酱~"
+    created = httpx.post(
+        f"{server.url}/v1/phrases",
+        headers=auth,
+        json={
+            "title": title,
+            "body": body,
+            "intent": "product_info",
+            "group": "售前",
+            "shortcut": "xss9",
+            "examples": ["脚本测试草莓果酱"],
+            "keywords": ["脚本测试"],
+        },
+    )
     assert created.status_code == 201, created.text
     phrase_id = created.json()["id"]
-    rule = httpx.post(f"{server.url}/v1/rules", headers=auth, json={
-        "kind": "forbid", "term": "<b>坏词</b>", "message": f"{XSS}不要说", "replacements": [XSS],
-    })
+    rule = httpx.post(
+        f"{server.url}/v1/rules",
+        headers=auth,
+        json={
+            "kind": "forbid",
+            "term": "<b>坏词</b>",
+            "message": f"{XSS}不要说",
+            "replacements": [XSS],
+        },
+    )
     assert rule.status_code == 201, rule.text
 
     page = open_editor(new_context(), server, "wang")

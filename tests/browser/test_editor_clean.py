@@ -21,7 +21,8 @@ QIANNIU = (
 
 
 def test_a_blocked_phrase_needs_force_and_a_qianniu_sheet_previews_a_diff_and_merges(
-    new_context: NewContext, server: LiveServer  # noqa: F811
+    new_context: NewContext,  # noqa: F811
+    server: LiveServer,  # noqa: F811
 ) -> None:
     page = open_editor(new_context(), server, "wang")
 
@@ -57,10 +58,12 @@ def test_a_blocked_phrase_needs_force_and_a_qianniu_sheet_previews_a_diff_and_me
     expect(apply).to_be_disabled()
     assert apply.evaluate("b => getComputedStyle(b).cursor") == "not-allowed"
     assert apply.evaluate("b => getComputedStyle(b).backgroundColor") != page.evaluate(
-        "getComputedStyle(document.querySelector('#p-save') || document.body).backgroundColor")
+        "getComputedStyle(document.querySelector('#p-save') || document.body).backgroundColor"
+    )
     before = api_phrase(server, "ship-01")
-    page.set_input_files("#i-file", {"name": "千牛快捷短语.csv", "mimeType": "text/csv",
-                                     "buffer": QIANNIU.encode("gb18030")})
+    page.set_input_files(
+        "#i-file", {"name": "千牛快捷短语.csv", "mimeType": "text/csv", "buffer": QIANNIU.encode("gb18030")}
+    )
     preview = page.locator("#i-preview")
     expect(preview).to_contain_text("尚未导入")
     expect(preview).to_contain_text("合并")

@@ -28,18 +28,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
     def sent(agent: str, days_ago: int, reply_ms: int, rules: list[str]) -> dict[str, object]:
-        return {"at": datetime.now(UTC), "day": today - timedelta(days=days_ago), "kind": "sent", "agent": agent,
-                "verdict": "ok", "rules": rules, "reply_ms": reply_ms}
+        return {
+            "at": datetime.now(UTC),
+            "day": today - timedelta(days=days_ago),
+            "kind": "sent",
+            "agent": agent,
+            "verdict": "ok",
+            "rules": rules,
+            "reply_ms": reply_ms,
+        }
 
     store = Store.from_url(live.env["COPILOT_DATABASE_URL"])
     try:
         make_user(store, "zhuguan", "lead")
         make_user(store, "xiaoli", "agent")
         with store.begin() as session:
-            session.execute(insert(Event), [
-                sent("xiaoli", 0, 2000, ["promise.arrival-guarantee"]), sent("xiaoli", 1, 4000, []),
-                sent(XSS, 1, 1000, ["style.bu-words"]),
-            ])
+            session.execute(
+                insert(Event),
+                [
+                    sent("xiaoli", 0, 2000, ["promise.arrival-guarantee"]),
+                    sent("xiaoli", 1, 4000, []),
+                    sent(XSS, 1, 1000, ["style.bu-words"]),
+                ],
+            )
     finally:
         store.dispose()
     yield live
@@ -74,7 +85,7 @@ def test_a_lead_sees_every_agent_and_the_day_chart_and_an_agent_only_themself_wi
     assert page.evaluate("window.__pwned") is None and page.locator('img[src="x"]').count() == 0
     chart = page.locator('svg[data-chart="days"]')
     expect(chart.locator("g.day")).to_have_count(7)  # the last 7 days by default
-    expect(chart.locator('g.day').last.locator("text.bar-value").first).to_have_text("1")  # values labelled
+    expect(chart.locator("g.day").last.locator("text.bar-value").first).to_have_text("1")  # values labelled
     expect(page.locator("#s-from")).not_to_have_value("")  # filled with the server's (shop time zone) start
     for link in ("#s-csv", "#s-agents-csv", "#s-days-csv"):
         expect(page.locator(link)).to_be_visible()

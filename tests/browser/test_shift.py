@@ -38,8 +38,12 @@ def page(context: BrowserContext) -> Iterator[Page]:
 
 
 def push(server: LiveServer, conversation: str, text: str, role: str = "customer", **extra: str) -> int:
-    response = httpx.post(f"{server.url}/v1/conversations/{conversation}/messages",
-                          json={"role": role, "text": text, **extra}, headers=PUSH, timeout=30)
+    response = httpx.post(
+        f"{server.url}/v1/conversations/{conversation}/messages",
+        json={"role": role, "text": text, **extra},
+        headers=PUSH,
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return int(response.json()["delivered"])
 
@@ -54,7 +58,7 @@ def row(page: Page, conversation: str):  # type: ignore[no-untyped-def]
 
 def contrast_on_white(rgb: str) -> float:
     """WCAG contrast of a computed `rgb(r, g, b)` colour against white."""
-    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return 1.05 / (luminance + 0.05)
@@ -205,11 +209,17 @@ def test_a_rule_a_lead_adds_relints_the_open_draft(page: Page, server: LiveServe
     assert contrast_on_white(colour) >= 3, colour
 
 
-
 def test_a_phrase_the_rules_now_block_is_marked_on_its_card(page: Page, server: LiveServer) -> None:
     lead = {"Authorization": f"Bearer {server.api_token('lead')}"}
-    phrase = {"title": "限时提醒", "body": "亲，这款今天特价，过了今天涨价哦", "intent": "promotion", "group": "售前",
-              "shortcut": "tjx", "keywords": ["特价"], "examples": ["特价还有吗"]}
+    phrase = {
+        "title": "限时提醒",
+        "body": "亲，这款今天特价，过了今天涨价哦",
+        "intent": "promotion",
+        "group": "售前",
+        "shortcut": "tjx",
+        "keywords": ["特价"],
+        "examples": ["特价还有吗"],
+    }
     # clean when saved; the rule below blocks it
     assert httpx.post(f"{server.url}/v1/phrases", json=phrase, headers=lead, timeout=30).status_code == 201
     rule = {"kind": "forbid", "term": "过了今天涨价", "severity": "error"}

@@ -108,17 +108,22 @@ def test_pasted_customer_message_shows_intents_and_numbered_suggestions(open_sid
 def test_a_platform_push_reaches_the_open_page(open_sidebar: OpenSidebar, server: LiveServer) -> None:
     page = open_sidebar("order-77")
     type_draft(page, "好的呢")
-    response = httpx.post(f"{server.url}/v1/conversations/order-77/messages",
-                          json={"role": "customer", "text": "亲 什么时候发货呀"},
-                          headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+    response = httpx.post(
+        f"{server.url}/v1/conversations/order-77/messages",
+        json={"role": "customer", "text": "亲 什么时候发货呀"},
+        headers={"Authorization": f"Bearer {PUSH_TOKEN}"},
+    )
     assert response.status_code == 200 and response.json()["delivered"] == 1
     expect(page.locator("#msg")).to_have_text("亲 什么时候发货呀")
     expect(page.locator("#intents .chip").first).to_have_text("发货时间")
     expect(page.locator("#suggestions .card").first).to_be_visible()
     expect(page.locator("#draft")).to_have_value("好的呢")  # a push never touches what the agent typed
     expect(page.locator("#timer")).to_contain_text("待回复")
-    httpx.post(f"{server.url}/v1/conversations/order-77/messages", json={"role": "agent", "text": "马上为您安排"},
-               headers={"Authorization": f"Bearer {PUSH_TOKEN}"})
+    httpx.post(
+        f"{server.url}/v1/conversations/order-77/messages",
+        json={"role": "agent", "text": "马上为您安排"},
+        headers={"Authorization": f"Bearer {PUSH_TOKEN}"},
+    )
     expect(page.locator("#timer")).to_have_text("已回复")  # answered in the chat window itself
 
 
@@ -239,9 +244,7 @@ def test_number_keys_insert_suggestions(open_sidebar: OpenSidebar) -> None:
     expect(page.locator("#draft")).to_have_value(texts[0])
 
 
-def test_a_suggestion_taken_proposes_the_customer_message_masked(
-    open_sidebar: OpenSidebar, server: LiveServer
-) -> None:
+def test_a_suggestion_taken_proposes_the_customer_message_masked(open_sidebar: OpenSidebar, server: LiveServer) -> None:
     asked = "我手机13812345678，什么时候能发货呀"
     page = open_sidebar("learn")
     paste_customer(page, asked)
@@ -253,8 +256,12 @@ def test_a_suggestion_taken_proposes_the_customer_message_masked(
 
     def proposed() -> list[dict]:
         groups = httpx.get(server.url + "/v1/learn/candidates", headers=lead, timeout=10).json()
-        return [c | {"phrase": g["phrase"]["id"]} for g in groups for c in g["candidates"]
-                if c["message"].endswith("什么时候能发货呀")]
+        return [
+            c | {"phrase": g["phrase"]["id"]}
+            for g in groups
+            for c in g["candidates"]
+            if c["message"].endswith("什么时候能发货呀")
+        ]
 
     for _ in range(100):  # the worker writes sightings every half second
         if proposed():

@@ -34,8 +34,8 @@ def chat_csv() -> bytes:
     def pair(conversation: str, question: str, reply: str, agent: str) -> None:
         nonlocal at
         at += 60
-        rows.append(f"{conversation},2024-05-01 10:{at // 60:02d}:00,买家,\"{question}\",")
-        rows.append(f"{conversation},2024-05-01 10:{at // 60:02d}:30,客服,\"{reply}\",{agent}")
+        rows.append(f'{conversation},2024-05-01 10:{at // 60:02d}:00,买家,"{question}",')
+        rows.append(f'{conversation},2024-05-01 10:{at // 60:02d}:30,客服,"{reply}",{agent}')
 
     pair("c1", "能开发票吗？", INVOICE_BODY, "小王")
     pair("c2", "能开发票吗", INVOICE_BODY.replace("~", ""), "小李")

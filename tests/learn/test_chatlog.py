@@ -59,13 +59,20 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
 
 # -- the formats ------------------------------------------------------------------------------------------
 
+
 def test_csv_utf8_with_bom_and_english_columns(tmp_path: Path) -> None:
-    log = read(tmp_path, "chats.csv", csv_bytes([
-        "conversation,time,role,text,agent",
-        "tb-1,2024-05-01 10:02:03,customer,在吗？,",
-        'tb-1,2024-05-01 10:02:30,agent,"亲，在的，请问有什么可以帮您？",小美',
-        "tb-2,2024-05-01 09:00:00,buyer,什么时候发货,",
-    ]))
+    log = read(
+        tmp_path,
+        "chats.csv",
+        csv_bytes(
+            [
+                "conversation,time,role,text,agent",
+                "tb-1,2024-05-01 10:02:03,customer,在吗？,",
+                'tb-1,2024-05-01 10:02:30,agent,"亲，在的，请问有什么可以帮您？",小美',
+                "tb-2,2024-05-01 09:00:00,buyer,什么时候发货,",
+            ]
+        ),
+    )
     assert log.turns == [
         ChatTurn("tb-1", at("2024-05-01 10:02:03"), "customer", "在吗？"),
         ChatTurn("tb-1", at("2024-05-01 10:02:30"), "agent", "亲，在的，请问有什么可以帮您？", "小美"),
@@ -75,12 +82,19 @@ def test_csv_utf8_with_bom_and_english_columns(tmp_path: Path) -> None:
 
 
 def test_csv_gbk_with_chinese_columns_as_excel_writes_it(tmp_path: Path) -> None:
-    log = read(tmp_path, "聊天记录.CSV", csv_bytes([
-        "会话ID,发送时间,身份,消息内容,客服昵称,商品",
-        "jd-9,2024/5/1 10:02,买家,这个有货吗,,保温杯",
-        "jd-9,2024/5/1 10:03,客服,有的亲，今天下单明天发,阿强,保温杯",
-        "jd-9,2024/5/1 10:04,买家,,,保温杯",  # a picture: no text
-    ], "gbk"))
+    log = read(
+        tmp_path,
+        "聊天记录.CSV",
+        csv_bytes(
+            [
+                "会话ID,发送时间,身份,消息内容,客服昵称,商品",
+                "jd-9,2024/5/1 10:02,买家,这个有货吗,,保温杯",
+                "jd-9,2024/5/1 10:03,客服,有的亲，今天下单明天发,阿强,保温杯",
+                "jd-9,2024/5/1 10:04,买家,,,保温杯",  # a picture: no text
+            ],
+            "gbk",
+        ),
+    )
     assert log.turns == [
         ChatTurn("jd-9", at("2024-05-01 10:02"), "customer", "这个有货吗"),
         ChatTurn("jd-9", at("2024-05-01 10:03"), "agent", "有的亲，今天下单明天发", "阿强"),
@@ -89,23 +103,38 @@ def test_csv_gbk_with_chinese_columns_as_excel_writes_it(tmp_path: Path) -> None
 
 
 def test_tab_separated_csv_and_quoted_multiline_text(tmp_path: Path) -> None:
-    log = read(tmp_path, "c.csv", csv_bytes([
-        "会话\t时间\t角色\t内容",
-        'a\t1714528923\tuser\t"第一行\n第二行"',
-        "a\t1714528924000\tseller\t好的",
-    ], "utf-8"))
+    log = read(
+        tmp_path,
+        "c.csv",
+        csv_bytes(
+            [
+                "会话\t时间\t角色\t内容",
+                'a\t1714528923\tuser\t"第一行\n第二行"',
+                "a\t1714528924000\tseller\t好的",
+            ],
+            "utf-8",
+        ),
+    )
     assert [(t.at, t.role, t.text) for t in log.turns] == [
-        (1714528923.0, "customer", "第一行\n第二行"), (1714528924.0, "agent", "好的")]
+        (1714528923.0, "customer", "第一行\n第二行"),
+        (1714528924.0, "agent", "好的"),
+    ]
 
 
 def test_xlsx_with_datetime_cells_numbers_and_blank_rows(tmp_path: Path) -> None:
-    log = read(tmp_path, "chats.xlsx", xlsx_bytes([
-        ["会话ID", "时间", "角色", "内容", "坐席"],
-        [10023, datetime(2024, 5, 1, 10, 2, 3), "顾客", "能便宜点吗", None],
-        [],
-        [10023, datetime(2024, 5, 1, 10, 2, 40), "商家", "亲，已经是活动价了哦", 27],
-        [10023, 45413.5, "客户", 666, None],  # an Excel date serial left as a number; a number as text
-    ]))
+    log = read(
+        tmp_path,
+        "chats.xlsx",
+        xlsx_bytes(
+            [
+                ["会话ID", "时间", "角色", "内容", "坐席"],
+                [10023, datetime(2024, 5, 1, 10, 2, 3), "顾客", "能便宜点吗", None],
+                [],
+                [10023, datetime(2024, 5, 1, 10, 2, 40), "商家", "亲，已经是活动价了哦", 27],
+                [10023, 45413.5, "客户", 666, None],  # an Excel date serial left as a number; a number as text
+            ]
+        ),
+    )
     assert log.turns == [
         ChatTurn("10023", at("2024-05-01 10:02:03"), "customer", "能便宜点吗"),
         ChatTurn("10023", at("2024-05-01 10:02:40"), "agent", "亲，已经是活动价了哦", "27"),
@@ -130,37 +159,55 @@ def test_json_lines_with_english_and_chinese_keys(tmp_path: Path) -> None:
 
 
 def test_turns_in_time_order_within_a_conversation_file_order_breaking_ties(tmp_path: Path) -> None:
-    log = read(tmp_path, "c.csv", csv_bytes([
-        "conversation,time,role,text",
-        "b,2024-05-01 10:05,customer,b2",
-        "a,2024-05-01 10:01,customer,a1",
-        "b,2024-05-01 10:00,customer,b1",
-        "a,2024-05-01 10:01,agent,a2",
-        "b,2024-05-01 10:05,agent,b3",
-    ]))
+    log = read(
+        tmp_path,
+        "c.csv",
+        csv_bytes(
+            [
+                "conversation,time,role,text",
+                "b,2024-05-01 10:05,customer,b2",
+                "a,2024-05-01 10:01,customer,a1",
+                "b,2024-05-01 10:00,customer,b1",
+                "a,2024-05-01 10:01,agent,a2",
+                "b,2024-05-01 10:05,agent,b3",
+            ]
+        ),
+    )
     assert [(t.conversation, t.text) for t in log.turns] == [
-        ("b", "b1"), ("b", "b2"), ("b", "b3"), ("a", "a1"), ("a", "a2")]
+        ("b", "b1"),
+        ("b", "b2"),
+        ("b", "b3"),
+        ("a", "a1"),
+        ("a", "a2"),
+    ]
 
 
 def test_an_empty_time_column_keeps_file_order(tmp_path: Path) -> None:
-    log = read(tmp_path, "c.csv", csv_bytes([
-        "conversation,time,role,text", "a,,customer,在吗", "a,,agent,在的", "a,,customer,好"]))
+    log = read(
+        tmp_path,
+        "c.csv",
+        csv_bytes(["conversation,time,role,text", "a,,customer,在吗", "a,,agent,在的", "a,,customer,好"]),
+    )
     assert [(t.at, t.text) for t in log.turns] == [(0.0, "在吗"), (0.0, "在的"), (0.0, "好")]
-    jsonl = (b'{"conversation": "a", "role": "customer", "text": "hi"}\n'
-             b'{"conversation": "a", "role": "agent", "text": "yo"}')
+    jsonl = (
+        b'{"conversation": "a", "role": "customer", "text": "hi"}\n{"conversation": "a", "role": "agent", "text": "yo"}'
+    )
     assert [t.at for t in read(tmp_path, "c.jsonl", jsonl).turns] == [0.0, 0.0]
 
 
-@pytest.mark.parametrize(("written", "expected"), [
-    ("2024-05-01 10:02:03", "2024-05-01T10:02:03+08:00"),
-    ("2024/5/1 10:02", "2024-05-01T10:02:00+08:00"),
-    ("2024-05-01T10:02:03.250+08:00", "2024-05-01T10:02:03.250+08:00"),
-    ("2024-05-01T02:02:03Z", "2024-05-01T02:02:03+00:00"),
-    ("2024年5月1日 10:02", "2024-05-01T10:02:00+08:00"),
-    ("2024-05-01", "2024-05-01T00:00:00+08:00"),
-    ("1714528923", "2024-05-01T10:02:03+08:00"),
-    ("1714528923000", "2024-05-01T10:02:03+08:00"),
-])
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2024-05-01 10:02:03", "2024-05-01T10:02:03+08:00"),
+        ("2024/5/1 10:02", "2024-05-01T10:02:00+08:00"),
+        ("2024-05-01T10:02:03.250+08:00", "2024-05-01T10:02:03.250+08:00"),
+        ("2024-05-01T02:02:03Z", "2024-05-01T02:02:03+00:00"),
+        ("2024年5月1日 10:02", "2024-05-01T10:02:00+08:00"),
+        ("2024-05-01", "2024-05-01T00:00:00+08:00"),
+        ("1714528923", "2024-05-01T10:02:03+08:00"),
+        ("1714528923000", "2024-05-01T10:02:03+08:00"),
+    ],
+)
 def test_time_layouts(tmp_path: Path, written: str, expected: str) -> None:
     log = read(tmp_path, "c.csv", csv_bytes(["conversation,time,role,text", f"a,{written},customer,hi"]))
     assert log.turns[0].at == datetime.fromisoformat(expected).timestamp()
@@ -180,9 +227,19 @@ def test_unknown_role_names_the_row_as_excel_numbers_it(tmp_path: Path) -> None:
 
 
 def test_xlsx_rows_count_blank_rows_as_excel_does(tmp_path: Path) -> None:
-    error = refused(tmp_path, "c.xlsx", xlsx_bytes([
-        [], ["conversation", "time", "role", "text"], ["a", "2024-05-01 10:00", "customer", "hi"], [],
-        ["a", "昨天下午", "agent", "好的"]]))
+    error = refused(
+        tmp_path,
+        "c.xlsx",
+        xlsx_bytes(
+            [
+                [],
+                ["conversation", "time", "role", "text"],
+                ["a", "2024-05-01 10:00", "customer", "hi"],
+                [],
+                ["a", "昨天下午", "agent", "好的"],
+            ]
+        ),
+    )
     assert error.details["row"] == 5 and error.details["column"] == "time"
     assert "时间“昨天下午”无法识别" in error.message
 
@@ -222,15 +279,19 @@ def test_a_column_given_twice(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("time", ["昨天", "2024-02-30 10:00", "25:00", "12345", "2024-05-01 25:61"])
 def test_bad_time(tmp_path: Path, time: str) -> None:
-    error = refused(tmp_path, "c.csv", csv_bytes([GOOD_HEADER, "a,2024-05-01 10:00,customer,hi",
-                                                  f"a,{time},agent,好的"]))
+    error = refused(
+        tmp_path, "c.csv", csv_bytes([GOOD_HEADER, "a,2024-05-01 10:00,customer,hi", f"a,{time},agent,好的"])
+    )
     assert error.details == {"row": 3, "column": "time", "reason": error.reason}
     assert error.reason.startswith(f"时间“{time}”无法识别（可用：")
 
 
 def test_a_time_missing_in_some_rows_only(tmp_path: Path) -> None:
-    error = refused(tmp_path, "c.csv", csv_bytes([GOOD_HEADER, "a,2024-05-01 10:00,customer,hi",
-                                                  "a,,agent,好的", "a,2024-05-01 10:01,customer,嗯"]))
+    error = refused(
+        tmp_path,
+        "c.csv",
+        csv_bytes([GOOD_HEADER, "a,2024-05-01 10:00,customer,hi", "a,,agent,好的", "a,2024-05-01 10:01,customer,嗯"]),
+    )
     assert error.details["row"] == 3 and "时间为空" in error.message
 
 
@@ -282,15 +343,18 @@ def test_deeply_nested_json_is_refused_not_crashed(tmp_path: Path) -> None:
     assert error.details["row"] == 1 and "嵌套" in error.message
 
 
-@pytest.mark.parametrize(("name", "data", "said"), [
-    ("c.csv", b"", "文件是空的"),
-    ("c.csv", "\ufeff\r\n\r\n".encode(), "文件是空的"),
-    ("c.csv", csv_bytes([GOOD_HEADER]), "没有任何一行"),
-    ("c.csv", csv_bytes([GOOD_HEADER, "a,,customer,", "a,,agent,  "]), "没有一条有内容的消息（2 行内容为空）"),
-    ("c.jsonl", b"\n\n", "文件是空的"),
-    ("c.xlsx", xlsx_bytes([]), "文件是空的"),
-    ("c.xlsx", xlsx_bytes([["conversation", "time", "role", "text"]]), "没有任何一行"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "said"),
+    [
+        ("c.csv", b"", "文件是空的"),
+        ("c.csv", "\ufeff\r\n\r\n".encode(), "文件是空的"),
+        ("c.csv", csv_bytes([GOOD_HEADER]), "没有任何一行"),
+        ("c.csv", csv_bytes([GOOD_HEADER, "a,,customer,", "a,,agent,  "]), "没有一条有内容的消息（2 行内容为空）"),
+        ("c.jsonl", b"\n\n", "文件是空的"),
+        ("c.xlsx", xlsx_bytes([]), "文件是空的"),
+        ("c.xlsx", xlsx_bytes([["conversation", "time", "role", "text"]]), "没有任何一行"),
+    ],
+)
 def test_empty_files(tmp_path: Path, name: str, data: bytes, said: str) -> None:
     assert said in refused(tmp_path, name, data).message
 
@@ -302,10 +366,13 @@ def test_empty_conversation_and_empty_role(tmp_path: Path) -> None:
     assert error.reason == "角色为空（可用：customer、agent、买家、客服）"
 
 
-@pytest.mark.parametrize(("data", "said"), [
-    (b"not a workbook", "不是有效的 xlsx 文件"),
-    (b"\xd0\xcf\x11\xe0old excel", "旧版 .xls"),
-])
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b"not a workbook", "不是有效的 xlsx 文件"),
+        (b"\xd0\xcf\x11\xe0old excel", "旧版 .xls"),
+    ],
+)
 def test_a_file_that_is_not_a_workbook(tmp_path: Path, data: bytes, said: str) -> None:
     error = refused(tmp_path, "c.xlsx", data)
     assert said in error.message and error.details["row"] is None

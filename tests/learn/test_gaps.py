@@ -18,8 +18,18 @@ def test_core_and_substance() -> None:
 
 
 def test_near_duplicates_merge_and_unrelated_questions_stay_apart() -> None:
-    questions = ["能刻字吗", "可以刻字吗？", "亲 能刻字么", "能刻个字不", "能退款吗", "包邮吗", "有安装服务吗",
-                 "有没有安装服务", "宠物能用吗", "能开发票吗"]
+    questions = [
+        "能刻字吗",
+        "可以刻字吗？",
+        "亲 能刻字么",
+        "能刻个字不",
+        "能退款吗",
+        "包邮吗",
+        "有安装服务吗",
+        "有没有安装服务",
+        "宠物能用吗",
+        "能开发票吗",
+    ]
     counts = {key_text(q): 1 for q in questions}
     groups = [sorted(group) for group in cluster_keys(counts)]
     engrave = next(group for group in groups if "能刻字吗" in group)
@@ -32,9 +42,13 @@ def test_near_duplicates_merge_and_unrelated_questions_stay_apart() -> None:
 
 def test_clusters_biggest_first_singletons_dropped_with_the_common_reply() -> None:
     pairs = [
-        ("能刻字吗", "可以的亲~"), ("可以刻字吗？", "可以的亲！"), ("亲 能刻字么", "不行哦"),
-        ("能刻字吗", "可以的亲~"), ("能刻字吗？", "不行哦"),
-        ("宠物能用吗", "可以放心用"), ("宠物能用吗？", "可以放心用"),
+        ("能刻字吗", "可以的亲~"),
+        ("可以刻字吗？", "可以的亲！"),
+        ("亲 能刻字么", "不行哦"),
+        ("能刻字吗", "可以的亲~"),
+        ("能刻字吗？", "不行哦"),
+        ("宠物能用吗", "可以放心用"),
+        ("宠物能用吗？", "可以放心用"),
         ("这个能泡水吗", "不能"),  # asked once: not a gap
     ]
     clusters = cluster_gaps(pairs)
@@ -77,13 +91,19 @@ def test_many_distinct_questions_cluster_into_their_families() -> None:
 
 def test_questions_in_other_words_with_the_same_specific_reply_are_one_gap() -> None:
     no_pickup = "亲，暂时不支持自提哦，都是从仓库快递发出的~"
-    pairs = [("可以自提吗", no_pickup), ("可以自提吗", no_pickup), ("能自己去仓库拿吗", no_pickup),
-             ("能自己去仓库拿吗？", no_pickup + "！"),
-             # a short reply answers anything: these stay apart
-             *[("包装结实吗", "可以的亲")] * 2, *[("能开箱验货吗", "可以的亲")] * 2]
+    pairs = [
+        ("可以自提吗", no_pickup),
+        ("可以自提吗", no_pickup),
+        ("能自己去仓库拿吗", no_pickup),
+        ("能自己去仓库拿吗？", no_pickup + "！"),
+        # a short reply answers anything: these stay apart
+        *[("包装结实吗", "可以的亲")] * 2,
+        *[("能开箱验货吗", "可以的亲")] * 2,
+    ]
     clusters = cluster_gaps(pairs)
     assert [(c.count, sorted(c.questions)) for c in clusters] == [
         (4, sorted(["可以自提吗", "能自己去仓库拿吗"])),
-        (2, ["包装结实吗"]), (2, ["能开箱验货吗"]),
+        (2, ["包装结实吗"]),
+        (2, ["能开箱验货吗"]),
     ]
     assert clusters[0].reply == no_pickup

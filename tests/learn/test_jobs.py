@@ -170,8 +170,9 @@ def test_a_killed_workers_job_is_run_again_once_its_lease_ran_out_and_never_half
     with store.begin() as session:
         session.execute(update(LearnUpload).where(LearnUpload.id == queued["id"]).values(done=4))
     # (what that worker would have recorded, had it only stalled: see the end)
-    stalled = mine(jobs._load_turns(store, queued["id"]), tiny_suggester, matcher_for(tiny_suggester.index),
-                   source=queued["id"])
+    stalled = mine(
+        jobs._load_turns(store, queued["id"]), tiny_suggester, matcher_for(tiny_suggester.index), source=queued["id"]
+    )
     assert run(store, queued["id"], tiny_suggester, worker="alive") is None  # its lease still holds
     assert count(store, LearnCandidate) == 0 and count(store, LearnGap) == 0
     assert len(turns_text(store, queued["id"])) == 18
@@ -200,8 +201,9 @@ def test_a_job_that_took_its_worker_down_three_times_ends_failed_and_is_not_clai
         assert jobs.claim(sqlite, queued["id"], worker=f"dies-{attempt}", lease_seconds=LEASE)
         assert jobs.fail_abandoned(sqlite, keep_text=False) == 0  # the lease still holds
         with sqlite.begin() as session:
-            session.execute(update(LearnUpload).where(LearnUpload.id == queued["id"])
-                            .values(lease_until=time.time() - 1))
+            session.execute(
+                update(LearnUpload).where(LearnUpload.id == queued["id"]).values(lease_until=time.time() - 1)
+            )
     assert not jobs.claim(sqlite, queued["id"], worker="next", lease_seconds=LEASE)
     assert jobs.next_job(sqlite) is None
     assert jobs.fail_abandoned(sqlite, keep_text=False) == 1
@@ -234,8 +236,16 @@ def test_a_fault_while_mining_fails_the_job_with_a_chinese_message_and_records_n
     sqlite: Store, settings: Settings, tiny_suggester: Suggester
 ) -> None:
     queued = upload(sqlite, settings)
-    ended = jobs.run_job(sqlite, queued["id"], tiny_suggester, BrokenMatcher(), worker="w1",  # type: ignore[arg-type]
-                         keep_text=False, auto_accept_agents=0, lease_seconds=LEASE)
+    ended = jobs.run_job(
+        sqlite,
+        queued["id"],
+        tiny_suggester,
+        BrokenMatcher(),
+        worker="w1",  # type: ignore[arg-type]
+        keep_text=False,
+        auto_accept_agents=0,
+        lease_seconds=LEASE,
+    )
     assert ended is not None and ended["status"] == "failed" and "出错" in ended["error"]
     assert count(sqlite, LearnCandidate) == 0 and count(sqlite, LearnTurn) == 0
 

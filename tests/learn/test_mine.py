@@ -31,15 +31,30 @@ class Phrase:
 
 
 PHRASES = [
-    Phrase("hello", "在的请讲",
-           "亲，在的呢，客服{agent_no}号一直在线，您有任何问题都可以直接留言，我会第一时间为您解答~", "greeting",
-           keywords=["在吗", "在不在"], examples=["在吗", "有人吗"]),
-    Phrase("ship", "发货时间",
-           "亲，付款后我们会尽快为您安排发货，正常情况下48小时内发出，发货后可以在订单中查看物流信息呢~", "ship_time",
-           keywords=["发货", "几天发"], examples=["什么时候发货", "多久发货", "几天发货"]),
-    Phrase("free-shipping", "包邮说明",
-           "亲，这款宝贝是包邮的呢，运费由我们承担，您下单后我们会尽快为您安排发货，请您放心购买~", "promotion",
-           keywords=["包邮", "运费"], examples=["包邮吗", "包不包邮", "运费多少"]),
+    Phrase(
+        "hello",
+        "在的请讲",
+        "亲，在的呢，客服{agent_no}号一直在线，您有任何问题都可以直接留言，我会第一时间为您解答~",
+        "greeting",
+        keywords=["在吗", "在不在"],
+        examples=["在吗", "有人吗"],
+    ),
+    Phrase(
+        "ship",
+        "发货时间",
+        "亲，付款后我们会尽快为您安排发货，正常情况下48小时内发出，发货后可以在订单中查看物流信息呢~",
+        "ship_time",
+        keywords=["发货", "几天发"],
+        examples=["什么时候发货", "多久发货", "几天发货"],
+    ),
+    Phrase(
+        "free-shipping",
+        "包邮说明",
+        "亲，这款宝贝是包邮的呢，运费由我们承担，您下单后我们会尽快为您安排发货，请您放心购买~",
+        "promotion",
+        keywords=["包邮", "运费"],
+        examples=["包邮吗", "包不包邮", "运费多少"],
+    ),
 ]
 SHIP_BODY = PHRASES[1].body
 ENGRAVE_REPLY = "可以免费刻字的，下单时备注要刻的内容就行"
@@ -62,8 +77,10 @@ def matcher() -> ReplyMatcher:
 
 
 def chat(conversation: str, *turns: tuple[str, str], agent: str = "小美") -> list[ChatTurn]:
-    return [ChatTurn(conversation, float(i), role, text, agent if role == "agent" else None)
-            for i, (role, text) in enumerate(turns)]
+    return [
+        ChatTurn(conversation, float(i), role, text, agent if role == "agent" else None)
+        for i, (role, text) in enumerate(turns)
+    ]
 
 
 def test_question_picked_is_the_last_with_substance() -> None:
@@ -74,9 +91,15 @@ def test_question_picked_is_the_last_with_substance() -> None:
 
 def test_phrase_replies_become_sightings_per_phrase_message_and_agent(suggester, matcher) -> None:
     turns = [
-        *chat("c1", ("customer", "在吗"), ("agent", PHRASES[0].body.replace("{agent_no}", "3")),
-              ("customer", "你好"), ("customer", "什么时候发货呀"), ("agent", "亲亲，" + SHIP_BODY[2:]),
-              ("agent", SHIP_BODY)),  # a second reply in a row answers nothing new
+        *chat(
+            "c1",
+            ("customer", "在吗"),
+            ("agent", PHRASES[0].body.replace("{agent_no}", "3")),
+            ("customer", "你好"),
+            ("customer", "什么时候发货呀"),
+            ("agent", "亲亲，" + SHIP_BODY[2:]),
+            ("agent", SHIP_BODY),
+        ),  # a second reply in a row answers nothing new
         *chat("c2", ("customer", "什么时候发货呀"), ("agent", SHIP_BODY.rstrip("~") + "哦")),
         *chat("c3", ("customer", "什么时候发货呀"), ("agent", SHIP_BODY), agent="阿杰"),
         *chat("c4", ("customer", "好的"), ("agent", "好的亲")),  # an acknowledgement: neither sighting nor gap
@@ -129,8 +152,9 @@ def test_an_empty_phrasebank_makes_no_sightings_and_every_repeated_question_a_ga
 
 
 def test_progress_is_reported_and_cancellation_stops_the_work(suggester, matcher) -> None:
-    turns = [turn for i in range(2500) for turn in chat(f"c{i}", ("customer", f"什么时候发货 订单{i}"),
-                                                         ("agent", SHIP_BODY))]
+    turns = [
+        turn for i in range(2500) for turn in chat(f"c{i}", ("customer", f"什么时候发货 订单{i}"), ("agent", SHIP_BODY))
+    ]
     seen: list[tuple[int, int]] = []
     result = mine(turns, suggester, matcher, source="u1", progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
@@ -144,6 +168,12 @@ def test_progress_is_reported_and_cancellation_stops_the_work(suggester, matcher
 
     seen.clear()
     with pytest.raises(MiningCancelled):
-        mine(turns, suggester, matcher, source="u1", progress=lambda done, total: seen.append((done, total)),
-             cancelled=cancelled)
+        mine(
+            turns,
+            suggester,
+            matcher,
+            source="u1",
+            progress=lambda done, total: seen.append((done, total)),
+            cancelled=cancelled,
+        )
     assert seen == [(1000, 2500)]  # stopped at the second batch, before reporting it

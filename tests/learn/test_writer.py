@@ -30,8 +30,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def pending_messages(store: Store) -> list[tuple[str, str, int]]:
     with store.read() as session:
-        return [(group["phrase"]["id"], c["message"], c["count"])
-                for group in candidates.list_candidates(session) for c in group["candidates"]]
+        return [
+            (group["phrase"]["id"], c["message"], c["count"])
+            for group in candidates.list_candidates(session)
+            for c in group["candidates"]
+        ]
 
 
 def test_sightings_are_masked_and_recorded_in_one_flush(store: Store) -> None:

@@ -9,8 +9,11 @@ GOOD_REPLIES = [line for line in (DATA / "good_replies.txt").read_text(encoding=
 
 
 def test_no_good_reply_is_blocked(linter: Linter) -> None:
-    blocked = {text: [d.rule for d in linter.lint(text).diagnostics] for text in GOOD_REPLIES
-               if linter.lint(text).verdict == "block"}
+    blocked = {
+        text: [d.rule for d in linter.lint(text).diagnostics]
+        for text in GOOD_REPLIES
+        if linter.lint(text).verdict == "block"
+    }
     assert blocked == {}
 
 

@@ -91,8 +91,10 @@ def test_the_verdict_counts_errors_in_sentences_past_the_cap(linter: Linter) -> 
 
 
 def small_linter(cap: int) -> Linter:
-    rules = [build_rule({"id": "p", "kind": "pronoun", "message": "请用您"}, "t"),
-             build_rule({"id": "f", "kind": "forbid", "terms": ["滚"], "message": "禁语"}, "t")]
+    rules = [
+        build_rule({"id": "p", "kind": "pronoun", "message": "请用您"}, "t"),
+        build_rule({"id": "f", "kind": "forbid", "terms": ["滚"], "message": "禁语"}, "t"),
+    ]
     return Linter(rules, max_diagnostics=cap)
 
 

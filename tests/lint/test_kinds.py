@@ -114,9 +114,12 @@ PARTY = {"party": ["快递", "物流公司", "平台客服"]}
 def lint_clause(text: str, rule: dict[str, Any], classes: dict[str, Any] | None = None) -> list[tuple]:
     from copilot.lint.clause_pattern import WordClass
 
-    word_classes = {name: WordClass(name, pattern=words) if isinstance(words, str) else
-                    WordClass(name, tuple(words), dict(words) if isinstance(words, dict) else {})
-                    for name, words in (classes or PARTY).items()}
+    word_classes = {
+        name: WordClass(name, pattern=words)
+        if isinstance(words, str)
+        else WordClass(name, tuple(words), dict(words) if isinstance(words, dict) else {})
+        for name, words in (classes or PARTY).items()
+    }
     built = build_rule({"message": "测试", "kind": "clause", **rule}, "t", word_classes)
     return [(d.text, d.replacements[0] if d.replacements else None) for d in Linter([built]).lint(text).diagnostics]
 

@@ -20,11 +20,32 @@ PACK_PATTERNS = [
     for pattern in rule.patterns
 ]
 # Characters the pack patterns care about, so random drafts hit their edges often.
-PIECES = [*"0123456789 -_.@/:abcmnstxyz靠操草艹,。!?;:、~我的手机号码电话微信扣群¥$", "\u3000", "\xa0", "\n", ".com",
-          "1381234567", "6222", "sb", "s b", "tmd", "qq", "http://", "wx"]
+PIECES = [
+    *"0123456789 -_.@/:abcmnstxyz靠操草艹,。!?;:、~我的手机号码电话微信扣群¥$",
+    "\u3000",
+    "\xa0",
+    "\n",
+    ".com",
+    "1381234567",
+    "6222",
+    "sb",
+    "s b",
+    "tmd",
+    "qq",
+    "http://",
+    "wx",
+]
 DRAFTS = [
-    "加我微信 kefu_2024 私聊", "我的手机 13812345678,您打过来", "卡号 6222 0212 3456 7890 123", "靠,又坏了",
-    "可靠的商品", "usb 接口", "s b", "访问 shop.example.com/x 下单", "13812345678913812345678", "靠 操 草",
+    "加我微信 kefu_2024 私聊",
+    "我的手机 13812345678,您打过来",
+    "卡号 6222 0212 3456 7890 123",
+    "靠,又坏了",
+    "可靠的商品",
+    "usb 接口",
+    "s b",
+    "访问 shop.example.com/x 下单",
+    "13812345678913812345678",
+    "靠 操 草",
 ]
 
 

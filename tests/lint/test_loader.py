@@ -49,8 +49,11 @@ def test_unknown_kind_lists_the_valid_kinds(tmp_path: Path) -> None:
 
 
 def test_bad_regex_names_the_rule_and_the_reason(tmp_path: Path) -> None:
-    path = write_pack(tmp_path, "rules:\n  - id: ok\n    kind: forbid\n    message: m\n    terms: [a]\n"
-                      "  - id: broken\n    kind: regex\n    message: m\n    pattern: '(unclosed'\n")
+    path = write_pack(
+        tmp_path,
+        "rules:\n  - id: ok\n    kind: forbid\n    message: m\n    terms: [a]\n"
+        "  - id: broken\n    kind: regex\n    message: m\n    pattern: '(unclosed'\n",
+    )
     (problem,) = problems_of(path)
     assert f"{path}:6" in problem and "shop.broken" in problem and "正则表达式无效" in problem
 
@@ -143,8 +146,10 @@ def test_word_classes_that_refer_to_each_other_in_a_loop_are_refused(tmp_path: P
 
 
 def test_a_fix_naming_a_class_the_pattern_lacks_is_refused(tmp_path: Path) -> None:
-    body = ("classes:\n  day: [明天]\nrules:\n  - id: c\n    kind: clause\n    message: m\n"
-            "    patterns:\n      - match: '{day} 一定 到'\n        fix: '预计{when}能到'\n")
+    body = (
+        "classes:\n  day: [明天]\nrules:\n  - id: c\n    kind: clause\n    message: m\n"
+        "    patterns:\n      - match: '{day} 一定 到'\n        fix: '预计{when}能到'\n"
+    )
     (problem,) = problems_of(write_pack(tmp_path, body))
     assert "fix 用了模式里没有的 {when}" in problem and "day" in problem
 

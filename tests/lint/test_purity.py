@@ -29,10 +29,18 @@ def fresh_process_lint(text: str) -> list[list[object]]:
 
 
 def phrase(keywords: list[str]) -> PhrasePublic:
-    return PhrasePublic.model_validate({
-        "id": "fit-01", "title": "尺码不合适", "body": "亲，可以帮您换一个尺码呢~", "intent": "return_exchange",
-        "group": "售后", "keywords": keywords, "examples": ["尺码不太合适能换吗"], "version": 1,
-    })
+    return PhrasePublic.model_validate(
+        {
+            "id": "fit-01",
+            "title": "尺码不合适",
+            "body": "亲，可以帮您换一个尺码呢~",
+            "intent": "return_exchange",
+            "group": "售后",
+            "keywords": keywords,
+            "examples": ["尺码不太合适能换吗"],
+            "version": 1,
+        }
+    )
 
 
 def test_indexing_a_phrase_with_a_new_keyword_does_not_change_lint(linter: Linter) -> None:

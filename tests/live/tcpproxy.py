@@ -87,8 +87,9 @@ class TcpProxy:
                 return
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
             self._open.add(upstream_writer)
-            await asyncio.gather(self._pipe(reader, upstream_writer, writer),
-                                 self._pipe(upstream_reader, writer, writer))
+            await asyncio.gather(
+                self._pipe(reader, upstream_writer, writer), self._pipe(upstream_reader, writer, writer)
+            )
         except OSError:
             pass
         finally:
@@ -98,8 +99,9 @@ class TcpProxy:
                     self._tainted.discard(end)
                     end.close()
 
-    async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter,
-                    client: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, client: asyncio.StreamWriter
+    ) -> None:
         with contextlib.suppress(OSError):
             while data := await source.read(65536):
                 if self.mode != "forward":

@@ -30,8 +30,13 @@ pytestmark = POSTGRES_ONLY
 
 # Short limits so the test runs in seconds; a database route must answer within BOUND_S even with the
 # database blackholed (before these timeouts it hung for the client's whole patience, ~30 s).
-LIMITS = {"COPILOT_DB_CONNECT_TIMEOUT": "2", "COPILOT_DB_STATEMENT_TIMEOUT": "2", "COPILOT_DB_RETRY_AFTER": "3",
-          "COPILOT_PASSWORD_TIME_COST": "1", "COPILOT_PASSWORD_MEMORY_KIB": "1024"}
+LIMITS = {
+    "COPILOT_DB_CONNECT_TIMEOUT": "2",
+    "COPILOT_DB_STATEMENT_TIMEOUT": "2",
+    "COPILOT_DB_RETRY_AFTER": "3",
+    "COPILOT_PASSWORD_TIME_COST": "1",
+    "COPILOT_PASSWORD_MEMORY_KIB": "1024",
+}
 BOUND_S = 10.0
 SERVING_S = 2.0  # lint, suggest and sockets, served from memory, answer well within this
 SEQ = itertools.count(1)
@@ -88,8 +93,12 @@ def login(server: LiveServer) -> Login:
 
 
 def browser(server: LiveServer, session: Login) -> httpx.Client:
-    return httpx.Client(base_url=server.url, cookies={"kefu_session": session.cookie},
-                        headers={"X-CSRF-Token": session.csrf}, timeout=10)
+    return httpx.Client(
+        base_url=server.url,
+        cookies={"kefu_session": session.cookie},
+        headers={"X-CSRF-Token": session.csrf},
+        timeout=10,
+    )
 
 
 def socket_to(server: LiveServer, cookie: str | None = None) -> ClientConnection:
@@ -122,13 +131,16 @@ def assert_unavailable(answer: httpx.Response) -> None:
 
 def assert_serving_from_memory(servers: Servers, session: Login) -> None:
     """Lint, suggest, /v2/check with a token and a session, and new sidebars, all answer promptly."""
-    with_token = httpx.Client(base_url=servers.strict.url, headers={"Authorization": f"Bearer {servers.token}"},
-                              timeout=10)
+    with_token = httpx.Client(
+        base_url=servers.strict.url, headers={"Authorization": f"Bearer {servers.token}"}, timeout=10
+    )
     for client in (with_token, browser(servers.strict, session)):
         with client:
-            for path, body in (("/v1/lint", {"json": {"text": "你好"}}),
-                               ("/v1/suggest", {"json": {"message": "能开发票吗"}}),
-                               ("/v2/check", {"data": {"text": "你好", "language": "zh-CN"}})):
+            for path, body in (
+                ("/v1/lint", {"json": {"text": "你好"}}),
+                ("/v1/suggest", {"json": {"message": "能开发票吗"}}),
+                ("/v2/check", {"data": {"text": "你好", "language": "zh-CN"}}),
+            ):
                 answer, took = timed(client.post, path, **body)
                 assert answer.status_code == 200, answer.text
                 assert took < SERVING_S
@@ -157,17 +169,20 @@ def test_a_blackholed_database_answers_503_quickly_while_lint_and_sockets_serve(
         lead = {"Authorization": f"Bearer {servers.lead}"}
         assert httpx.get(servers.strict.url + "/v1/phrases", headers=lead, timeout=10).status_code == 200
         agent = {"Authorization": f"Bearer {servers.token}"}  # the token, too, is used before the outage
-        assert httpx.post(servers.strict.url + "/v1/lint", json={"text": "你好"}, headers=agent,
-                          timeout=10).status_code == 200
+        assert (
+            httpx.post(servers.strict.url + "/v1/lint", json={"text": "你好"}, headers=agent, timeout=10).status_code
+            == 200
+        )
 
         servers.proxy.blackhole()
         try:
             # Many database requests at once: each answers 503 within the bound, none hangs.
             with ThreadPoolExecutor(40) as pool:
-                calls = [pool.submit(timed, httpx.get, servers.open.url + "/v1/phrases", timeout=30)
-                         for _ in range(40)]
-                calls += [pool.submit(timed, httpx.get, servers.strict.url + "/v1/rules", headers=lead, timeout=30)
-                          for _ in range(10)]
+                calls = [pool.submit(timed, httpx.get, servers.open.url + "/v1/phrases", timeout=30) for _ in range(40)]
+                calls += [
+                    pool.submit(timed, httpx.get, servers.strict.url + "/v1/rules", headers=lead, timeout=30)
+                    for _ in range(10)
+                ]
                 while not all(call.done() for call in calls):  # meanwhile the process answers
                     assert httpx.get(servers.open.url + "/healthz", timeout=SERVING_S).status_code == 200
                     time.sleep(0.2)
@@ -175,8 +190,10 @@ def test_a_blackholed_database_answers_503_quickly_while_lint_and_sockets_serve(
                 answer, took = call.result()
                 assert_unavailable(answer)
                 assert took < BOUND_S
-            print(f"50 requests at once on a blackholed database: slowest 503 in "
-                  f"{max(call.result()[1] for call in calls):.1f} s")
+            print(
+                f"50 requests at once on a blackholed database: slowest 503 in "
+                f"{max(call.result()[1] for call in calls):.1f} s"
+            )
             answer = httpx.get(servers.open.url + "/readyz", timeout=10)
             assert_unavailable(answer)
             assert open_socket is not None and lints(open_socket)

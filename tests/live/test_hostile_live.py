@@ -93,8 +93,9 @@ def test_eight_concurrent_50_mb_bodies_are_refused_without_the_worker_growing(se
     answers: list[bytes] = []
     try:
         for chunked in (False, True):
-            threads = [threading.Thread(target=lambda c=chunked: answers.append(post_huge(server.port, c)))
-                       for _ in range(8)]
+            threads = [
+                threading.Thread(target=lambda c=chunked: answers.append(post_huge(server.port, c))) for _ in range(8)
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:

@@ -33,8 +33,10 @@ def bulk_csv(version: int) -> bytes:
     out = io.StringIO()
     out.write(HEADER)
     for i in range(ROWS):
-        out.write(f"售前,,亲，第{i}条批量话术（第{version}版），请您放心~,批量话术{i},product_info,"
-                  f"批量|话术{i},第{i}个问题怎么办,是,bulk-{i}\r\n")
+        out.write(
+            f"售前,,亲，第{i}条批量话术（第{version}版），请您放心~,批量话术{i},product_info,"
+            f"批量|话术{i},第{i}个问题怎么办,是,bulk-{i}\r\n"
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -50,13 +52,19 @@ def import_with_canary(server: LiveServer, token: str, data: bytes) -> tuple[htt
     answer: dict[str, httpx.Response] = {}
 
     def run_import() -> None:
-        answer["import"] = httpx.post(server.url + "/v1/phrases/import", files={"file": ("bulk.csv", data)},
-                                      headers={"Authorization": f"Bearer {token}"}, timeout=600)
+        answer["import"] = httpx.post(
+            server.url + "/v1/phrases/import",
+            files={"file": ("bulk.csv", data)},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=600,
+        )
 
     pings: list[float] = []
     checks: list[float] = []
-    with connect(server.url.replace("http", "ws") + "/ws/agent", open_timeout=10) as canary, \
-            httpx.Client(base_url=server.url, timeout=60) as probe:
+    with (
+        connect(server.url.replace("http", "ws") + "/ws/agent", open_timeout=10) as canary,
+        httpx.Client(base_url=server.url, timeout=60) as probe,
+    ):
         worker = threading.Thread(target=run_import)
         worker.start()
         while worker.is_alive():
@@ -80,8 +88,10 @@ def test_a_large_import_leaves_pings_and_healthz_answering(server: LiveServer) -
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["added"]) == ROWS
     p99 = sorted(pings)[int(len(pings) * 0.99)]
-    print(f"{len(pings)} pings during the import: p99 {p99 * 1e3:.1f} ms, slowest {max(pings) * 1e3:.1f} ms; "
-          f"slowest /healthz {max(checks) * 1e3:.1f} ms")
+    print(
+        f"{len(pings)} pings during the import: p99 {p99 * 1e3:.1f} ms, slowest {max(pings) * 1e3:.1f} ms; "
+        f"slowest /healthz {max(checks) * 1e3:.1f} ms"
+    )
     assert p99 <= PING_P99_S and max(pings) <= PING_MAX_S and max(checks) <= PING_MAX_S
 
 
@@ -90,7 +100,8 @@ def test_an_import_with_one_bad_row_changes_nothing(server: LiveServer) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     before = httpx.get(server.url + "/v1/phrases", headers=headers, timeout=60).json()
     data = bulk_csv(99) + "售前,,,无内容的行,product_info,,,是,\r\n".encode()
-    answer = httpx.post(server.url + "/v1/phrases/import", files={"file": ("bulk.csv", data)}, headers=headers,
-                        timeout=600)
+    answer = httpx.post(
+        server.url + "/v1/phrases/import", files={"file": ("bulk.csv", data)}, headers=headers, timeout=600
+    )
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "import_invalid"
     assert httpx.get(server.url + "/v1/phrases", headers=headers, timeout=60).json() == before

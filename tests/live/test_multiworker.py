@@ -21,9 +21,14 @@ from tests.conftest import LiveServer
 from tests.live.conftest import POSTGRES, PUSHED, REDIS, SQLITE, Deployment
 
 BUDGET_S = 2.0
-PHRASE = {"title": "翡翠手镯保养", "body": "亲,翡翠手镯请避免磕碰,平时用清水擦拭即可~", "intent": "product_info",
-          "group": "售前", "keywords": ["翡翠手镯"],
-          "examples": ["翡翠手镯怎么保养", "手镯平时要怎么护理", "翡翠戴久了会不会变色"]}
+PHRASE = {
+    "title": "翡翠手镯保养",
+    "body": "亲,翡翠手镯请避免磕碰,平时用清水擦拭即可~",
+    "intent": "product_info",
+    "group": "售前",
+    "keywords": ["翡翠手镯"],
+    "examples": ["翡翠手镯怎么保养", "手镯平时要怎么护理", "翡翠戴久了会不会变色"],
+}
 # Not one of the examples: the index and the intent model, retrained on them, must generalise.
 PARAPHRASE = "我的镯子该怎么护理呀"
 
@@ -67,7 +72,9 @@ def shows_the_edit(client: httpx.Client, pid: int, term: str) -> bool:
     linted = client.post("/v1/lint", json={"text": f"{term},亲"}).json()["diagnostics"]
     checked = client.post("/v2/check", data={"text": f"{term},亲", "language": "zh-CN"}).json()["matches"]
     return (
-        bool(suggested) and suggested[0]["title"] == PHRASE["title"] and answer["intents"][0]["id"] == "product_info"
+        bool(suggested)
+        and suggested[0]["title"] == PHRASE["title"]
+        and answer["intents"][0]["id"] == "product_info"
         and any(d["rule"].startswith("shop.") for d in linted)
         and any(m["rule"]["id"].startswith("shop.") for m in checked)
     )
@@ -108,11 +115,13 @@ def test_sidebars_connected_before_a_rule_is_saved_get_it_on_their_next_draft(cl
     text = "这款是限时特价，手慢无呢"
     with ExitStack() as stack:
         # Several sidebars, so both workers hold some (each connection stays on the worker that took it).
-        sidebars = [stack.enter_context(connect(cluster.server.url.replace("http", "ws") + "/ws/agent"))
-                    for _ in range(6)]
+        sidebars = [
+            stack.enter_context(connect(cluster.server.url.replace("http", "ws") + "/ws/agent")) for _ in range(6)
+        ]
         assert all("shop" not in " ".join(lint_frame(ws, 1, text)) for ws in sidebars)
-        created = httpx.post(cluster.server.url + "/v1/rules", json={"kind": "forbid", "term": "手慢无"},
-                             headers=cluster.lead, timeout=5).json()
+        created = httpx.post(
+            cluster.server.url + "/v1/rules", json={"kind": "forbid", "term": "手慢无"}, headers=cluster.lead, timeout=5
+        ).json()
         saved = time.monotonic()
         waiting = dict(enumerate(sidebars))
         seq = 1
@@ -185,10 +194,16 @@ def test_a_candidate_accepted_through_one_worker_is_suggested_by_every_worker_wi
 # runs the full count (bench/ws_load.py --multi-host too).
 PUSHES = int(os.environ.get("COPILOT_TEST_PUSHES", "60"))
 CONCURRENCY = 20
+
+
 def push(url: str, conversation: str, text: str) -> dict[str, Any]:
     """One platform push over a fresh connection (so the operating system picks the worker)."""
-    response = httpx.post(f"{url}/v1/conversations/{conversation}/messages", headers=PUSHED, timeout=30,
-                          json={"role": "customer", "text": text})
+    response = httpx.post(
+        f"{url}/v1/conversations/{conversation}/messages",
+        headers=PUSHED,
+        timeout=30,
+        json={"role": "customer", "text": text},
+    )
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -263,8 +278,9 @@ def test_a_worker_whose_listen_connection_dies_reconnects(deployment: Deployment
                     break
             time.sleep(0.2)
         with admin.begin() as connection:
-            killed = connection.execute(text(f"SELECT count(pg_terminate_backend(pid)) FROM ({listening}) AS l"),
-                                        {"name": name}).scalar()
+            killed = connection.execute(
+                text(f"SELECT count(pg_terminate_backend(pid)) FROM ({listening}) AS l"), {"name": name}
+            ).scalar()
         admin.dispose()
         assert killed == listeners  # every worker's LISTEN connection
         # Every worker reconnects (the first retry is 50 ms later): every push after that reaches the sidebar,

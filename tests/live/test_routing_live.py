@@ -60,20 +60,29 @@ def test_pushes_and_focus_reach_the_agents_sidebar_on_another_worker(pair: Pair)
     with sidebar(pair.first) as here, sidebar(pair.second) as there:
         as_agent(here, agent)
         as_agent(there, agent)
-        pushed = httpx.post(f"{pair.second.url}/v1/conversations/{chat}/messages", headers=PUSHED, timeout=30,
-                            json={"role": "customer", "text": "什么时候发货", "agent": agent}).json()
+        pushed = httpx.post(
+            f"{pair.second.url}/v1/conversations/{chat}/messages",
+            headers=PUSHED,
+            timeout=30,
+            json={"role": "customer", "text": "什么时候发货", "agent": agent},
+        ).json()
         assert pushed["delivered"] == 2  # one sidebar on each worker, counted from the database
         for ws in (here, there):
             frame = next_frame(ws)
             assert frame["type"] == "suggestions" and frame["conversation"] == chat
         # routed already: a push without the agent, taken by the other worker, still finds it
-        reply = httpx.post(f"{pair.second.url}/v1/conversations/{chat}/messages", headers=PUSHED, timeout=30,
-                           json={"role": "agent", "text": "亲，今天发货"}).json()
+        reply = httpx.post(
+            f"{pair.second.url}/v1/conversations/{chat}/messages",
+            headers=PUSHED,
+            timeout=30,
+            json={"role": "agent", "text": "亲，今天发货"},
+        ).json()
         assert reply["agent"] == agent and reply["delivered"] == 2
         assert next_frame(here) == {"type": "agent_message", "conversation": chat, "text": "亲，今天发货"}
         assert next_frame(there)["type"] == "agent_message"
-        focused = httpx.post(f"{pair.second.url}/v1/agents/{agent}/focus", headers=PUSHED, timeout=30,
-                             json={"conversation": chat}).json()
+        focused = httpx.post(
+            f"{pair.second.url}/v1/agents/{agent}/focus", headers=PUSHED, timeout=30, json={"conversation": chat}
+        ).json()
         assert focused["delivered"] == 2
         assert next_frame(here) == next_frame(there) == {"type": "focus", "conversation": chat}
         send(there, {"type": "focus", "conversation": "tb-other"})  # a frame on one worker, both switch
@@ -90,8 +99,9 @@ def test_a_rule_saved_on_another_worker_relints_the_open_drafts(pair: Pair) -> N
             first = next_frame(ws)
             assert first["type"] == "lint" and first["seq"] == 5 and first["verdict"] == "ok"
             assert "relint" not in first
-        created = httpx.post(f"{pair.second.url}/v1/rules", json={"kind": "forbid", "term": TERM},
-                             headers=pair.lead, timeout=30)
+        created = httpx.post(
+            f"{pair.second.url}/v1/rules", json={"kind": "forbid", "term": TERM}, headers=pair.lead, timeout=30
+        )
         assert created.status_code == 201, created.text
         # no keystroke: the server re-lints the drafts it holds when the rule book on its worker swaps
         relinted = {chat: next_frame(ws) for chat, ws in sockets.items()}

@@ -22,17 +22,32 @@ from tests.conftest import LiveServer
 
 CASES = 300
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-ANSWERS = {"error", "lint", "suggestions", "search", "watching", "unwatched", "recorded", "profile", "pong",
-           "conversations", "focus"}
+ANSWERS = {
+    "error",
+    "lint",
+    "suggestions",
+    "search",
+    "watching",
+    "unwatched",
+    "recorded",
+    "profile",
+    "pong",
+    "conversations",
+    "focus",
+}
 FIELDS = ["conversation", "seq", "text", "q", "intent", "phrase", "agent_no", "role", "data"]
 
 scalars = (
-    st.none() | st.booleans() | st.floats() | st.text(max_size=40)
+    st.none()
+    | st.booleans()
+    | st.floats()
+    | st.text(max_size=40)
     | st.integers(min_value=-(2**80), max_value=2**80)
     | st.sampled_from([-1, 0, 2**31, 2**63, 10**30, "", "x" * 129, "invoice", "ship_time", "invoice-01"])
 )
 json_values = st.recursive(
-    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=16,
 )
 # frames of every type (and some that are not), with fields of every kind
@@ -42,8 +57,14 @@ typed_frames = st.builds(
     st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=4),
 )
 deep = st.integers(min_value=20, max_value=8000).flatmap(
-    lambda n: st.sampled_from(["[" * n + "]" * n, "[" * n, '{"a":' * n + "1" + "}" * n,
-                               '{"type": "draft", "seq": 1, "text": ' + "[" * n + "]" * n + "}"])
+    lambda n: st.sampled_from(
+        [
+            "[" * n + "]" * n,
+            "[" * n,
+            '{"a":' * n + "1" + "}" * n,
+            '{"type": "draft", "seq": 1, "text": ' + "[" * n + "]" * n + "}",
+        ]
+    )
 )
 
 
@@ -87,8 +108,12 @@ def check_answer(frame: dict[str, Any]) -> None:
 def test_every_fuzzed_frame_is_answered_and_the_socket_survives(server: LiveServer, ws: ClientConnection) -> None:
     log_seen = 0
 
-    @settings(max_examples=CASES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=CASES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(frame=frames)
     def one_frame(frame: str | bytes) -> None:
         nonlocal log_seen

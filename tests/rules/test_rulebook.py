@@ -52,8 +52,21 @@ def test_a_stored_rule_that_no_longer_builds_is_logged_and_skipped(
     with store.begin() as session:
         create_shop_rule(session, data=RuleCreate(kind="forbid", term="亲爱滴"))
         # Written around the API, as a hand-edited database or an older release might leave it.
-        session.add(ShopRule(id="shop.2", kind="regex", term="(坏", replacements=[], severity="error", message="x",
-                             scope="all", enabled=True, version=1, created_at=now, updated_at=now))
+        session.add(
+            ShopRule(
+                id="shop.2",
+                kind="regex",
+                term="(坏",
+                replacements=[],
+                severity="error",
+                message="x",
+                scope="all",
+                enabled=True,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         bump_rules_version(session)
     with caplog.at_level(logging.ERROR, logger="copilot.rulebook"):
         book = RuleBook(RULES, store)

@@ -59,6 +59,9 @@ def test_what_re2_cannot_run_is_refused_before_saving(api: TestClient, pattern: 
 def test_an_edge_lookaround_of_one_character_is_accepted(api: TestClient) -> None:
     created = api.post("/v1/rules", json={"kind": "regex", "term": r"(?<![0-9])9[0-9]{5}(?![0-9])"})
     assert created.status_code == 201
-    hits = [d["text"] for d in api.post("/v1/lint", json={"text": "单号 912345,不是 1912345"}).json()["diagnostics"]
-            if d["rule"] == created.json()["id"]]
+    hits = [
+        d["text"]
+        for d in api.post("/v1/lint", json={"text": "单号 912345,不是 1912345"}).json()["diagnostics"]
+        if d["rule"] == created.json()["id"]
+    ]
     assert hits == ["912345"]

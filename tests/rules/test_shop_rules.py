@@ -45,16 +45,24 @@ def test_a_forbidden_word_blocks_at_once_in_lint_and_languagetool(api: TestClien
     found = lint(api, "亲 爱 滴,在的")  # normalised like every default rule
     assert found["verdict"] == "block"
     assert found["diagnostics"][0] == {
-        "rule": "shop.1", "severity": "error", "message": "别这么叫顾客", "start": 0, "end": 5, "text": "亲 爱 滴",
-        "replacements": [], "category": "custom",
+        "rule": "shop.1",
+        "severity": "error",
+        "message": "别这么叫顾客",
+        "start": 0,
+        "end": 5,
+        "text": "亲 爱 滴",
+        "replacements": [],
+        "category": "custom",
     }
     check = api.post("/v2/check", data={"text": "亲爱滴,在的", "language": "zh-CN"}).json()
     assert [m["rule"]["id"] for m in check["matches"]] == ["shop.1"]
 
 
 def test_a_substitution_offers_its_replacements_as_the_fix(api: TestClient) -> None:
-    response = api.post("/v1/rules", json={"kind": "substitute", "term": "等一下", "replacements": ["请您稍候", "马上"],
-                                           "severity": "info"})
+    response = api.post(
+        "/v1/rules",
+        json={"kind": "substitute", "term": "等一下", "replacements": ["请您稍候", "马上"], "severity": "info"},
+    )
     assert response.status_code == 201 and response.json()["severity"] == "info"
     found = lint(api, "等一下哈")
     assert found["diagnostics"][0]["replacements"] == ["请您稍候", "马上"] and found["fixed"] == "请您稍候哈"
@@ -162,8 +170,10 @@ def test_switching_a_default_rule_off_changes_lint_at_once(api: TestClient) -> N
     assert "style.polite-pronoun" in rules_hit(api, "你好")
     off = api.put("/v1/rules/style.polite-pronoun", json={"enabled": False})
     assert off.status_code == 200
-    assert off.json().items() >= {"id": "style.polite-pronoun", "enabled": False, "pack_enabled": True,
-                                  "version": 1}.items()
+    assert (
+        off.json().items()
+        >= {"id": "style.polite-pronoun", "enabled": False, "pack_enabled": True, "version": 1}.items()
+    )
     assert "style.polite-pronoun" not in rules_hit(api, "你好")
     # every default rule but the allow list (no check of its own) and the one just switched off
     assert api.get("/healthz").json()["rules"] == len(load_rules([RULES_DIR])) - 2

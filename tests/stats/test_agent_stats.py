@@ -26,13 +26,26 @@ FORMULA = "=HYPERLINK(1)"
 
 
 def sent(agent: str, day: str, reply_ms: int | None, rules: list[str] | None = None) -> dict[str, Any]:
-    return {"at": datetime.now(UTC), "day": date.fromisoformat(day), "kind": "sent", "agent": agent, "verdict": "ok",
-            "rules": rules or [], "reply_ms": reply_ms}
+    return {
+        "at": datetime.now(UTC),
+        "day": date.fromisoformat(day),
+        "kind": "sent",
+        "agent": agent,
+        "verdict": "ok",
+        "rules": rules or [],
+        "reply_ms": reply_ms,
+    }
 
 
 def used(agent: str, day: str) -> dict[str, Any]:
-    return {"at": datetime.now(UTC), "day": date.fromisoformat(day), "kind": "used", "agent": agent,
-            "phrase_id": "ship-01", "rules": []}
+    return {
+        "at": datetime.now(UTC),
+        "day": date.fromisoformat(day),
+        "kind": "used",
+        "agent": agent,
+        "phrase_id": "ship-01",
+        "rules": [],
+    }
 
 
 KNOWN_EVENTS = [
@@ -42,13 +55,15 @@ KNOWN_EVENTS = [
     sent("xiaoli", "2024-02-11", 3000),
     sent("xiaoli", "2024-02-12", 2000, [GONE]),
     sent("xiaoli", "2024-02-12", None),
-    used("xiaoli", "2024-02-10"), used("xiaoli", "2024-02-12"),
+    used("xiaoli", "2024-02-10"),
+    used("xiaoli", "2024-02-12"),
     # wangwu: ten replies, 0.1 s … 1.0 s, all on the 11th
     *(sent("wangwu", "2024-02-11", 100 * n, [GUARANTEE] if n <= 3 else []) for n in range(1, 11)),
     # an agent number a spreadsheet would take for a formula
     sent(FORMULA, "2024-02-12", 700),
     # just outside the range on both sides
-    sent("xiaoli", "2024-02-09", 99_000, [GUARANTEE]), used("xiaoli", "2024-02-13"),
+    sent("xiaoli", "2024-02-09", 99_000, [GUARANTEE]),
+    used("xiaoli", "2024-02-13"),
     sent("wangwu", "2024-02-13", 99_000),
 ]
 
@@ -78,15 +93,27 @@ def test_the_lead_sees_every_agents_figures_with_exact_median_and_p90(
     assert found["timezone"] == "Asia/Shanghai"
     assert {"id": "promise", "name": "承诺时效或保证"} in found["classes"]
     assert found["agents"] == [
-        {"agent": "wangwu", "answered": 10, "used": 0,
-         "reply_time": {"count": 10, "median_ms": 550, "p90_ms": 900},
-         "rule_hits": {"total": 3, "by_class": {"promise": 3}}},
-        {"agent": "xiaoli", "answered": 5, "used": 2,
-         "reply_time": {"count": 4, "median_ms": 2500, "p90_ms": 4000},
-         "rule_hits": {"total": 5, "by_class": {"promise": 1, "style": 3, "custom": 1}}},
-        {"agent": FORMULA, "answered": 1, "used": 0,
-         "reply_time": {"count": 1, "median_ms": 700, "p90_ms": 700},
-         "rule_hits": {"total": 0, "by_class": {}}},
+        {
+            "agent": "wangwu",
+            "answered": 10,
+            "used": 0,
+            "reply_time": {"count": 10, "median_ms": 550, "p90_ms": 900},
+            "rule_hits": {"total": 3, "by_class": {"promise": 3}},
+        },
+        {
+            "agent": "xiaoli",
+            "answered": 5,
+            "used": 2,
+            "reply_time": {"count": 4, "median_ms": 2500, "p90_ms": 4000},
+            "rule_hits": {"total": 5, "by_class": {"promise": 1, "style": 3, "custom": 1}},
+        },
+        {
+            "agent": FORMULA,
+            "answered": 1,
+            "used": 0,
+            "reply_time": {"count": 1, "median_ms": 700, "p90_ms": 700},
+            "rule_hits": {"total": 0, "by_class": {}},
+        },
     ]
     assert found["days"] == [
         {"day": "2024-02-10", "answered": 2, "rule_hits": 4},
@@ -105,9 +132,15 @@ def test_the_date_range_includes_both_ends_and_defaults_to_the_last_seven_days(
     last = get(stats_server, known["lead"], **{"from": "2024-02-13", "to": "2024-02-13"}).json()
     assert {(a["agent"], a["answered"], a["used"]) for a in last["agents"]} == {("xiaoli", 0, 1), ("wangwu", 1, 0)}
     quiet = get(stats_server, known["lead"], **{"from": "2024-03-01", "to": "2024-03-01", "agent": "nobody"}).json()
-    assert quiet["agents"] == [{"agent": "nobody", "answered": 0, "used": 0,
-                                "reply_time": {"count": 0, "median_ms": None, "p90_ms": None},
-                                "rule_hits": {"total": 0, "by_class": {}}}]
+    assert quiet["agents"] == [
+        {
+            "agent": "nobody",
+            "answered": 0,
+            "used": 0,
+            "reply_time": {"count": 0, "median_ms": None, "p90_ms": None},
+            "rule_hits": {"total": 0, "by_class": {}},
+        }
+    ]
     default = get(stats_server, known["lead"]).json()
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     assert (default["from"], default["to"]) == ((today - timedelta(days=6)).isoformat(), today.isoformat())
@@ -116,12 +149,15 @@ def test_the_date_range_includes_both_ends_and_defaults_to_the_last_seven_days(
     assert len(leap_year["days"]) == 366 and leap_year["days"][40]["answered"] == 2  # 2024-02-10
 
 
-@pytest.mark.parametrize(("params", "field", "words"), [
-    ({"from": "2024-02-12", "to": "2024-02-10"}, "from", "晚于结束日期"),
-    ({"from": "2023-01-01", "to": "2024-01-02"}, "to", "超过了 366 天"),
-    ({"from": "2024-02-30"}, "from", "YYYY-MM-DD"),
-    ({"to": "20240210"}, "to", "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"from": "2024-02-12", "to": "2024-02-10"}, "from", "晚于结束日期"),
+        ({"from": "2023-01-01", "to": "2024-01-02"}, "to", "超过了 366 天"),
+        ({"from": "2024-02-30"}, "from", "YYYY-MM-DD"),
+        ({"to": "20240210"}, "to", "YYYY-MM-DD"),
+    ],
+)
 def test_a_bad_range_is_refused_in_chinese(
     stats_server: StatsServer, known: dict[str, dict[str, str]], params: dict[str, str], field: str, words: str
 ) -> None:
@@ -171,5 +207,8 @@ def test_the_csv_exports_keep_the_filter_and_escape_formulas(
     days = get(stats_server, known["lead"], "/v1/stats/days/export.csv", **RANGE)
     assert 'filename="stats-days-2024-02-10-2024-02-12.csv"' in days.headers["content-disposition"]
     assert list(csv.reader(io.StringIO(days.content.decode("utf-8-sig")))) == [
-        ["日期", "回复数", "规则触发"], ["2024-02-10", "2", "4"], ["2024-02-11", "11", "3"], ["2024-02-12", "3", "1"],
+        ["日期", "回复数", "规则触发"],
+        ["2024-02-10", "2", "4"],
+        ["2024-02-11", "11", "3"],
+        ["2024-02-12", "3", "1"],
     ]

@@ -39,8 +39,9 @@ def events(store: Store) -> list[Event]:
 def test_one_flush_writes_what_is_pending_and_the_next_writes_nothing(store: Store) -> None:
     writer = EventWriter(store, SHANGHAI)
     writer.used(agent="小王", phrase_id="invoice-01")
-    writer.sent(agent="小王", conversation="tb-123", verdict="warn", rules=["style.bu-any"], reply_ms=4200,
-                text="亲，不好意思")
+    writer.sent(
+        agent="小王", conversation="tb-123", verdict="warn", rules=["style.bu-any"], reply_ms=4200, text="亲，不好意思"
+    )
     assert asyncio.run(writer.flush()) == 2
     assert asyncio.run(writer.flush()) == 0
     used, sent = events(store)
@@ -56,4 +57,3 @@ def test_reply_text_is_kept_only_when_asked_and_never_with_what_a_database_refus
     asyncio.run(writer.flush())
     (sent,) = events(store)
     assert (sent.agent, sent.text) == ("小\ufffd王", "好的\ufffd亲")
-

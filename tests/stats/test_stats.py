@@ -32,16 +32,22 @@ def stats(served: StatsServer, path: str = "/v1/stats", **params: str) -> httpx.
 
 
 def a_day_of_work(served: StatsServer, first: str, second: str) -> None:
-    answers = served.sidebar(first, [
-        {"type": "customer", "conversation": f"order-{first}", "text": "能开发票吗"},
-        {"type": "used", "phrase": "invoice-01"},
-        {"type": "sent", "conversation": f"order-{first}", "text": BLOCKED},
-    ])
+    answers = served.sidebar(
+        first,
+        [
+            {"type": "customer", "conversation": f"order-{first}", "text": "能开发票吗"},
+            {"type": "used", "phrase": "invoice-01"},
+            {"type": "sent", "conversation": f"order-{first}", "text": BLOCKED},
+        ],
+    )
     assert [a["type"] for a in answers] == ["suggestions", "recorded", "recorded"]
-    served.sidebar(second, [
-        {"type": "used", "phrase": "invoice-01"},
-        {"type": "sent", "conversation": f"order-{second}", "text": CLEAN},
-    ])
+    served.sidebar(
+        second,
+        [
+            {"type": "used", "phrase": "invoice-01"},
+            {"type": "sent", "conversation": f"order-{second}", "text": CLEAN},
+        ],
+    )
 
 
 def test_stats_count_what_one_agents_sidebar_sent(stats_server: StatsServer) -> None:
@@ -51,8 +57,11 @@ def test_stats_count_what_one_agents_sidebar_sent(stats_server: StatsServer) -> 
     tripped = {r["rule"]: r for r in found["rules"]}
     assert {"style.bu-words", "style.polite-pronoun", "promise.arrival-guarantee"} <= set(tripped)
     assert tripped["promise.arrival-guarantee"] == {
-        "rule": "promise.arrival-guarantee", "message": tripped["promise.arrival-guarantee"]["message"], "count": 1,
-        "by_day": {today(): 1}, "by_agent": {"27": 1},
+        "rule": "promise.arrival-guarantee",
+        "message": tripped["promise.arrival-guarantee"]["message"],
+        "count": 1,
+        "by_day": {today(): 1},
+        "by_agent": {"27": 1},
     }
     assert found["phrases"]["used"] == [{"id": "invoice-01", "title": "可以开发票", "count": 1}]
     assert found["phrases"]["never_used"] == [{"id": "ship-01", "title": "发货时间"}]  # refund-01 is disabled

@@ -28,11 +28,20 @@ from tests.conftest import RunCli
 DEFAULTS = {"agent_no": "客服01号", "shop": "小熊旗舰店", "customer": "亲"}
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("return_exchange", "return_exchange"), ("退换货", "return_exchange"), ("发货时间/催发货", "ship_time"),
-    ("发货时间／催发货", "ship_time"), (" 催发货 ", "ship_time"), ("问候", "greeting"), ("Greeting", "greeting"),
-    ("发货", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("return_exchange", "return_exchange"),
+        ("退换货", "return_exchange"),
+        ("发货时间/催发货", "ship_time"),
+        ("发货时间／催发货", "ship_time"),
+        (" 催发货 ", "ship_time"),
+        ("问候", "greeting"),
+        ("Greeting", "greeting"),
+        ("发货", None),
+        ("", None),
+    ],
+)
 def test_an_intent_is_named_by_its_id_its_label_or_a_part_of_it(name: str, expected: str | None) -> None:
     assert intent_id(name) == expected
 
@@ -60,17 +69,26 @@ def test_a_forced_save_records_the_problems_and_a_later_clean_edit_records_none(
     with store.begin() as session, pytest.raises(PhraseBlocked):
         update_phrase(session, phrase_id=created.id, data=PhraseUpdate(version=2, enabled=True), check=check)
     with store.begin() as session:
-        update_phrase(session, phrase_id=created.id, data=PhraseUpdate(version=2, body="亲，预计明天能到~",
-                                                                        enabled=True), check=check)
+        update_phrase(
+            session,
+            phrase_id=created.id,
+            data=PhraseUpdate(version=2, body="亲，预计明天能到~", enabled=True),
+            check=check,
+        )
         history = phrase_history(session, phrase_id=created.id)
         assert get_phrase(session, phrase_id=created.id).enabled
     assert [bool(h["overridden"]) for h in history] == [True, False, False]
 
 
 def test_one_error_per_row_joins_its_columns_and_drops_repeats() -> None:
-    errors = [RowError(3, "意图", "意图 'x' 不存在"), RowError(3, "分组", "分组 'y' 不存在"),
-              RowError(3, "意图", "意图 'x' 不存在"), RowError(0, "", "文件有误"), RowError(4, "标题", "缺少必填字段"),
-              RowError(4, "短语内容", "缺少必填字段")]
+    errors = [
+        RowError(3, "意图", "意图 'x' 不存在"),
+        RowError(3, "分组", "分组 'y' 不存在"),
+        RowError(3, "意图", "意图 'x' 不存在"),
+        RowError(0, "", "文件有误"),
+        RowError(4, "标题", "缺少必填字段"),
+        RowError(4, "短语内容", "缺少必填字段"),
+    ]
     merged = one_per_row(errors)
     assert [(e.line, e.field) for e in merged] == [(3, "意图、分组"), (0, ""), (4, "标题、短语内容")]
     assert merged[0].reason == "意图 'x' 不存在；分组: 分组 'y' 不存在"
@@ -79,7 +97,7 @@ def test_one_error_per_row_joins_its_columns_and_drops_repeats() -> None:
 
 def test_merge_keeps_order_and_replace_takes_the_cell(store: Store) -> None:
     body = "亲,我们可以为您提供正规发票的,请在订单备注里留下抬头和税号~"
-    sheet = f"快捷编码,短语内容,关键词,示例问题\nfp1,\"{body}\",开票|发票抬头|发票,\n".encode()
+    sheet = f'快捷编码,短语内容,关键词,示例问题\nfp1,"{body}",开票|发票抬头|发票,\n'.encode()
     fmt = format_for(filename="a.csv")
     with store.begin() as session:
         rows, _ = fmt.read(sheet, "")
@@ -99,8 +117,7 @@ def test_cli_import_needs_force_for_blocked_rows_and_replaces_on_request(
 ) -> None:
     env = {"COPILOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "COPILOT_PHRASEBANK_DIR": str(phrasebank_dir)}
     sheet = tmp_path / "千牛.csv"
-    sheet.write_text("分组,快捷编码,短语内容,意图,关键词\n售中,fh1,亲，明天一定到哦~,催发货,催单\n",
-                     encoding="gb18030")
+    sheet.write_text("分组,快捷编码,短语内容,意图,关键词\n售中,fh1,亲，明天一定到哦~,催发货,催单\n", encoding="gb18030")
     code, _, err = run_cli("import", str(sheet), env=env)
     assert code == 1 and "--force" in err and "明天一定到" in err
     code, out, _ = run_cli("import", "--dry-run", str(sheet), env=env)

@@ -18,10 +18,24 @@ from copilot.store.schemas import PhraseCreate
 
 HEADER = "分组,快捷编码,短语内容,标题,意图,关键词,示例问题,启用,ID\r\n"
 ODD_PHRASES = [
-    {"title": "带换行", "body": "亲，第一行\n第二行 <script>alert(1)</script> & \"引号\", 逗号", "intent": "other",
-     "group": "售后", "shortcut": "123", "keywords": ["換貨", "换货"], "examples": []},
-    {"title": "等号开头", "body": "=SUM(A1:A2) 不是公式", "intent": "bargain", "group": "售前",
-     "keywords": [], "examples": ["能便宜点吗"], "enabled": False},
+    {
+        "title": "带换行",
+        "body": '亲，第一行\n第二行 <script>alert(1)</script> & "引号", 逗号',
+        "intent": "other",
+        "group": "售后",
+        "shortcut": "123",
+        "keywords": ["換貨", "换货"],
+        "examples": [],
+    },
+    {
+        "title": "等号开头",
+        "body": "=SUM(A1:A2) 不是公式",
+        "intent": "bargain",
+        "group": "售前",
+        "keywords": [],
+        "examples": ["能便宜点吗"],
+        "enabled": False,
+    },
 ]
 
 
@@ -131,16 +145,24 @@ def test_a_bad_row_refuses_the_whole_file_with_row_and_reason(store: Store) -> N
 
 
 def test_duplicate_shortcuts_and_ids_within_one_file_are_refused(store: Store) -> None:
-    data = (HEADER + "售前,ab,一,,other,,,,\r\n售前,AB,二,,other,,,,\r\n"
-            + "售前,,三,,other,,,,x-1\r\n售前,,四,,other,,,,x-1\r\n").encode("utf-8")
+    data = (
+        HEADER
+        + "售前,ab,一,,other,,,,\r\n售前,AB,二,,other,,,,\r\n"
+        + "售前,,三,,other,,,,x-1\r\n售前,,四,,other,,,,x-1\r\n"
+    ).encode("utf-8")
     report = run_import(store, data, "dup.csv")
     assert [str(e) for e in report.errors] == [
-        "第 5 行 ID: 与第 4 行是同一条短语 (x-1)", "第 3 行 快捷编码: 快捷编码 ab 与第 2 行重复"]
+        "第 5 行 ID: 与第 4 行是同一条短语 (x-1)",
+        "第 3 行 快捷编码: 快捷编码 ab 与第 2 行重复",
+    ]
 
 
 def test_two_phrases_may_swap_shortcuts_in_one_import(store: Store) -> None:
-    data = (HEADER + "售前,fh1,亲，可以开发票的~,,invoice,,,,invoice-01\r\n"
-            + "售中,fp1,亲，尽快发货~,,ship_time,,,,ship-01\r\n").encode("utf-8")
+    data = (
+        HEADER
+        + "售前,fh1,亲，可以开发票的~,,invoice,,,,invoice-01\r\n"
+        + "售中,fp1,亲，尽快发货~,,ship_time,,,,ship-01\r\n"
+    ).encode("utf-8")
     assert run_import(store, data, "swap.csv").errors == []
     with store.begin() as session:
         assert {p.id: p.shortcut for p in list_phrases(session)}["invoice-01"] == "fh1"
@@ -173,8 +195,9 @@ def test_csv_with_unknown_headers_is_refused_with_a_hint(store: Store) -> None:
         run_import(store, "分组,短语内容,关键字\n售前,亲，x\n".encode(), "typo.csv")
 
 
-@pytest.mark.parametrize("data", [b"just some text, not a workbook", b"\xd0\xcf\x11\xe0" + b"\0" * 100,
-                                  b"PK\x03\x04 broken zip"])
+@pytest.mark.parametrize(
+    "data", [b"just some text, not a workbook", b"\xd0\xcf\x11\xe0" + b"\0" * 100, b"PK\x03\x04 broken zip"]
+)
 def test_a_file_named_xlsx_that_is_not_one_is_refused(store: Store, data: bytes) -> None:
     with pytest.raises(ImportRefused, match="不是有效的 xlsx 文件"):
         run_import(store, data, "phrases.xlsx")
@@ -205,8 +228,9 @@ def test_xlsx_export_keeps_text_that_looks_like_a_formula(source_store: Store) -
 def test_yaml_errors_name_the_line(store: Store) -> None:
     data = "phrases:\n  - id: a-1\n    title: 一\n    intent: other\n    group: 售前\n    body: 亲\n    keyword: [x]\n"
     report = run_import(store, data.encode(), "x.yaml")
-    assert [str(e) for e in report.errors] == ["第 7 行 keyword: 未知字段,可用: group、shortcut、body、title、"
-                                               "intent、keywords、examples、enabled、id"]
+    assert [str(e) for e in report.errors] == [
+        "第 7 行 keyword: 未知字段,可用: group、shortcut、body、title、intent、keywords、examples、enabled、id"
+    ]
     with pytest.raises(ImportRefused, match="YAML 格式错误 第 3 行"):
         run_import(store, b"phrases:\n  - id: [unclosed\n", "x.yaml")
 

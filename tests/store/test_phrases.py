@@ -19,8 +19,15 @@ from copilot.store.phrases import (
 )
 from copilot.store.schemas import PhraseCreate, PhraseUpdate
 
-NEW = {"title": "有赠品", "body": "亲,下单即送精美小礼品一份~", "intent": "promotion", "group": "售前",
-       "shortcut": "ZP1", "keywords": ["赠品", "送什么"], "examples": ["有赠品吗"]}
+NEW = {
+    "title": "有赠品",
+    "body": "亲,下单即送精美小礼品一份~",
+    "intent": "promotion",
+    "group": "售前",
+    "shortcut": "ZP1",
+    "keywords": ["赠品", "送什么"],
+    "examples": ["有赠品吗"],
+}
 
 
 def test_create_then_get_returns_the_phrase_with_a_generated_id(store: Store) -> None:

@@ -44,9 +44,7 @@ def test_second_start_does_not_duplicate_or_restore_deleted_phrases(database_url
         store.dispose()
 
 
-def test_a_broken_default_phrasebank_stops_start_up_with_file_and_line(
-    database_url: str, phrasebank_dir: Path
-) -> None:
+def test_a_broken_default_phrasebank_stops_start_up_with_file_and_line(database_url: str, phrasebank_dir: Path) -> None:
     text = (phrasebank_dir / "tiny.yaml").read_text(encoding="utf-8")
     (phrasebank_dir / "tiny.yaml").write_text(text.replace("intent: refund", "intent: refunds"), encoding="utf-8")
     with pytest.raises(SeedError) as caught:

@@ -64,12 +64,15 @@ def test_a_function_word_follow_up_asks_about_what_the_conversation_is_about(sug
     assert intents_of(answer) == ["invoice"] and answer["intents"][0]["score"] <= 0.5
 
 
-@pytest.mark.parametrize(("message", "first"), [
-    ("哈喽，请问今天能发出吗", "ship_time"),
-    ("你好 能开发票吗", "invoice"),
-    ("谢谢亲 那券在哪领", "promotion"),
-    ("好的谢谢，退款多久到账", "refund"),
-])
+@pytest.mark.parametrize(
+    ("message", "first"),
+    [
+        ("哈喽，请问今天能发出吗", "ship_time"),
+        ("你好 能开发票吗", "invoice"),
+        ("谢谢亲 那券在哪领", "promotion"),
+        ("好的谢谢，退款多久到账", "refund"),
+    ],
+)
 def test_a_question_wrapped_in_a_greeting_or_thanks_comes_first(suggester: Suggester, message: str, first: str) -> None:
     answer = suggester.suggest(message)
     assert intents_of(answer)[0] == first
@@ -127,11 +130,17 @@ def test_a_phrasebank_of_zero_one_or_two_phrases_works(
 
 def test_a_new_phrase_s_examples_teach_the_model(default_phrases: list[PhrasePublic], lexicon: Lexicon) -> None:
     paraphrases = ["我的镯子该怎么护理呀", "翡翠镯子要怎么保养"]
-    jade = default_phrases[0].model_copy(update={
-        "id": "jade", "title": "翡翠手镯保养", "body": "亲,翡翠手镯请避免磕碰~", "intent": "product_info",
-        "shortcut": None, "keywords": ["翡翠手镯"],
-        "examples": ["翡翠手镯怎么保养", "手镯平时要怎么护理", "翡翠戴久了会不会变色"],
-    })
+    jade = default_phrases[0].model_copy(
+        update={
+            "id": "jade",
+            "title": "翡翠手镯保养",
+            "body": "亲,翡翠手镯请避免磕碰~",
+            "intent": "product_info",
+            "shortcut": None,
+            "keywords": ["翡翠手镯"],
+            "examples": ["翡翠手镯怎么保养", "手镯平时要怎么护理", "翡翠戴久了会不会变色"],
+        }
+    )
     after = Suggester(SuggestIndex([*default_phrases, jade], lexicon), VALUES)
     for message in paraphrases:
         answer = after.suggest(message)
@@ -191,20 +200,28 @@ def write_training(folder: Path, files: dict[str, str]) -> None:
 
 
 def test_a_message_taught_as_two_intents_is_refused_naming_both_files(tmp_path: Path) -> None:
-    write_training(tmp_path, {"invoice.yaml": "intent: invoice\nmessages: [能开发票吗, 发票抬头]\n",
-                              "more/refund.yaml": "intent: refund\nmessages: ['能开 發票吗？']\n"})
+    write_training(
+        tmp_path,
+        {
+            "invoice.yaml": "intent: invoice\nmessages: [能开发票吗, 发票抬头]\n",
+            "more/refund.yaml": "intent: refund\nmessages: ['能开 發票吗？']\n",
+        },
+    )
     with pytest.raises(LexiconError) as refused:
         load_training(tmp_path)
     message = str(refused.value)
     assert "refund.yaml" in message and "invoice.yaml" in message and "能开 發票吗？" in message
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("intent: nope\nmessages: [你好]\n", "未知的意图 'nope'"),
-    ("intent: invoice\nmessages: 能开发票吗\n", "messages 应为消息列表"),
-    ("messages: [你好]\n", "训练语料无法读取"),
-    ("intent: [unclosed\n", "训练语料无法读取"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("intent: nope\nmessages: [你好]\n", "未知的意图 'nope'"),
+        ("intent: invoice\nmessages: 能开发票吗\n", "messages 应为消息列表"),
+        ("messages: [你好]\n", "训练语料无法读取"),
+        ("intent: [unclosed\n", "训练语料无法读取"),
+    ],
+)
 def test_a_bad_training_file_is_refused_with_its_reason(tmp_path: Path, text: str, reason: str) -> None:
     write_training(tmp_path, {"bad.yaml": text})
     with pytest.raises(LexiconError, match=reason):
@@ -212,6 +229,11 @@ def test_a_bad_training_file_is_refused_with_its_reason(tmp_path: Path, text: st
 
 
 def test_the_same_message_twice_for_one_intent_is_harmless(tmp_path: Path) -> None:
-    write_training(tmp_path, {"a.yaml": "intent: invoice\nmessages: [能开发票吗]\n",
-                              "b/a.yaml": "intent: invoice\nmessages: [能开发票吗？]\n"})
+    write_training(
+        tmp_path,
+        {
+            "a.yaml": "intent: invoice\nmessages: [能开发票吗]\n",
+            "b/a.yaml": "intent: invoice\nmessages: [能开发票吗？]\n",
+        },
+    )
     assert [intent for _, intent in load_training(tmp_path)] == ["invoice", "invoice"]

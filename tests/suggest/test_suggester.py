@@ -126,10 +126,17 @@ def test_disabled_phrases_never_appear(phrases: list[PhrasePublic], lexicon: Lex
 
 
 def test_a_lead_can_answer_other_messages_with_an_other_phrase(phrases: list[PhrasePublic], lexicon: Lexicon) -> None:
-    robot = phrases[0].model_copy(update={
-        "id": "other-robot", "intent": "other", "title": "是否机器人", "body": "亲,我是真人客服呢~",
-        "shortcut": "jqr", "keywords": ["机器人"], "examples": ["你是机器人吗", "是真人吗", "机器人回复?"],
-    })
+    robot = phrases[0].model_copy(
+        update={
+            "id": "other-robot",
+            "intent": "other",
+            "title": "是否机器人",
+            "body": "亲,我是真人客服呢~",
+            "shortcut": "jqr",
+            "keywords": ["机器人"],
+            "examples": ["你是机器人吗", "是真人吗", "机器人回复?"],
+        }
+    )
     answer = Suggester(SuggestIndex([*phrases, robot], lexicon), VALUES).suggest("你是机器人吗")
     assert [s["id"] for s in answer["suggestions"]][:1] == ["other-robot"]
     assert Suggester(SuggestIndex(phrases, lexicon), VALUES).suggest("123")["suggestions"] == []

@@ -34,7 +34,8 @@ async def focus(
     try:
         check_agent(agent)
     except ValueError as exc:
-        raise ApiError(422, "invalid_agent", f"请求有误 — agent: {exc}",
-                       [{"field": "agent", "reason": str(exc)}]) from None
+        raise ApiError(
+            422, "invalid_agent", f"请求有误 — agent: {exc}", [{"field": "agent", "reason": str(exc)}]
+        ) from None
     delivered = await hub.focus(agent, body.conversation)
     return {"agent": agent, "conversation": body.conversation, "delivered": delivered}

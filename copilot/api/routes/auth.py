@@ -33,14 +33,24 @@ def _wait_in_words(seconds: int) -> str:
 
 
 def _too_many(seconds: int) -> ApiError:
-    return ApiError(429, "too_many_attempts", f"登录失败次数过多,请在 {_wait_in_words(seconds)}后再试",
-                    {"retry_after": seconds}, headers={"Retry-After": str(seconds)})
+    return ApiError(
+        429,
+        "too_many_attempts",
+        f"登录失败次数过多,请在 {_wait_in_words(seconds)}后再试",
+        {"retry_after": seconds},
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 @router.post("/login", **answers(LoginAnswer), responses=errors(BODY, 401, 403, 429))
 def login(
-    body: LoginRequest, request: Request, response: Response, store: StoreDep, passwords: PasswordsDep,
-    limits: LoginLimitsDep, settings: SettingsDep,
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    store: StoreDep,
+    passwords: PasswordsDep,
+    limits: LoginLimitsDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Check name and password; on success set the session cookie and return the user and the CSRF token."""
     admission = limits.admit(store, name=body.name, client_ip=client_ip(request))
@@ -64,11 +74,19 @@ def login(
             user.password_hash = passwords.hash(body.password)
         login_session, cookie = sessions.start_session(session, user=user, hours=settings.session_hours)
     response.set_cookie(
-        sessions.COOKIE, cookie, max_age=int(settings.session_hours * 3600), path="/",
-        httponly=True, samesite="strict", secure=came_over_tls(request),
+        sessions.COOKIE,
+        cookie,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=came_over_tls(request),
     )
-    return {"user": {"name": user.name, "role": user.role}, "csrf_token": login_session.csrf_token,
-            "expires_at": clock.iso(login_session.expires_at)}
+    return {
+        "user": {"name": user.name, "role": user.role},
+        "csrf_token": login_session.csrf_token,
+        "expires_at": clock.iso(login_session.expires_at),
+    }
 
 
 @router.post("/logout", status_code=204, responses=errors(403))
@@ -79,18 +97,23 @@ def logout(request: Request, store: StoreDep) -> Response:
         with store.begin() as session:
             login = sessions.find_session(session, cookie)
             if login is not None:  # logging somebody out is a write, so another site may not do it
-                check_csrf(Identity(login.user.name, login.user.role, "session", login.csrf_token),
-                           request.method, request.headers.get(CSRF_HEADER))
+                check_csrf(
+                    Identity(login.user.name, login.user.role, "session", login.csrf_token),
+                    request.method,
+                    request.headers.get(CSRF_HEADER),
+                )
             sessions.end_session(session, cookie)
         forget_logins(request, cookie=cookie)
     response = Response(status_code=204)
-    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=came_over_tls(request))
+    response.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="strict", secure=came_over_tls(request))
     return response
 
 
 @router.get("/me", **answers(MeAnswer), responses=errors(401))
 def me(identity: Agent) -> dict[str, Any]:
     """The logged-in user, how they authenticated, and (for a session) the CSRF token for writes."""
-    return {"user": {"name": identity.name, "role": identity.role}, "via": identity.via,
-            "csrf_token": identity.csrf_token}
+    return {
+        "user": {"name": identity.name, "role": identity.role},
+        "via": identity.via,
+        "csrf_token": identity.csrf_token,
+    }

@@ -38,8 +38,11 @@ class PushedMessage(BaseModel):
     role: Literal["customer", "agent"]
     text: str
     # the agent who holds the chat (user name or 工号): the conversation is routed to it and stays routed
-    agent: Annotated[str | None, Field(default=None, min_length=1, max_length=64),
-                     AfterValidator(lambda agent: None if agent is None else check_agent(agent))] = None
+    agent: Annotated[
+        str | None,
+        Field(default=None, min_length=1, max_length=64),
+        AfterValidator(lambda agent: None if agent is None else check_agent(agent)),
+    ] = None
 
 
 def require_pusher(request: Request, services: ServicesDep) -> str:
@@ -50,20 +53,28 @@ def require_pusher(request: Request, services: ServicesDep) -> str:
     token = bearer(request.headers.get("authorization"))
     expected = services.settings.integration_token
     if token is None:
-        raise ApiError(401, "unauthorized", "缺少令牌:请在 Authorization 头中使用 Bearer <令牌>"
-                       "(COPILOT_INTEGRATION_TOKEN 或 kefu-copilot token create 生成的令牌)")
+        raise ApiError(
+            401,
+            "unauthorized",
+            "缺少令牌:请在 Authorization 头中使用 Bearer <令牌>"
+            "(COPILOT_INTEGRATION_TOKEN 或 kefu-copilot token create 生成的令牌)",
+        )
     if expected and hmac.compare_digest(token.encode(), expected.encode()):
         return "integration"
     if token.startswith(PREFIX):
         return identify(services.store, token=token, cookie=None).name or ""  # a bad one raises 401
     if not expected:
-        raise ApiError(401, "integration_disabled",
-                       "未配置 COPILOT_INTEGRATION_TOKEN:请配置它,或使用 kefu-copilot token create 生成的令牌")
+        raise ApiError(
+            401,
+            "integration_disabled",
+            "未配置 COPILOT_INTEGRATION_TOKEN:请配置它,或使用 kefu-copilot token create 生成的令牌",
+        )
     raise ApiError(401, "unauthorized", "令牌错误:请在 Authorization 头中使用 Bearer <令牌>")
 
 
-@router.post("/v1/conversations/{conversation}/messages", **answers(PushAnswer),
-             responses=errors(BODY, 401, 429, STORE))
+@router.post(
+    "/v1/conversations/{conversation}/messages", **answers(PushAnswer), responses=errors(BODY, 401, 429, STORE)
+)
 async def push_message(
     conversation: Annotated[str, Path(min_length=1, max_length=128)],
     body: PushedMessage,

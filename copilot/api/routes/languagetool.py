@@ -136,8 +136,11 @@ def languages() -> list[dict[str, str]]:
 # Two routes, not one with two methods, so the OpenAPI schema gets one operation id per method.
 # LanguageTool clients expect its plain-text 400s for a missing text or an unreadable form; our own errors are JSON.
 _CHECK_ERRORS = errors(READER, STORE, 413, 422) | {
-    400: {"model": ErrorBody, "description": "缺少 text 或 data,表单无法解析,或 data 不是 LanguageTool 的标注格式",
-          "content": {"text/plain": {"schema": {"type": "string"}}}},
+    400: {
+        "model": ErrorBody,
+        "description": "缺少 text 或 data,表单无法解析,或 data 不是 LanguageTool 的标注格式",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    },
 }
 
 

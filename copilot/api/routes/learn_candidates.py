@@ -19,8 +19,12 @@ from copilot.api.responses import BODY, ROLE, STORE, errors
 from copilot.learn import candidates
 from copilot.store.schemas import PhraseId
 
-router = APIRouter(prefix="/v1/learn/candidates", tags=["learn"], dependencies=[Depends(require_role("lead"))],
-                   responses=errors(ROLE, STORE))
+router = APIRouter(
+    prefix="/v1/learn/candidates",
+    tags=["learn"],
+    dependencies=[Depends(require_role("lead"))],
+    responses=errors(ROLE, STORE),
+)
 
 
 class MoveRequest(BaseModel):

@@ -28,7 +28,10 @@ def _mib(limit: int) -> str:
 
 @router.post("/chatlogs", status_code=202, **answers(UploadOut), responses=errors(BODY))
 async def upload_chatlog(
-    store: StoreDep, learn_jobs: LearnJobsDep, identity: Lead, settings: SettingsDep,
+    store: StoreDep,
+    learn_jobs: LearnJobsDep,
+    identity: Lead,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File()],
 ) -> JSONResponse:
     """Upload past chats (.csv/.xlsx/.jsonl; columns conversation/会话ID, time/时间, role/角色, text/内容):
@@ -40,8 +43,9 @@ async def upload_chatlog(
     if len(data) > limit:
         raise ApiError(413, "body_too_large", f"文件过大，聊天记录文件上限 {_mib(limit)}")
     # Parsing, masking and storing 100,000 messages takes seconds: in a worker thread, one transaction.
-    upload = await run_in_threadpool(jobs.create_upload, store, data, file.filename or "",
-                                     actor=identity.name, settings=settings)
+    upload = await run_in_threadpool(
+        jobs.create_upload, store, data, file.filename or "", actor=identity.name, settings=settings
+    )
     del data
     learn_jobs.wake()
     return JSONResponse(upload, status_code=202, headers={"Location": f"/v1/learn/chatlogs/{upload['id']}"})
@@ -76,9 +80,7 @@ def delete_chatlog(store: StoreDep, _: Lead, upload_id: UploadId) -> dict[str, A
 
 
 @router.get("/gaps", **answers(list[GapOut]), responses=errors(422))
-def list_gaps(
-    store: StoreDep, _: Lead, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[dict[str, Any]]:
+def list_gaps(store: StoreDep, _: Lead, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     """Clusters of customer questions no phrase answers, biggest first: {id, count, questions (≤ 5),
     reply (the agents' most common answer)}; dismissed ones are left out."""
     return jobs.list_gaps(store, limit=limit)

@@ -26,8 +26,9 @@ class LintRequest(BaseModel):
     scope: Literal["presale", "aftersale"] | None = None
 
 
-@router.post("/v1/lint", **answers(LintAnswer), dependencies=[Depends(require_reader)],
-             responses=errors(BODY, READER, STORE))
+@router.post(
+    "/v1/lint", **answers(LintAnswer), dependencies=[Depends(require_reader)], responses=errors(BODY, READER, STORE)
+)
 async def lint(body: LintRequest, response: Response, settings: SettingsDep, rulebook: RuleBookDep) -> dict[str, Any]:
     """Verdict, diagnostics (raw code-point offsets) and the text with every fix applied.
 
@@ -50,5 +51,4 @@ def _lint_answer(linter: Linter, text: str, scope: str | None) -> dict[str, Any]
 async def healthz(rulebook: RuleBookDep) -> dict[str, Any]:
     """Liveness, with how many rules are loaded, their version (a counter every worker shares: pages poll
     it to re-lint when a lead changes the rules) and which worker process answered."""
-    return {"status": "ok", "rules": len(rulebook.linter.rules), "rules_version": rulebook.version,
-            "pid": os.getpid()}
+    return {"status": "ok", "rules": len(rulebook.linter.rules), "rules_version": rulebook.version, "pid": os.getpid()}

@@ -64,9 +64,18 @@ class Meta(BaseModel):
 
 def _kind(name: str, rule: type[Rule]) -> Kind:
     form = rule.shop
-    shop = None if form is None else ShopFormOut(
-        severity=form.severity.value, message=form.message, term=form.term, replacements=form.replacements,
-        replacements_hint=form.replacements_hint, example=form.example, silent=form.silent,
+    shop = (
+        None
+        if form is None
+        else ShopFormOut(
+            severity=form.severity.value,
+            message=form.message,
+            term=form.term,
+            replacements=form.replacements,
+            replacements_hint=form.replacements_hint,
+            example=form.example,
+            silent=form.silent,
+        )
     )
     return Kind(id=name, label=rule.label, shop=shop)
 

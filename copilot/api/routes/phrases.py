@@ -30,8 +30,9 @@ from copilot.store.schemas import PhraseCreate, PhrasePublic, PhraseUpdate, Rest
 from copilot.suggest.intents import GROUPS, INTENTS
 
 # Every route reads the store behind the reader check; writes add a lead's role and a body.
-router = APIRouter(prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)],
-                   responses=errors(READER, STORE))
+router = APIRouter(
+    prefix="/v1/phrases", tags=["phrases"], dependencies=[Depends(require_reader)], responses=errors(READER, STORE)
+)
 
 
 async def get_check(rulebook: RuleBookDep, live: LiveDep) -> BodyCheck:
@@ -76,8 +77,9 @@ def export_phrases(store: StoreDep, format: Annotated[str, Query(max_length=16)]
     with store.begin() as session:
         content = fmt.write(store_phrases.list_phrases(session))
     filename = f"phrasebank-{date.today():%Y%m%d}{fmt.extension}"
-    return Response(content, media_type=fmt.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content, media_type=fmt.content_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.post("/import", **answers(ImportAnswer), responses=errors(ROLE, BODY))
@@ -133,20 +135,33 @@ def _import_now(
         errors = [RowError(0, "", exc.message)]
         raise ApiError(422, exc.code, exc.message, {"errors": [e.as_dict() for e in errors]}) from None
     with store.begin() as session:
-        report = import_phrases(session, rows, errors=errors, dry_run=options.dry_run, actor=actor,
-                                check=options.check, force=options.force, replace=options.replace)
+        report = import_phrases(
+            session,
+            rows,
+            errors=errors,
+            dry_run=options.dry_run,
+            actor=actor,
+            check=options.check,
+            force=options.force,
+            replace=options.replace,
+        )
         version = store_phrases.phrasebank_version(session)
     if report.errors:
         listed = ";".join(str(e) for e in report.errors[:5])
         more = f" 等 {len(report.errors)} 处" if len(report.errors) > 5 else ""
         details = {"errors": [e.as_dict() for e in report.errors]}
         if report.blocked:  # every row is valid, but some say what the rules forbid
-            raise ApiError(422, "phrase_blocked",
-                           f"导入失败，未做任何修改 — {len(report.blocked)} 行含禁止发送的内容，"
-                           f"确需导入请选择「仍然导入」：{listed}{more}",
-                           details | {"blocked": report.blocked,
-                                      "problems": [{"row": b["row"], **p} for b in report.blocked
-                                                   for p in b["problems"]]})
+            raise ApiError(
+                422,
+                "phrase_blocked",
+                f"导入失败，未做任何修改 — {len(report.blocked)} 行含禁止发送的内容，"
+                f"确需导入请选择「仍然导入」：{listed}{more}",
+                details
+                | {
+                    "blocked": report.blocked,
+                    "problems": [{"row": b["row"], **p} for b in report.blocked for p in b["problems"]],
+                },
+            )
         raise ApiError(422, "import_invalid", f"导入失败，未做任何修改 — {listed}{more}", details)
     return report, version
 
@@ -172,8 +187,7 @@ def phrase_history(phrase_id: ItemId, store: StoreDep) -> list[dict[str, Any]]:
 def restore_phrase(phrase_id: ItemId, body: RestoreRequest, store: StoreDep, identity: Lead) -> JSONResponse:
     """Bring a phrase back as it was at an earlier version (a deleted one too), as a new version."""
     with store.begin() as session:
-        restored = store_phrases.restore_phrase(session, phrase_id=phrase_id, version=body.version,
-                                                actor=identity.name)
+        restored = store_phrases.restore_phrase(session, phrase_id=phrase_id, version=body.version, actor=identity.name)
     return _json(restored)
 
 
@@ -193,11 +207,16 @@ def update_phrase(
     """Change a phrase; 409 with the current phrase when `version` is stale; 422 phrase_blocked as for
     create. A phrase read with GET can be sent back whole: its `id` must then be the path's."""
     if body.id is not None and body.id != phrase_id:
-        raise ApiError(422, "id_mismatch", f"请求体的 id {body.id!r} 与地址中的短语 {phrase_id!r} 不一致",
-                       {"path": phrase_id, "body": body.id})
+        raise ApiError(
+            422,
+            "id_mismatch",
+            f"请求体的 id {body.id!r} 与地址中的短语 {phrase_id!r} 不一致",
+            {"path": phrase_id, "body": body.id},
+        )
     with store.begin() as session:
-        return _json(store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name,
-                                                 check=check))
+        return _json(
+            store_phrases.update_phrase(session, phrase_id=phrase_id, data=body, actor=identity.name, check=check)
+        )
 
 
 @router.delete("/{phrase_id}", status_code=204, responses=errors(ROLE, 404, 409, 422))
@@ -206,4 +225,3 @@ def delete_phrase(phrase_id: ItemId, store: StoreDep, identity: Lead, version: V
     with store.begin() as session:
         store_phrases.delete_phrase(session, phrase_id=phrase_id, version=version, actor=identity.name)
     return Response(status_code=204)
-

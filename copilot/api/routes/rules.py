@@ -24,8 +24,9 @@ from copilot.store.errors import (
 from copilot.store.rule_schemas import DefaultRuleToggle, RuleCreate, RulePublic, RuleUpdate
 from copilot.store.schemas import RestoreRequest
 
-router = APIRouter(prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_reader)],
-                   responses=errors(READER, STORE))
+router = APIRouter(
+    prefix="/v1/rules", tags=["rules"], dependencies=[Depends(require_reader)], responses=errors(READER, STORE)
+)
 
 _SUMMARY_ITEMS = 8
 # fields of a shop rule that only the server sets: a PUT of what GET returned carries them, and they are ignored
@@ -33,6 +34,7 @@ _SERVER_SET = ("source", "created_at", "updated_at", "updated_by")
 
 
 JsonObject = Annotated[dict[str, Any], Body()]
+
 
 def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
     try:
@@ -45,10 +47,18 @@ def _parse(model: type[BaseModel], body: dict[str, Any]) -> Any:
 def _default_public(rule: Rule, state: dict[str, Any]) -> dict[str, Any]:
     items = rule.summary()
     return {
-        "id": rule.id, "source": "default", "pack": rule.id.split(".", 1)[0], "kind": rule.kind,
-        "severity": rule.severity.value, "message": rule.message, "scope": rule.scope,
-        "enabled": state["enabled"], "pack_enabled": rule.enabled, "version": state["version"],
-        "terms": items[:_SUMMARY_ITEMS], "term_count": len(items),
+        "id": rule.id,
+        "source": "default",
+        "pack": rule.id.split(".", 1)[0],
+        "kind": rule.kind,
+        "severity": rule.severity.value,
+        "message": rule.message,
+        "scope": rule.scope,
+        "enabled": state["enabled"],
+        "pack_enabled": rule.enabled,
+        "version": state["version"],
+        "terms": items[:_SUMMARY_ITEMS],
+        "term_count": len(items),
     }
 
 
@@ -84,8 +94,9 @@ def create_rule(body: RuleCreate, store: StoreDep, identity: Lead) -> JSONRespon
     """Add a shop rule; 422 with the reason (bad regex, missing replacement) before anything is saved."""
     with store.begin() as session:
         created = store_rules.create_shop_rule(session, data=body, actor=identity.name)
-    return JSONResponse(created.model_dump(mode="json"), status_code=201,
-                        headers={"Location": f"/v1/rules/{created.id}"})
+    return JSONResponse(
+        created.model_dump(mode="json"), status_code=201, headers={"Location": f"/v1/rules/{created.id}"}
+    )
 
 
 @router.put("/{rule_id}", **answers(RuleOut), responses=errors(ROLE, BODY, 404, 409))
@@ -96,8 +107,12 @@ def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: Ru
     be unchanged)."""
     if "id" in body:
         if body["id"] != rule_id:
-            raise ApiError(422, "id_mismatch", f"请求体的 id {body['id']!r} 与地址中的规则 {rule_id!r} 不一致",
-                           {"path": rule_id, "body": body["id"]})
+            raise ApiError(
+                422,
+                "id_mismatch",
+                f"请求体的 id {body['id']!r} 与地址中的规则 {rule_id!r} 不一致",
+                {"path": rule_id, "body": body["id"]},
+            )
         body = {k: v for k, v in body.items() if k != "id"}
     rule = _default(rulebook, rule_id)
     if rule is not None:
@@ -106,14 +121,20 @@ def update_rule(rule_id: ItemId, body: JsonObject, store: StoreDep, rulebook: Ru
         # what GET showed may come back as it was; only enabled (and the version it was based on) may change
         body = {k: v for k, v in body.items() if k in ("enabled", "version") or k not in shown or v != shown[k]}
         if set(body) - {"enabled", "version"}:
-            raise ApiError(422, DefaultRuleReadOnly.code,
-                           f"默认规则 {rule_id} 只能启用或停用({{\"enabled\": false}});"
-                           "要改词条或提示语,请新建一条店铺规则")
+            raise ApiError(
+                422,
+                DefaultRuleReadOnly.code,
+                f'默认规则 {rule_id} 只能启用或停用({{"enabled": false}});要改词条或提示语,请新建一条店铺规则',
+            )
         toggle: DefaultRuleToggle = _parse(DefaultRuleToggle, body)
         with store.begin() as session:
             state = store_rules.set_default_enabled(
-                session, rule_id=rule_id, enabled=toggle.enabled, pack_enabled=rule.enabled,
-                version=toggle.version, actor=identity.name,
+                session,
+                rule_id=rule_id,
+                enabled=toggle.enabled,
+                pack_enabled=rule.enabled,
+                version=toggle.version,
+                actor=identity.name,
             )
         return _default_public(rule, state)
     if not store_rules.is_shop_rule_id(rule_id):
@@ -130,7 +151,7 @@ def delete_rule(
     """Remove a shop rule (its history stays); a default rule cannot be deleted, only switched off."""
     if _default(rulebook, rule_id) is not None:
         raise DefaultRuleReadOnly(
-            f"默认规则 {rule_id} 不能删除;要让它不再生效,请停用: PUT /v1/rules/{rule_id} {{\"enabled\": false}}",
+            f'默认规则 {rule_id} 不能删除;要让它不再生效,请停用: PUT /v1/rules/{rule_id} {{"enabled": false}}',
             {"id": rule_id},
         )
     with store.begin() as session:
@@ -156,8 +177,8 @@ def restore_rule(
     with store.begin() as session:
         rule = _default(rulebook, rule_id)
         if rule is not None:
-            state = store_rules.restore_default(session, rule_id=rule_id, version=body.version,
-                                                pack_enabled=rule.enabled, actor=identity.name)
+            state = store_rules.restore_default(
+                session, rule_id=rule_id, version=body.version, pack_enabled=rule.enabled, actor=identity.name
+            )
             return _default_public(rule, state)
-        return store_rules.restore_shop_rule(session, rule_id=rule_id, version=body.version,
-                                             actor=identity.name)
+        return store_rules.restore_shop_rule(session, rule_id=rule_id, version=body.version, actor=identity.name)

@@ -50,14 +50,13 @@ def _check_agent(agent: str | None) -> None:
         raise ApiError(422, "invalid_request", "agent 含有控制字符", [{"field": "agent", "reason": "含有控制字符"}])
 
 
-async def _tally(
-    events: EventWriter, store: Store, start: str | None, end: str | None, agent: str | None
-) -> Tally:
+async def _tally(events: EventWriter, store: Store, start: str | None, end: str | None, agent: str | None) -> Tally:
     first, last = _day(start, "from"), _day(end, "to")
     _check_agent(agent)
     if first and last and first > last:
-        raise ApiError(422, "invalid_request", f"开始日期 {first} 晚于结束日期 {last}",
-                       [{"field": "from", "reason": "晚于 to"}])
+        raise ApiError(
+            422, "invalid_request", f"开始日期 {first} 晚于结束日期 {last}", [{"field": "from", "reason": "晚于 to"}]
+        )
     # This worker's own queued events first, so a lead sees what just happened on their sidebar.
     await events.flush()
     return await asyncio.to_thread(_read, store, first, last, agent or None)
@@ -99,8 +98,11 @@ async def export_csv(
     found = await _tally(services.events, services.store, start, end, agent)
     first, last = _day(start, "from"), _day(end, "to")
     name = f"stats-{first or 'all'}-{last or date.today()}.csv"
-    return Response(to_csv(found, _messages(services.rulebook)), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        to_csv(found, _messages(services.rulebook)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # ---------------------------------------------------------------- the per-agent table and the by-day series
@@ -113,8 +115,12 @@ def _scope(identity: Identity, agent: str | None) -> str | None:
     if identity.role is not None and at_least(identity.role, "lead"):
         return agent or None
     if agent and agent != identity.name:
-        raise ApiError(403, "role_required", "客服只能查看自己的统计；查看其他客服或全组需要主管/管理员账号",
-                       {"needed": "lead", "role": identity.role})
+        raise ApiError(
+            403,
+            "role_required",
+            "客服只能查看自己的统计；查看其他客服或全组需要主管/管理员账号",
+            {"needed": "lead", "role": identity.role},
+        )
     return identity.name
 
 
@@ -134,8 +140,12 @@ def _read_team(store: Store, period: Period, classes: dict[str, str], agent: str
 
 def _lead_exports(identity: Identity) -> None:
     if identity.role is None or not at_least(identity.role, "lead"):
-        raise ApiError(403, "role_required", "只有主管/管理员可以导出统计；客服可以在统计页查看自己的数据",
-                       {"needed": "lead", "role": identity.role})
+        raise ApiError(
+            403,
+            "role_required",
+            "只有主管/管理员可以导出统计；客服可以在统计页查看自己的数据",
+            {"needed": "lead", "role": identity.role},
+        )
 
 
 @router.get("/agents", **answers(AgentStatsAnswer))
@@ -147,9 +157,11 @@ async def agent_stats(
     scope = _scope(identity, agent)
     figures = await _team(services, start, end, scope)
     return {
-        "from": figures.period.first.isoformat(), "to": figures.period.last.isoformat(),
+        "from": figures.period.first.isoformat(),
+        "to": figures.period.last.isoformat(),
         "timezone": services.settings.stats_timezone,
-        "scope": "team" if scope is None else "agent", "agent": scope,
+        "scope": "team" if scope is None else "agent",
+        "agent": scope,
         "classes": [{"id": class_id, "name": name} for class_id, name in CATEGORIES.items()],
         "agents": [row.as_json() for row in figures.agents],
         "days": figures.days(),
@@ -158,8 +170,9 @@ async def agent_stats(
 
 def _csv_response(body: bytes, what: str, figures: TeamFigures) -> Response:
     name = f"stats-{what}-{figures.period.first}-{figures.period.last}.csv"
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/agents/export.csv", responses={200: content("text/csv; charset=utf-8")})

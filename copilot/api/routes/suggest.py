@@ -35,8 +35,12 @@ class SuggestRequest(BaseModel):
     values: dict[Literal["agent_no", "shop", "customer"], str] = Field(default_factory=dict)
 
 
-@router.post("/v1/suggest", **answers(SuggestAnswer), dependencies=[Depends(require_reader)],
-             responses=errors(BODY, READER, STORE))
+@router.post(
+    "/v1/suggest",
+    **answers(SuggestAnswer),
+    dependencies=[Depends(require_reader)],
+    responses=errors(BODY, READER, STORE),
+)
 async def suggest(body: SuggestRequest, settings: SettingsDep, live: LiveDep) -> dict[str, Any]:
     """What the customer wants and the phrases that answer it, best first."""
     require_text(body.message, settings, "message")

@@ -14,8 +14,9 @@ from copilot.store.trash import deleted_phrases
 
 # Its own prefix, not /v1/phrases/deleted: that would sit beside /v1/phrases/{phrase_id} and depend on
 # route order to mean the bin rather than a phrase called "deleted".
-router = APIRouter(prefix="/v1/trash", tags=["trash"], dependencies=[Depends(require_reader)],
-                   responses=errors(READER, STORE))
+router = APIRouter(
+    prefix="/v1/trash", tags=["trash"], dependencies=[Depends(require_reader)], responses=errors(READER, STORE)
+)
 
 
 @router.get("/phrases", **answers(list[DeletedPhrase]), responses=errors(422))

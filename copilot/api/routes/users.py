@@ -45,7 +45,6 @@ class TokenCreate(BaseModel):
     label: str | None = Field(default=None, max_length=store_tokens.MAX_LABEL_CHARS)
 
 
-
 @router.get("/v1/users", **answers(list[UserOut]))
 def list_users(store: StoreDep, _: Admin) -> list[dict[str, Any]]:
     """Every account, by name."""
@@ -70,8 +69,9 @@ def update_user(
     """Change role, password or disabled; the user's sessions end, so the change applies at once."""
     password_hash = passwords.hash(body.password) if body.password is not None else None
     with store.begin() as session:
-        user = store_users.update_user(session, name=name, role=body.role, password_hash=password_hash,
-                                       disabled=body.disabled)
+        user = store_users.update_user(
+            session, name=name, role=body.role, password_hash=password_hash, disabled=body.disabled
+        )
         answer = store_users.public(user)
     forget_logins(request, user=name)
     return answer

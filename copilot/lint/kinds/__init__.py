@@ -38,8 +38,10 @@ def _shop_form(kind: type[Rule]) -> ShopForm:
 
 # The kinds a shop may add (their class sets `shop`), in the editor's order.
 SHOP_KINDS: dict[str, type[Rule]] = dict(
-    sorted(((name, kind) for name, kind in KINDS.items() if kind.shop is not None),
-           key=lambda item: _shop_form(item[1]).order)
+    sorted(
+        ((name, kind) for name, kind in KINDS.items() if kind.shop is not None),
+        key=lambda item: _shop_form(item[1]).order,
+    )
 )
 
 

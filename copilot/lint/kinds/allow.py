@@ -17,8 +17,14 @@ class AllowRule(Rule):
     terms: tuple[str, ...] = Field(min_length=1)
     label: ClassVar[str] = "例外"
     shop: ClassVar[ShopForm | None] = ShopForm(
-        order=3, severity=Severity.INFO, message="本店允许的说法", term="例外词条（其中的内容不会被任何规则标记）",
-        replacements="none", replacements_hint="例外不需要替换词", example="不客气", silent=True,
+        order=3,
+        severity=Severity.INFO,
+        message="本店允许的说法",
+        term="例外词条（其中的内容不会被任何规则标记）",
+        replacements="none",
+        replacements_hint="例外不需要替换词",
+        example="不客气",
+        silent=True,
     )
 
     @classmethod

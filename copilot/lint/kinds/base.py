@@ -21,7 +21,9 @@ SCOPE_ZH: dict[str, str] = {"all": "全部", "presale": "售前", "aftersale": "
 _CROSSES_CLAUSE = re.compile(r"[,.!?;:。、，！？；：～\n~\s]")
 # what a pack may write for a scope: the id, or its Chinese name (售中 and none mean every conversation)
 _SCOPE_ALIASES: dict[str | None, str] = {
-    **{label: scope for scope, label in SCOPE_ZH.items()}, "售中": "all", None: "all",
+    **{label: scope for scope, label in SCOPE_ZH.items()},
+    "售中": "all",
+    None: "all",
 }
 
 
@@ -121,9 +123,7 @@ class Rule(BaseModel):
         """The diagnostics this rule raises on the draft; index is the rule's slot in the linter."""
         raise NotImplementedError
 
-    def diagnostic(
-        self, draft: Draft, start: int, end: int, replacements: tuple[str, ...] | None = None
-    ) -> Diagnostic:
+    def diagnostic(self, draft: Draft, start: int, end: int, replacements: tuple[str, ...] | None = None) -> Diagnostic:
         """A diagnostic for the view span [start, end), mapped back to raw offsets."""
         raw_start, raw_end = draft.norm.raw_span(start, end)
         return Diagnostic(
@@ -150,4 +150,3 @@ def refuse_swallowed_terms(terms: list[str] | tuple[str, ...], allow: tuple[str,
     swallowed = [term for term, norm in zip(terms, normalize_terms(list(terms)), strict=True) if norm in allowed]
     if swallowed:
         raise ValueError(f"allow 与词条 {'、'.join(swallowed)} 相同，这些词条永远不会报出；请删掉其中之一")
-

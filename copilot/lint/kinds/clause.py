@@ -173,8 +173,10 @@ class ClauseRule(Rule):
             return self.replacements
         if entry.fix is None:
             return ()
-        return ("".join(part if group is None else _captured(plan, group, match, draft)
-                        for part, group in entry.template),)
+        return (
+            "".join(part if group is None else _captured(plan, group, match, draft) for part, group in entry.template),
+        )
+
 
 def _captured(plan: _Plan, group: str, match: re.Match[str], draft: Draft) -> str:
     """What a group matched, in the form a fix uses: a mapping class's form, else the agent's own text."""
@@ -248,6 +250,4 @@ def _check_template(fix: str, compiled: CompiledPattern, position: int) -> None:
     unknown = [name for name in fields if name not in names]
     if unknown:
         have = "、".join(sorted(names)) or "(无)"
-        raise ValueError(
-            f"patterns[{position}] 的 fix 用了模式里没有的 {{{unknown[0]}}}；可用：{have}"
-        )
+        raise ValueError(f"patterns[{position}] 的 fix 用了模式里没有的 {{{unknown[0]}}}；可用：{have}")

@@ -19,8 +19,13 @@ class ForbidRule(Rule):
     word: bool = False
     label: ClassVar[str] = "禁用词"
     shop: ClassVar[ShopForm | None] = ShopForm(
-        order=1, severity=Severity.ERROR, message="本店禁用语，请勿发送", term="词条", replacements="optional",
-        replacements_hint="可选，作为一键修改", example="滚",
+        order=1,
+        severity=Severity.ERROR,
+        message="本店禁用语，请勿发送",
+        term="词条",
+        replacements="optional",
+        replacements_hint="可选，作为一键修改",
+        example="滚",
     )
 
     @classmethod

@@ -16,8 +16,13 @@ class RegexRule(TermsAndPatternsRule):
     pattern: str
     label: ClassVar[str] = "正则"
     shop: ClassVar[ShopForm | None] = ShopForm(
-        order=4, severity=Severity.WARNING, message="本店规则不允许这样的说法", term="正则表达式",
-        replacements="optional", replacements_hint="可选，作为一键修改", example="加[我俺]?微信",
+        order=4,
+        severity=Severity.WARNING,
+        message="本店规则不允许这样的说法",
+        term="正则表达式",
+        replacements="optional",
+        replacements_hint="可选，作为一键修改",
+        example="加[我俺]?微信",
     )
 
     @classmethod

@@ -17,8 +17,13 @@ class SubstituteRule(Rule):
     swap: dict[str, tuple[str, ...]] = Field(min_length=1)
     label: ClassVar[str] = "替换说法"
     shop: ClassVar[ShopForm | None] = ShopForm(
-        order=2, severity=Severity.WARNING, message="本店要求换一种说法", term="词条", replacements="required",
-        replacements_hint="至少一个，如 请您稍候", example="等一下",
+        order=2,
+        severity=Severity.WARNING,
+        message="本店要求换一种说法",
+        term="词条",
+        replacements="required",
+        replacements_hint="至少一个，如 请您稍候",
+        example="等一下",
     )
 
     @classmethod

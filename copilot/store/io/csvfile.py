@@ -44,8 +44,9 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
     for number, record in enumerate(records[1:], 2):
         if not any(cell.strip() for cell in record):
             continue
-        values = {name: cell_value(name, unescape_cell(record[i]) if i < len(record) else "")
-                  for i, name in columns.items()}
+        values = {
+            name: cell_value(name, unescape_cell(record[i]) if i < len(record) else "") for i, name in columns.items()
+        }
         rows.append(Row(line=number, values=values, source=source))
     return rows, []
 

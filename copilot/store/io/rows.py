@@ -12,8 +12,15 @@ from copilot.store.schemas import PhrasePublic
 
 # Spreadsheet columns: Qianniu's quick-phrase layout first, then ours.
 COLUMNS: dict[str, str] = {
-    "group": "分组", "shortcut": "快捷编码", "body": "短语内容", "title": "标题", "intent": "意图",
-    "keywords": "关键词", "examples": "示例问题", "enabled": "启用", "id": "ID",
+    "group": "分组",
+    "shortcut": "快捷编码",
+    "body": "短语内容",
+    "title": "标题",
+    "intent": "意图",
+    "keywords": "关键词",
+    "examples": "示例问题",
+    "enabled": "启用",
+    "id": "ID",
 }
 YAML_KEYS: dict[str, str] = {name: name for name in COLUMNS}
 LIST_FIELDS = ("keywords", "examples")
@@ -49,8 +56,13 @@ class RowError:
         return f"{where}{column}: {self.reason}".strip()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "row": self.line, "column": self.field, "reason": self.reason,
-                "message": str(self)}
+        return {
+            "source": self.source,
+            "row": self.line,
+            "column": self.field,
+            "reason": self.reason,
+            "message": str(self),
+        }
 
 
 @dataclass
@@ -77,9 +89,15 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "dry_run": self.dry_run, "summary": self.summary(), "added": self.added, "updated": self.updated,
-            "unchanged": self.unchanged, "errors": [e.as_dict() for e in self.errors], "replace": self.replace,
-            "changes": self.changes, "blocked": self.blocked,
+            "dry_run": self.dry_run,
+            "summary": self.summary(),
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [e.as_dict() for e in self.errors],
+            "replace": self.replace,
+            "changes": self.changes,
+            "blocked": self.blocked,
         }
 
 
@@ -101,9 +119,15 @@ def cell_value(name: str, text: str) -> Any:
 def phrase_cells(phrase: PhrasePublic, separator: str = "|") -> dict[str, str]:
     """A phrase as spreadsheet cell texts, keyed by field name."""
     return {
-        "group": phrase.group, "shortcut": phrase.shortcut or "", "body": phrase.body, "title": phrase.title,
-        "intent": phrase.intent, "keywords": separator.join(phrase.keywords),
-        "examples": separator.join(phrase.examples), "enabled": "是" if phrase.enabled else "否", "id": phrase.id,
+        "group": phrase.group,
+        "shortcut": phrase.shortcut or "",
+        "body": phrase.body,
+        "title": phrase.title,
+        "intent": phrase.intent,
+        "keywords": separator.join(phrase.keywords),
+        "examples": separator.join(phrase.examples),
+        "enabled": "是" if phrase.enabled else "否",
+        "id": phrase.id,
     }
 
 

@@ -18,8 +18,17 @@ from copilot.store.schemas import PhrasePublic
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MAX_UNZIPPED = 200 * 1024 * 1024  # a phrasebank is a few MB; more is a zip bomb, not phrases
-_WIDTHS = {"group": 8, "shortcut": 12, "body": 60, "title": 20, "intent": 16, "keywords": 24, "examples": 36,
-           "enabled": 6, "id": 14}
+_WIDTHS = {
+    "group": 8,
+    "shortcut": 12,
+    "body": 60,
+    "title": 20,
+    "intent": 16,
+    "keywords": 24,
+    "examples": 36,
+    "enabled": 6,
+    "id": 14,
+}
 
 
 def _not_xlsx(source: str, why: str) -> ImportRefused:
@@ -76,8 +85,11 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
         raise ImportRefused(f"{source} 第一个工作表是空的,第一行应为表头: {'、'.join(COLUMNS.values())}".strip())
     columns = header_fields(records[0][1])
     rows = [
-        Row(line=number, values={name: cell_value(name, cells[i] if i < len(cells) else "")
-                                 for i, name in columns.items()}, source=source)
+        Row(
+            line=number,
+            values={name: cell_value(name, cells[i] if i < len(cells) else "") for i, name in columns.items()},
+            source=source,
+        )
         for number, cells in records[1:]
     ]
     return rows, []

@@ -63,10 +63,20 @@ def read(data: bytes, source: str = "") -> tuple[list[Row], list[RowError]]:
 def write(phrases: list[PhrasePublic]) -> bytes:
     """The phrases in the phrasebank/*.yaml layout."""
     items = [
-        {"id": p.id, "title": p.title, "intent": p.intent, "group": p.group, "shortcut": p.shortcut,
-         "keywords": list(p.keywords), "body": p.body, "examples": list(p.examples), "enabled": p.enabled}
+        {
+            "id": p.id,
+            "title": p.title,
+            "intent": p.intent,
+            "group": p.group,
+            "shortcut": p.shortcut,
+            "keywords": list(p.keywords),
+            "body": p.body,
+            "examples": list(p.examples),
+            "enabled": p.enabled,
+        }
         for p in phrases
     ]
-    text = yaml.safe_dump({"phrases": items}, allow_unicode=True, sort_keys=False, width=10_000,
-                          default_flow_style=None)
+    text = yaml.safe_dump(
+        {"phrases": items}, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=None
+    )
     return text.encode("utf-8")

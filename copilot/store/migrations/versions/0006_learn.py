@@ -37,8 +37,12 @@ def upgrade() -> None:
         sa.Column("source", sa.String(40), nullable=False),
         sa.Column("agent", sa.String(64), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["candidate_id"], ["learn_candidates.id"], ondelete="CASCADE",
-                                name="fk_learn_sightings_candidate_id_learn_candidates"),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["learn_candidates.id"],
+            ondelete="CASCADE",
+            name="fk_learn_sightings_candidate_id_learn_candidates",
+        ),
         sa.PrimaryKeyConstraint("candidate_id", "source", "agent", name="pk_learn_sightings"),
     )
     op.create_index("ix_learn_sightings_source", "learn_sightings", ["source"])
@@ -73,8 +77,9 @@ def upgrade() -> None:
         sa.Column("role", sa.String(8), nullable=False),
         sa.Column("agent", sa.String(64), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["upload_id"], ["learn_uploads.id"], ondelete="CASCADE",
-                                name="fk_learn_turns_upload_id_learn_uploads"),
+        sa.ForeignKeyConstraint(
+            ["upload_id"], ["learn_uploads.id"], ondelete="CASCADE", name="fk_learn_turns_upload_id_learn_uploads"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_learn_turns"),
     )
     op.create_index("ix_learn_turns_upload_id", "learn_turns", ["upload_id", "id"])
@@ -87,8 +92,9 @@ def upgrade() -> None:
         sa.Column("questions", sa.JSON(), nullable=False),
         sa.Column("reply", sa.Text(), nullable=True),
         sa.Column("dismissed", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["upload_id"], ["learn_uploads.id"], ondelete="CASCADE",
-                                name="fk_learn_gaps_upload_id_learn_uploads"),
+        sa.ForeignKeyConstraint(
+            ["upload_id"], ["learn_uploads.id"], ondelete="CASCADE", name="fk_learn_gaps_upload_id_learn_uploads"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_learn_gaps"),
     )
     op.create_index("ix_learn_gaps_upload_id", "learn_gaps", ["upload_id"])
