@@ -27,6 +27,7 @@ if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
   npm install --silent --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
 fi
 .venv/bin/ruff check --quiet copilot tests bench scripts
+.venv/bin/ruff format --check --quiet copilot tests bench scripts
 # strict typing over the package ([tool.mypy] in pyproject.toml)
 .venv/bin/mypy copilot
 # the pages' pure JavaScript modules (offsets, back-off, the live-linted field): Node's own runner, no packages
