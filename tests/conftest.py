@@ -297,3 +297,11 @@ def phrasebank_dir(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "tiny.yaml").write_text(TINY_PHRASEBANK, encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path, phrasebank_dir: Path) -> Iterator[Store]:
+    """A fresh SQLite store seeded with the three-phrase phrasebank."""
+    opened = open_store(f"sqlite:///{tmp_path / 'tiny.db'}", phrasebank_dir)
+    yield opened
+    opened.dispose()

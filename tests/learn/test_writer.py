@@ -5,27 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from copilot.learn import candidates
 from copilot.learn.mask import mask
 from copilot.learn.writer import QUEUED_CHARS, CandidateWriter
-from copilot.store import Store, open_store
+from copilot.store import Store
 from copilot.store.health import is_unavailable
-from tests.conftest import TINY_PHRASEBANK
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "phrasebank"
-    folder.mkdir()
-    (folder / "tiny.yaml").write_text(TINY_PHRASEBANK, encoding="utf-8")
-    opened = open_store(f"sqlite:///{tmp_path / 'learn.db'}", folder)
-    yield opened
-    opened.dispose()
+def store(tiny_store: Store) -> Store:
+    return tiny_store
 
 
 def pending_messages(store: Store) -> list[tuple[str, str, int]]:

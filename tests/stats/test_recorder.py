@@ -4,29 +4,21 @@ flush; conversation ids as a digest, reply text only when the setting asks, noth
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from copilot.stats.recorder import EventWriter, conversation_key
-from copilot.store import Store, open_store
+from copilot.store import Store
 from copilot.store.models import Event
-from tests.conftest import TINY_PHRASEBANK
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    folder = tmp_path / "phrasebank"
-    folder.mkdir()
-    (folder / "tiny.yaml").write_text(TINY_PHRASEBANK, encoding="utf-8")
-    opened = open_store(f"sqlite:///{tmp_path / 'stats.db'}", folder)
-    yield opened
-    opened.dispose()
+def store(tiny_store: Store) -> Store:
+    return tiny_store
 
 
 def events(store: Store) -> list[Event]:
